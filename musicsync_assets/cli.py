@@ -1,0 +1,205 @@
+"""`musicsync`: the pipeline's jobs and the catalog, for people and scripts.
+
+    musicsync demo                 make a few synthesised tracks in the inbox and sync them
+    musicsync sync URL_OR_PATH...  sync tracks through the `sync` job, in this process
+    musicsync analyze FILE...      BPM, key and Camelot of any audio file (--json for scripts)
+    musicsync library              the catalog (--json for scripts)
+    musicsync runs                 the run history
+    musicsync doctor               what is configured, what is missing
+"""
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+_INSTANCE_YAML = """\
+# Written by musicsync: Dagster's run storage for the `musicsync` command.
+telemetry:
+  enabled: false
+concurrency:
+  pools:
+    default_limit: 1
+"""
+
+
+def _instance():
+    """DAGSTER_HOME when set, else `<data dir>/dagster_home`: the same history `dagster dev` shows."""
+    import dagster as dg
+    from dagster._core.instance.ref import InstanceRef
+
+    from musicsync_assets.lib.paths import default_data_dir
+
+    if os.environ.get("DAGSTER_HOME"):
+        return dg.DagsterInstance.get()
+    home = default_data_dir() / "dagster_home"
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(_INSTANCE_YAML)
+    return dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home)))
+
+
+def _music_library():
+    from musicsync_assets.defs.resources import build_resources
+
+    return build_resources()["music_library"]
+
+
+def _print_table(rows: list[dict], columns: list[str]) -> None:
+    if not rows:
+        print("(no tracks)")
+        return
+    widths = {c: min(48, max(len(c), *(len(str(r.get(c) or "")) for r in rows))) for c in columns}
+    print("  ".join(c.upper().ljust(widths[c]) for c in columns))
+    for row in rows:
+        print("  ".join(str(row.get(c) or "-")[: widths[c]].ljust(widths[c]) for c in columns))
+
+
+def _library_rows(keys: list[str] | None = None) -> list[dict]:
+    from musicsync_assets.lib.library import library_row
+
+    store = _music_library().store
+    tracks = keys if keys is not None else [t.track_key for t in store.tracks()]
+    return [library_row(store, key) for key in tracks]
+
+
+def _show_library(rows: list[dict]) -> None:
+    flat = []
+    for row in rows:
+        files = row["files"]
+        folder = str(Path(next(iter(files.values()))).parent.parent) if files else ""
+        flat.append({**row, "artist": ", ".join(row["artists"]), "formats": ",".join(files),
+                     "library": folder, "bpm": row["bpm"], "status": row["status"]})
+    _print_table(flat, ["title", "artist", "bpm", "key", "camelot", "formats", "status", "library"])
+
+
+def run_sync(sources: list[str]) -> int:
+    """Runs the `sync` job in this process and prints what it did; 1 when any track failed."""
+    import dagster as dg
+
+    from musicsync_assets.defs.resources import build_resources
+    from musicsync_assets.defs.tracks.jobs import sync
+
+    job = dg.Definitions(jobs=[sync], resources=build_resources()).resolve_job_def("sync")
+    with _instance() as instance:
+        result = job.execute_in_process(
+            run_config={"ops": {"sync_sources": {"config": {"sources": sources}}}},
+            instance=instance, raise_on_error=False,
+        )
+        keys = [k for k in instance.get_run_by_id(result.run_id).tags.get(
+            "musicsync/track_keys", "").split(",") if k]
+        failure = next((e for e in result.all_events if e.event_type_value == "STEP_FAILURE"), None)
+    _show_library(_library_rows(keys))
+    if failure is not None:
+        print(f"\n{failure.event_specific_data.user_failure_data.description}"
+              if failure.event_specific_data.user_failure_data else f"\n{failure.message}", file=sys.stderr)
+    return EXIT_OK if result.success else EXIT_FAILED
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from musicsync_assets.lib import demo
+
+    inbox = _music_library().paths.ensure().inbox
+    made = [demo.write_demo_track(track, inbox, seed=i) for i, track in enumerate(demo.DEMO_TRACKS[: args.tracks])]
+    print(f"Synthesised {len(made)} demo tracks with known tempo and key into {inbox}:")
+    for track in demo.DEMO_TRACKS[: args.tracks]:
+        print(f"  {track.artist} - {track.title}: {track.bpm:g} BPM, {track.key} ({track.container})")
+    print()
+    status = run_sync([str(p) for p in made])
+    print("\nSee the materialisations and check results in the UI: run `dagster dev` in this folder "
+          "and open http://127.0.0.1:3000 (Assets → tracks; Runs for the history).")
+    return status
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    return run_sync(args.sources)
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from musicsync_assets.lib.analysis import analyze_file
+    from musicsync_assets.lib.errors import MusicsyncError
+
+    settings = _music_library().settings()
+    status = EXIT_OK
+    for name in args.files:
+        try:
+            result = analyze_file(Path(name), settings.bpm_range).as_json(Path(name))
+        except MusicsyncError as error:
+            result, status = {"path": name, "error": str(error)}, EXIT_FAILED
+        if args.json:
+            print(json.dumps(result))
+        elif "error" in result:
+            print(f"{name}: {result['error']}", file=sys.stderr)
+        else:
+            print(f"{name}: {result['bpm']} BPM ({result['bpm_confidence']:.2f}), {result['key']} "
+                  f"= {result['camelot']} ({result['key_confidence']:.2f}), {result['duration_s']:.1f} s, "
+                  f"{result['loudness_lufs']} LUFS")
+    return status
+
+
+def cmd_library(args: argparse.Namespace) -> int:
+    rows = _library_rows()
+    if args.json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+    else:
+        _show_library(rows)
+    return EXIT_OK
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    runs = _music_library().store.runs(args.limit)
+    _print_table([{"started": r.started_at.strftime("%Y-%m-%d %H:%M:%S") if r.started_at else "",
+                   "job": r.job, "status": r.status,
+                   "seconds": f"{r.duration_s:.1f}" if r.duration_s else "",
+                   "tracks": ",".join(r.track_keys), "error": r.error_class or ""} for r in runs],
+                 ["started", "job", "status", "seconds", "tracks", "error"])
+    return EXIT_OK
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from musicsync_assets.lib import doctor
+
+    findings = doctor.examine(_music_library().paths)
+    for finding in findings:
+        print(f"{finding.mark} {finding.name:<18} {finding.detail}")
+    return EXIT_FAILED if any(f.broken for f in findings) else EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="musicsync", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    demo = commands.add_parser("demo", help="synthesise demo tracks into the inbox and sync them")
+    demo.add_argument("--tracks", type=int, default=4, help="how many demo tracks (1-4)")
+    demo.set_defaults(run=cmd_demo)
+    sync = commands.add_parser("sync", help="sync URLs or audio files")
+    sync.add_argument("sources", nargs="+", metavar="URL_OR_PATH")
+    sync.set_defaults(run=cmd_sync)
+    analyze = commands.add_parser("analyze", help="BPM, key and Camelot of audio files")
+    analyze.add_argument("files", nargs="+", metavar="FILE")
+    analyze.add_argument("--json", action="store_true", help="one JSON object per file")
+    analyze.set_defaults(run=cmd_analyze)
+    library = commands.add_parser("library", help="list the catalog")
+    library.add_argument("--json", action="store_true")
+    library.set_defaults(run=cmd_library)
+    runs = commands.add_parser("runs", help="the run history")
+    runs.add_argument("--limit", type=int, default=20)
+    runs.set_defaults(run=cmd_runs)
+    doctor = commands.add_parser("doctor", help="check the setup")
+    doctor.set_defaults(run=cmd_doctor)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    load_dotenv(Path.cwd() / ".env")
+    args = build_parser().parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

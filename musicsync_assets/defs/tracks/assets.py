@@ -1,0 +1,114 @@
+"""The per-track assets: one partition per track, keyed `yt-…`, `sc-…`, `url-…`, `file-…`."""
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import dagster as dg
+
+from musicsync_assets.defs.resources import MusicLibrary
+from musicsync_assets.lib import library
+from musicsync_assets.lib.errors import MusicsyncError
+from musicsync_assets.lib.library import Outcome
+
+track_partitions = dg.DynamicPartitionsDefinition(name="tracks")
+
+TRACKS_GROUP = "tracks"
+
+
+def run_stage(context: dg.AssetExecutionContext, music: MusicLibrary, stage: Callable, **kwargs):
+    """Runs one stage for the partition's track; a failure is recorded on the track and explained."""
+    track_key = context.partition_key
+    try:
+        return stage(music.settings(), track_key, **kwargs)
+    except MusicsyncError as error:
+        music.store.mark_failed(track_key, error.error_class, str(error))
+        raise dg.Failure(
+            description=str(error),
+            metadata={"track_key": track_key, "error_class": error.error_class, "what_to_do": error.hint},
+            allow_retries=False,
+        ) from error
+    except Exception as error:
+        music.store.mark_failed(track_key, "internal", f"{type(error).__name__}: {error}")
+        raise
+
+
+def as_metadata(outcome: Outcome) -> dict:
+    """Outcome details as UI metadata: paths clickable, nested values as JSON, empty ones left out."""
+    metadata: dict = {"status": outcome.status}
+    for name, value in outcome.details.items():
+        if value is None or value == [] or value == {}:
+            continue
+        if isinstance(value, dict | list):
+            metadata[name] = dg.MetadataValue.json(value)
+        elif isinstance(value, str) and ("/" in value) and Path(value).is_absolute():
+            metadata[name] = dg.MetadataValue.path(value)
+        else:
+            metadata[name] = value
+    return metadata
+
+
+@dg.asset(partitions_def=track_partitions, group_name=TRACKS_GROUP, kinds={"python"})
+def track_metadata(context: dg.AssetExecutionContext, music_library: MusicLibrary) -> dg.MaterializeResult:
+    """Who and what the track is: title, artists, album, year, ISRC and artwork, from the page it
+    came from (through yt-dlp) or from a dropped file's own tags and name."""
+    outcome = run_stage(context, music_library, library.resolve_metadata)
+    return dg.MaterializeResult(metadata=as_metadata(outcome))
+
+
+@dg.asset(partitions_def=track_partitions, group_name=TRACKS_GROUP, deps=[track_metadata], kinds={"python"})
+def track_audio(context: dg.AssetExecutionContext, music_library: MusicLibrary) -> dg.MaterializeResult:
+    """The original audio exactly as downloaded or dropped in, kept untouched in `originals/` so every
+    format can be re-rendered later without downloading again."""
+    outcome = run_stage(context, music_library, library.fetch_original)
+    return dg.MaterializeResult(metadata=as_metadata(outcome))
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            "track_analysis", deps=[track_audio], group_name=TRACKS_GROUP, kinds={"python"},
+            description="BPM, musical key (standard, Camelot, Open Key), their confidences, duration and "
+                        "loudness, computed locally from the original.",
+            skippable=True,
+        ),
+        dg.AssetSpec(
+            "track_files", deps=[track_audio, "track_analysis"], group_name=TRACKS_GROUP, kinds={"python"},
+            description="The library files (M4A, WAV, AIFF by default) under `library/<format>/`, "
+                        "tagged with title, artists, BPM, key and Camelot code.",
+            skippable=True,
+        ),
+    ],
+    partitions_def=track_partitions,
+    can_subset=True,
+    # Encoding and analysis together keep both cores busy; two tracks at once would only thrash.
+    pool="musicsync_render",
+)
+def analyze_and_render(context: dg.AssetExecutionContext, music_library: MusicLibrary) -> Iterator:
+    """Decodes the original once, analyses it while ffmpeg writes every format, then tags the files."""
+    selected = {key.to_user_string() for key in context.selected_asset_keys}
+    analysis, files = run_stage(context, music_library, library.analyze_and_render,
+                                analysis_wanted="track_analysis" in selected,
+                                files_wanted="track_files" in selected)
+    if "track_analysis" in selected:
+        yield dg.MaterializeResult(asset_key="track_analysis", metadata=as_metadata(analysis))
+    if "track_files" in selected:
+        yield dg.MaterializeResult(asset_key="track_files", metadata=as_metadata(files))
+
+
+@dg.asset(partitions_def=track_partitions, group_name=TRACKS_GROUP, deps=["track_files", "track_analysis"],
+          kinds={"duckdb"})
+def library_entry(context: dg.AssetExecutionContext, music_library: MusicLibrary) -> dg.MaterializeResult:
+    """The track's row in the library catalog (DuckDB), marked synced once every format and the
+    analysis are in place; what `musicsync library` lists."""
+    outcome = run_stage(context, music_library, library.file_in_library)
+    row = outcome.details
+    table = "\n".join(f"| {fmt} | `{path}` |" for fmt, path in row["files"].items())
+    return dg.MaterializeResult(metadata={
+        "status": outcome.status,
+        "title": row["title"],
+        "artists": ", ".join(row["artists"]),
+        "bpm": row["bpm"],
+        "key": row["key"],
+        "camelot": row["camelot"],
+        "files": dg.MetadataValue.md(f"| format | path |\n|---|---|\n{table}"),
+    })

@@ -1,0 +1,57 @@
+"""Checks that every synced track is really playable, tagged and plausibly analysed.
+
+Each runs after its asset in the same run, reports its reason in the UI, and lands in the run
+history's `check_results` table.
+"""
+
+import dagster as dg
+
+from musicsync_assets.defs.resources import MusicLibrary
+from musicsync_assets.lib import verify
+from musicsync_assets.lib.store import CheckRecord
+
+
+def _result(context: dg.AssetCheckExecutionContext, music: MusicLibrary, name: str, problems: list[str],
+            passed_text: str, metadata: dict) -> dg.AssetCheckResult:
+    track_key = context.op_execution_context.partition_key
+    description = "; ".join(problems) if problems else passed_text
+    music.store.record_check(CheckRecord(run_id=context.run.run_id, track_key=track_key, check_name=name,
+                                         passed=not problems, description=description))
+    return dg.AssetCheckResult(
+        passed=not problems,
+        description=description[:1000],
+        metadata={"track_key": track_key, "problems": len(problems), **metadata},
+    )
+
+
+@dg.asset_check(asset="track_files", description="Each format decodes fully, with the configured codec, "
+                "sample rate and channels, and plays within 1% of the original's length.")
+def audio_formats_valid(context: dg.AssetCheckExecutionContext, music_library: MusicLibrary) -> dg.AssetCheckResult:
+    settings = music_library.settings()
+    problems, rows = verify.audio_problems(settings, music_library.store, context.op_execution_context.partition_key)
+    table = "\n".join(f"| {r['format']} | {r['codec']} | {r['sample_rate']} | {r['channels']} | {r['duration_s']} |"
+                      for r in rows)
+    return _result(context, music_library, "audio_formats_valid", problems,
+                   f"{len(rows)} formats decode as configured",
+                   {"files": dg.MetadataValue.md("| format | codec | Hz | channels | seconds |\n|---|---|---|---|---|\n"
+                                                 + table)})
+
+
+@dg.asset_check(asset="track_files", description="Every file carries the catalog's title, artists, album, "
+                "year, ISRC, source URL, artwork, BPM, key and Camelot code, with the same values.")
+def tags_complete(context: dg.AssetCheckExecutionContext, music_library: MusicLibrary) -> dg.AssetCheckResult:
+    problems = verify.tag_problems(music_library.settings(), music_library.store,
+                                   context.op_execution_context.partition_key)
+    return _result(context, music_library, "tags_complete", problems, "all tags present and equal to the catalog",
+                   {})
+
+
+@dg.asset_check(asset="track_analysis", description="BPM inside the configured range, the key one of the 24, "
+                "confidences within [0, 1].")
+def analysis_plausible(context: dg.AssetCheckExecutionContext, music_library: MusicLibrary) -> dg.AssetCheckResult:
+    analysis = music_library.store.analysis(context.op_execution_context.partition_key)
+    problems = verify.analysis_problems(music_library.settings(), analysis)
+    metadata = {} if analysis is None else {
+        "bpm": analysis.bpm, "key": analysis.key_name, "bpm_confidence": analysis.bpm_confidence,
+        "key_confidence": analysis.key_confidence}
+    return _result(context, music_library, "analysis_plausible", problems, "tempo and key are plausible", metadata)

@@ -1,0 +1,107 @@
+"""The jobs that sync tracks: `sync_track` for one partition, `sync` for URLs and files by name."""
+
+from dataclasses import dataclass
+
+import dagster as dg
+from pydantic import Field
+
+from musicsync_assets.defs.insights.run_history import TRACK_KEYS_TAG, record_run
+from musicsync_assets.defs.resources import MusicLibrary
+from musicsync_assets.defs.tracks.assets import (
+    analyze_and_render,
+    library_entry,
+    track_audio,
+    track_metadata,
+    track_partitions,
+)
+from musicsync_assets.defs.tracks.checks import analysis_plausible, audio_formats_valid, tags_complete
+from musicsync_assets.lib import library
+from musicsync_assets.lib.errors import MusicsyncError
+from musicsync_assets.lib.sources import inbox_files
+
+TRACK_ASSETS = [track_metadata, track_audio, analyze_and_render, library_entry]
+TRACK_CHECKS = [audio_formats_valid, tags_complete, analysis_plausible]
+
+sync_track_job = dg.define_asset_job(
+    "sync_track",
+    selection=dg.AssetSelection.assets(*TRACK_ASSETS),
+    partitions_def=track_partitions,
+    # One process per run: the multiprocess executor would re-import librosa for every step.
+    executor_def=dg.in_process_executor,
+    description="Syncs one track (a partition of `tracks`): metadata, original, analysis, files, catalog.",
+)
+
+
+@dataclass
+class TrackResult:
+    source: str
+    track_key: str | None
+    run_id: str | None
+    ok: bool
+    reason: str | None
+
+
+def sync_tracks(instance: dg.DagsterInstance, music: MusicLibrary, sources: list[str],
+                skip_synced: bool = False, log=None) -> list[TrackResult]:
+    """Registers each source as a track and runs `sync_track` for it in this process.
+
+    Every track gets its own run (visible in the UI, recorded in the run history); one failing
+    track never stops the others.
+    """
+    store = music.store
+    registered: list[tuple[str, str]] = []
+    results: list[TrackResult] = []
+    for source in sources:
+        try:
+            ref = library.register(store, source)
+        except MusicsyncError as error:
+            results.append(TrackResult(source, None, None, False, str(error)))
+            continue
+        if skip_synced and store.track(ref.track_key).status == "synced":
+            continue
+        if ref.track_key not in {key for _, key in registered}:
+            registered.append((source, ref.track_key))
+    keys = [key for _, key in registered]
+    if keys:
+        instance.add_dynamic_partitions(track_partitions.name, keys)
+    track_job = dg.Definitions(
+        assets=TRACK_ASSETS, asset_checks=TRACK_CHECKS, jobs=[sync_track_job],
+        resources={"music_library": music},
+    ).resolve_job_def(sync_track_job.name)
+    for source, key in registered:
+        outcome = track_job.execute_in_process(partition_key=key, instance=instance, raise_on_error=False)
+        summary = record_run(instance, outcome.run_id, store)
+        results.append(TrackResult(source, key, outcome.run_id, outcome.success, summary.error_message))
+        if log:
+            log.info(f"{key}: {'synced' if outcome.success else 'failed — ' + str(summary.error_message)}")
+    return results
+
+
+class SyncConfig(dg.Config):
+    sources: list[str] = Field(default=[], description="URLs or file paths. Empty: every new file in the inbox.")
+
+
+@dg.op(description="Adds each source as a track and syncs it, one run per track.")
+def sync_sources(context: dg.OpExecutionContext, config: SyncConfig, music_library: MusicLibrary) -> dg.Output:
+    sources = config.sources or [str(p) for p in inbox_files(music_library.paths.inbox)]
+    results = sync_tracks(context.instance, music_library, sources, skip_synced=not config.sources,
+                          log=context.log)
+    keys = [r.track_key for r in results if r.track_key]
+    context.instance.add_run_tags(context.run_id, {TRACK_KEYS_TAG: ",".join(keys)})
+    rows = "\n".join(f"| {r.source} | {r.track_key or '-'} | {'synced' if r.ok else 'failed'} | {r.reason or ''} |"
+                     for r in results)
+    table = dg.MetadataValue.md(f"| source | track | result | reason |\n|---|---|---|---|\n{rows}")
+    failed = [r for r in results if not r.ok]
+    if failed:
+        raise dg.Failure(
+            description=f"{len(failed)} of {len(results)} tracks failed: "
+                        + "; ".join(f"{r.source}: {r.reason}" for r in failed),
+            metadata={"tracks": table, "error_class": "track_failures"},
+        )
+    return dg.Output(len(results), metadata={"tracks": table, "synced": len(results)})
+
+
+@dg.job(executor_def=dg.in_process_executor, description="Syncs the URLs or files named in the run config "
+        "(`ops: sync_sources: config: sources: [...]`), or every new file in the inbox when none are named.")
+def sync():
+    sync_sources()

@@ -1,0 +1,208 @@
+"""BPM, key, Camelot, loudness: everything musicsync knows about how a track sounds.
+
+One entry point, `analyze_pcm`, serves the pipeline and `musicsync analyze` alike. It works on the
+decoded PCM the pipeline already holds, so a track is decoded once, and it is built for speed:
+a mel onset envelope for tempo (autocorrelation with harmonic support, refined to a fraction of a
+frame), a 12-bin chroma from one STFT at a low sample rate for key.
+"""
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from musicsync_assets.lib.musickeys import ALL_KEYS, MusicalKey
+
+ANALYZER_VERSION = "1.0"
+TEMPO_SR = 22050
+TEMPO_HOP = 256
+KEY_SR = 11025
+SILENCE_DBFS = -60.0
+
+# Krumhansl-Kessler probe-tone profiles, C as tonic.
+_MAJOR_PROFILE = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
+_MINOR_PROFILE = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
+
+
+@dataclass(frozen=True)
+class Analysis:
+    bpm: float | None
+    bpm_confidence: float
+    key: MusicalKey | None
+    key_confidence: float
+    duration_s: float
+    loudness_lufs: float | None
+    peak_dbfs: float | None
+
+    @property
+    def key_name(self) -> str | None:
+        return self.key.name if self.key else None
+
+    @property
+    def camelot(self) -> str | None:
+        return self.key.camelot if self.key else None
+
+    @property
+    def open_key(self) -> str | None:
+        return self.key.open_key if self.key else None
+
+    def as_json(self, path: Path | None = None) -> dict:
+        record = asdict(self)
+        record.pop("key")
+        return {
+            **({"path": str(path)} if path else {}),
+            "bpm": round(self.bpm, 1) if self.bpm else None,
+            "bpm_int": round(self.bpm) if self.bpm else None,
+            "bpm_confidence": round(self.bpm_confidence, 3),
+            "key": self.key_name,
+            "camelot": self.camelot,
+            "open_key": self.open_key,
+            "key_confidence": round(self.key_confidence, 3),
+            "duration_s": round(self.duration_s, 3),
+            "loudness_lufs": None if self.loudness_lufs is None else round(self.loudness_lufs, 1),
+            "peak_dbfs": None if self.peak_dbfs is None else round(self.peak_dbfs, 1),
+        }
+
+
+def analyze_pcm(pcm: np.ndarray, sample_rate: int, bpm_range: tuple[float, float] = (70.0, 180.0)) -> Analysis:
+    """Analyses int16 PCM of shape (frames, channels)."""
+    import soxr
+
+    samples = pcm.astype(np.float32) / 32768.0
+    duration = len(samples) / sample_rate
+    peak = float(np.max(np.abs(samples))) if len(samples) else 0.0
+    peak_dbfs = 20 * np.log10(peak) if peak > 0 else None
+    if peak_dbfs is None or peak_dbfs < SILENCE_DBFS:
+        return Analysis(None, 0.0, None, 0.0, duration, None, peak_dbfs)
+    mono = samples.mean(axis=1)
+    for_tempo = soxr.resample(mono, sample_rate, TEMPO_SR)
+    bpm, bpm_confidence = estimate_tempo(for_tempo, TEMPO_SR, bpm_range)
+    key, key_confidence = estimate_key(soxr.resample(for_tempo, TEMPO_SR, KEY_SR), KEY_SR)
+    return Analysis(bpm, bpm_confidence, key, key_confidence, duration,
+                    integrated_loudness(samples, sample_rate), peak_dbfs)
+
+
+def analyze_file(path: Path, bpm_range: tuple[float, float] = (70.0, 180.0)) -> Analysis:
+    """Decodes a file the way the pipeline does and analyses it."""
+    from musicsync_assets.lib import audio
+
+    described = audio.probe(path)
+    return analyze_pcm(audio.decode(path, 44100, 2, described.duration_s), 44100, bpm_range)
+
+
+def estimate_tempo(y: np.ndarray, sr: int, bpm_range: tuple[float, float]) -> tuple[float | None, float]:
+    """Tempo in BPM and a confidence in [0, 1]; (None, 0) when there is no steady pulse."""
+    import librosa
+
+    fps = sr / TEMPO_HOP
+    if len(y) < sr * 4:
+        return None, 0.0
+    envelope = librosa.onset.onset_strength(y=y, sr=sr, hop_length=TEMPO_HOP, n_mels=64, fmax=8000)
+    envelope = envelope - envelope.mean()
+    if not np.any(envelope):
+        return None, 0.0
+    spectrum = np.fft.rfft(envelope, n=2 * len(envelope))
+    autocorr = np.fft.irfft(spectrum * np.conj(spectrum))[: len(envelope)]
+    autocorr /= autocorr[0]
+
+    lo, hi = bpm_range
+    min_lag = int(np.floor(60 * fps / (hi * 1.02)))
+    max_lag = min(int(np.ceil(60 * fps / (lo * 0.98))), len(autocorr) // 3)
+    if max_lag <= min_lag + 2:
+        return None, 0.0
+    lags = np.arange(min_lag, max_lag + 1)
+
+    def at(lag: np.ndarray) -> np.ndarray:
+        return autocorr[np.clip(np.round(lag).astype(int), 0, len(autocorr) - 1)]
+
+    # A true beat period repeats at 2x and 4x its lag and is subdivided at half of it; a dotted
+    # (3/2) or syncopated period rarely has all of these.
+    support = at(lags) + 0.5 * at(2 * lags) + 0.25 * at(4 * lags) + 0.5 * at(lags / 2)
+    best = int(lags[np.argmax(support)])
+    period = _refine_period(autocorr, best)
+    bpm = 60 * fps / period
+    while bpm < lo:
+        bpm *= 2
+    while bpm >= hi:
+        bpm /= 2
+
+    background = float(np.median(autocorr[lags]))
+    peak = float(autocorr[best])
+    confidence = float(np.clip((peak - background) / (1.0 - background + 1e-9) * 1.6, 0.0, 1.0))
+    return float(bpm), confidence
+
+
+def _refine_period(autocorr: np.ndarray, lag: int) -> float:
+    """Sub-frame beat period: the interpolated peaks at k x lag pin the period down k times finer."""
+    estimates = []
+    for multiple in (1, 2, 4, 8):
+        centre = lag * multiple
+        if centre + multiple + 1 >= len(autocorr):
+            break
+        window = range(max(centre - multiple, 1), centre + multiple + 1)
+        peak = max(window, key=lambda i: autocorr[i])
+        left, middle, right = autocorr[peak - 1], autocorr[peak], autocorr[peak + 1]
+        curvature = left - 2 * middle + right
+        offset = 0.5 * (left - right) / curvature if curvature < 0 else 0.0
+        estimates.append((peak + offset) / multiple)
+    return float(estimates[-1]) if estimates else float(lag)
+
+
+def estimate_key(y: np.ndarray, sr: int) -> tuple[MusicalKey | None, float]:
+    """The best of the 24 keys by profile correlation, with a confidence in [0, 1]."""
+    import librosa
+
+    chroma = librosa.feature.chroma_stft(y=y, sr=sr, n_fft=4096, hop_length=2048, tuning=0.0)
+    energy = chroma.sum(axis=0)
+    if not np.any(energy > 0):
+        return None, 0.0
+    profile = np.log1p(10 * chroma).sum(axis=1)
+    if np.allclose(profile, profile.mean()):
+        return None, 0.0
+    scores = np.array([
+        np.corrcoef(profile, np.roll(_MAJOR_PROFILE if key.mode == "major" else _MINOR_PROFILE, key.tonic))[0, 1]
+        for key in ALL_KEYS
+    ])
+    order = np.argsort(scores)[::-1]
+    best, runner_up = scores[order[0]], scores[order[1]]
+    margin = (best - runner_up) / max(best, 1e-9)
+    confidence = float(np.clip(best, 0, 1) * np.clip(margin * 8, 0, 1))
+    return ALL_KEYS[int(order[0])], confidence
+
+
+def integrated_loudness(samples: np.ndarray, sr: int) -> float | None:
+    """ITU-R BS.1770 integrated loudness in LUFS (K-weighting, 400 ms blocks, both gates)."""
+    from scipy import signal
+
+    # Stage 1: high shelf (+4 dB above ~1.5 kHz); stage 2: RLB high-pass at 38 Hz.
+    gain_db, shelf_q, shelf_hz = 4.0, 1 / np.sqrt(2), 1500.0
+    a = 10 ** (gain_db / 40)
+    w0 = 2 * np.pi * shelf_hz / sr
+    alpha = np.sin(w0) / (2 * shelf_q)
+    cos_w0, root_a = np.cos(w0), np.sqrt(a)
+    shelf_b = [a * ((a + 1) + (a - 1) * cos_w0 + 2 * root_a * alpha),
+               -2 * a * ((a - 1) + (a + 1) * cos_w0),
+               a * ((a + 1) + (a - 1) * cos_w0 - 2 * root_a * alpha)]
+    shelf_a = [(a + 1) - (a - 1) * cos_w0 + 2 * root_a * alpha,
+               2 * ((a - 1) - (a + 1) * cos_w0),
+               (a + 1) - (a - 1) * cos_w0 - 2 * root_a * alpha]
+    w0 = 2 * np.pi * 38.0 / sr
+    alpha = np.sin(w0) / (2 * 0.5)
+    high_b = [(1 + np.cos(w0)) / 2, -(1 + np.cos(w0)), (1 + np.cos(w0)) / 2]
+    high_a = [1 + alpha, -2 * np.cos(w0), 1 - alpha]
+    sos = np.vstack([np.r_[shelf_b, shelf_a] / shelf_a[0], np.r_[high_b, high_a] / high_a[0]])
+    weighted = signal.sosfilt(sos, samples, axis=0)
+
+    block, step = int(0.4 * sr), int(0.1 * sr)
+    if len(weighted) < block:
+        return None
+    squared = np.cumsum(np.concatenate([np.zeros((1, weighted.shape[1])), weighted**2]), axis=0)
+    starts = np.arange(0, len(weighted) - block + 1, step)
+    power = ((squared[starts + block] - squared[starts]) / block).sum(axis=1)
+    loudness = -0.691 + 10 * np.log10(np.maximum(power, 1e-12))
+    gated = power[loudness > -70]
+    if not len(gated):
+        return None
+    relative_gate = -0.691 + 10 * np.log10(gated.mean()) - 10
+    final = power[(loudness > -70) & (loudness > relative_gate)]
+    return float(-0.691 + 10 * np.log10(final.mean()))

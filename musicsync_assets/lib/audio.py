@@ -1,0 +1,177 @@
+"""Probe, decode and encode audio with ffmpeg.
+
+ffmpeg comes from PATH when it is there, else from the imageio-ffmpeg wheel, so a fresh machine
+with only Python needs no system package. That wheel ships no ffprobe: probing parses ffmpeg's
+own description of its input.
+"""
+
+import functools
+import re
+import shutil
+import subprocess
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from musicsync_assets.lib.errors import CorruptAudio, NotAudio, ToolMissing
+
+# Output formats: extension, ffmpeg muxer, codec arguments. The M4A bitrate is filled in per call.
+FORMATS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "m4a": ("m4a", "ipod", ("-c:a", "aac")),
+    "wav": ("wav", "wav", ("-c:a", "pcm_s16le")),
+    "aiff": ("aiff", "aiff", ("-c:a", "pcm_s16be")),
+    "mp3": ("mp3", "mp3", ("-c:a", "libmp3lame", "-b:a", "320k")),
+    "flac": ("flac", "flac", ("-c:a", "flac")),
+}
+EXPECTED_CODEC = {"m4a": "aac", "wav": "pcm_s16le", "aiff": "pcm_s16be", "mp3": "mp3", "flac": "flac"}
+
+
+@functools.cache
+def ffmpeg_exe() -> str:
+    found = shutil.which("ffmpeg")
+    if found:
+        return found
+    try:
+        import imageio_ffmpeg
+    except ImportError as error:
+        raise ToolMissing("no ffmpeg on PATH and imageio-ffmpeg is not installed") from error
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+@dataclass(frozen=True)
+class AudioProbe:
+    container: str
+    codec: str
+    sample_rate: int
+    channels: int
+    duration_s: float | None
+    has_cover: bool
+
+
+_INPUT = re.compile(r"^Input #0, ([^,]+)", re.M)
+_DURATION = re.compile(r"Duration: (\d+):(\d+):(\d+(?:\.\d+)?)")
+_AUDIO = re.compile(r"Stream #0:\d+[^:]*: Audio: (\w+)[^,]*, (\d+) Hz, ([^,]+)")
+_COVER = re.compile(r"Stream #0:\d+[^:]*: Video: .*\(attached pic\)")
+_LAYOUT_CHANNELS = {"mono": 1, "stereo": 2, "2.1": 3, "quad": 4, "5.0": 5, "5.1": 6, "7.1": 8}
+
+
+def probe(path: Path) -> AudioProbe:
+    """Describes the first audio stream, or raises NotAudio when the file has none."""
+    result = subprocess.run(
+        [ffmpeg_exe(), "-nostdin", "-hide_banner", "-i", str(path)],
+        capture_output=True, text=True, errors="replace",
+    )
+    text = result.stderr
+    audio = _AUDIO.search(text)
+    if audio is None:
+        raise NotAudio(f"{Path(path).name} holds no audio stream ffmpeg can read")
+    layout = audio.group(3).strip().split("(")[0]
+    channels = _LAYOUT_CHANNELS.get(layout)
+    if channels is None:
+        digits = re.match(r"(\d+) channels", layout)
+        channels = int(digits.group(1)) if digits else 2
+    duration = _DURATION.search(text)
+    container = _INPUT.search(text)
+    return AudioProbe(
+        container=container.group(1) if container else "unknown",
+        codec=audio.group(1),
+        sample_rate=int(audio.group(2)),
+        channels=channels,
+        duration_s=(int(duration.group(1)) * 3600 + int(duration.group(2)) * 60 + float(duration.group(3)))
+        if duration else None,
+        has_cover=bool(_COVER.search(text)),
+    )
+
+
+def decode(path: Path, sample_rate: int, channels: int, declared_duration_s: float | None = None) -> np.ndarray:
+    """The whole first audio stream as int16 PCM, shape (frames, channels).
+
+    Decoding errors and a stream much shorter than its container declares both mean a damaged
+    file, and are raised rather than silently producing a short track.
+    """
+    result = subprocess.run(
+        [ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error", "-i", str(path), "-map", "0:a:0",
+         "-f", "s16le", "-c:a", "pcm_s16le", "-ac", str(channels), "-ar", str(sample_rate), "pipe:1"],
+        capture_output=True,
+    )
+    errors = result.stderr.decode(errors="replace").strip()
+    if result.returncode != 0 or not result.stdout:
+        raise CorruptAudio(f"{Path(path).name} could not be decoded: {_first_line(errors) or 'no audio'}")
+    pcm = np.frombuffer(result.stdout, dtype="<i2").reshape(-1, channels)
+    decoded_s = len(pcm) / sample_rate
+    if errors and ("invalid" in errors.lower() or "error" in errors.lower()):
+        raise CorruptAudio(f"{Path(path).name} is damaged: {_first_line(errors)}")
+    if declared_duration_s and decoded_s < 0.97 * declared_duration_s:
+        raise CorruptAudio(
+            f"{Path(path).name} is truncated: {decoded_s:.1f} s decoded of {declared_duration_s:.1f} s declared"
+        )
+    return pcm
+
+
+def decoded_duration(path: Path) -> float:
+    """Decodes a file to nowhere and returns how long it played; raises CorruptAudio on errors."""
+    result = subprocess.run(
+        [ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error", "-nostats", "-progress", "pipe:1",
+         "-i", str(path), "-map", "0:a:0", "-f", "null", "-"],
+        capture_output=True, text=True, errors="replace",
+    )
+    times = re.findall(r"out_time_us=(\d+)", result.stdout)
+    if result.returncode != 0 or result.stderr.strip() or not times:
+        raise CorruptAudio(f"{Path(path).name} does not decode cleanly: {_first_line(result.stderr)}")
+    return int(times[-1]) / 1e6
+
+
+class Encoder:
+    """One ffmpeg process that turns decoded PCM into several files at once.
+
+    PCM is fed from a thread, so the caller can analyse the same samples while ffmpeg encodes on
+    the other core. Call `finish()` to wait; it raises with ffmpeg's message if any output failed.
+    """
+
+    def __init__(self, pcm: np.ndarray, sample_rate: int, outputs: dict[str, Path], aac_kbps: int):
+        if not outputs:
+            self._process = None
+            return
+        command = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error",
+                   "-f", "s16le", "-ar", str(sample_rate), "-ac", str(pcm.shape[1]), "-i", "pipe:0"]
+        for fmt, path in outputs.items():
+            _, muxer, codec_args = FORMATS[fmt]
+            bitrate = ("-b:a", f"{aac_kbps}k") if fmt == "m4a" else ()
+            command += ["-map", "0:a", *codec_args, *bitrate, "-fflags", "+bitexact", "-f", muxer, "-y",
+                        str(path)]
+        self._process = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+        self._feeder = threading.Thread(target=self._feed, args=(np.ascontiguousarray(pcm),), daemon=True)
+        self._feeder.start()
+
+    def _feed(self, pcm: np.ndarray) -> None:
+        try:
+            self._process.stdin.write(memoryview(pcm).cast("B"))
+        except BrokenPipeError:
+            pass  # ffmpeg stopped early; finish() reports its message
+        finally:
+            self._process.stdin.close()
+
+    def finish(self) -> None:
+        if self._process is None:
+            return
+        self._feeder.join()
+        errors = self._process.stderr.read().decode(errors="replace")
+        if self._process.wait() != 0:
+            raise OSError(f"ffmpeg could not write the files: {_first_line(errors)}")
+
+
+def copy_audio_stream(source: Path, destination: Path, muxer: str = "ipod") -> None:
+    """Rewraps the source's audio stream without re-encoding it (no second lossy generation)."""
+    result = subprocess.run(
+        [ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error", "-i", str(source), "-map", "0:a:0",
+         "-c:a", "copy", "-fflags", "+bitexact", "-f", muxer, "-y", str(destination)],
+        capture_output=True, text=True, errors="replace",
+    )
+    if result.returncode != 0:
+        raise OSError(f"ffmpeg could not copy the audio stream: {_first_line(result.stderr)}")
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else ""

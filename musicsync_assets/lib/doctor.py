@@ -1,0 +1,88 @@
+"""`musicsync doctor`: what is set up, what is optional and missing, what is broken."""
+
+import os
+import subprocess
+import tempfile
+from dataclasses import dataclass
+
+import requests
+
+from musicsync_assets.lib import audio
+from musicsync_assets.lib.paths import DataPaths
+from musicsync_assets.lib.store import Store
+
+# Optional services: the credentials each needs, by environment variable (values are never shown).
+SERVICES = {
+    "Notion": ("NOTION_TOKEN", "NOTION_TRACKS_DATABASE"),
+    "Spotify": ("SPOTIFY_CLIENT_ID", "SPOTIFY_CLIENT_SECRET", "SPOTIFY_REFRESH_TOKEN"),
+    "SoundCloud": ("SOUNDCLOUD_CLIENT_ID", "SOUNDCLOUD_OAUTH_TOKEN", "SOUNDCLOUD_USER"),
+}
+EAGLE_URL_ENV = "MUSICSYNC_EAGLE_API_URL"
+EAGLE_DEFAULT_URL = "http://localhost:41595"
+
+
+@dataclass(frozen=True)
+class Finding:
+    name: str
+    state: str  # ok | optional | broken
+    detail: str
+
+    @property
+    def broken(self) -> bool:
+        return self.state == "broken"
+
+    @property
+    def mark(self) -> str:
+        return {"ok": "✔", "optional": "·", "broken": "✘"}[self.state]
+
+
+def examine(paths: DataPaths) -> list[Finding]:
+    return [_ffmpeg(), _data_dir(paths), _database(paths), *_credentials(), _eagle()]
+
+
+def _ffmpeg() -> Finding:
+    try:
+        exe = audio.ffmpeg_exe()
+        version = subprocess.run([exe, "-version"], capture_output=True, text=True, timeout=20).stdout.split("\n")[0]
+    except Exception as error:  # noqa: BLE001 - any failure here means the same thing to the user
+        return Finding("ffmpeg", "broken", f"not usable ({error}); reinstall with `python3 run.py setup`")
+    return Finding("ffmpeg", "ok", f"{version.split(' Copyright')[0]} at {exe}")
+
+
+def _data_dir(paths: DataPaths) -> Finding:
+    try:
+        paths.ensure()
+        with tempfile.NamedTemporaryFile(dir=paths.library):
+            pass
+    except OSError as error:
+        return Finding("data directory", "broken",
+                       f"{paths.root} is not writable ({error.strerror}); fix permissions or set MUSICSYNC_DATA_DIR")
+    return Finding("data directory", "ok", f"{paths.root} is writable")
+
+
+def _database(paths: DataPaths) -> Finding:
+    try:
+        count = Store(paths.database, lock_timeout_s=5).ping()
+    except Exception as error:  # noqa: BLE001
+        return Finding("catalog", "broken", f"{paths.database} cannot be opened: {error}")
+    return Finding("catalog", "ok", f"{paths.database} holds {count} tracks")
+
+
+def _credentials() -> list[Finding]:
+    findings = []
+    for service, names in SERVICES.items():
+        missing = [name for name in names if not os.environ.get(name)]
+        if missing:
+            findings.append(Finding(service, "optional", f"not configured (set {', '.join(missing)})"))
+        else:
+            findings.append(Finding(service, "ok", "credentials present"))
+    return findings
+
+
+def _eagle() -> Finding:
+    base = os.environ.get(EAGLE_URL_ENV, EAGLE_DEFAULT_URL).rstrip("/")
+    try:
+        answer = requests.get(f"{base}/api/application/info", timeout=1.5).json()
+        return Finding("Eagle", "ok", f"reachable, version {answer.get('data', {}).get('version', '?')}")
+    except (requests.RequestException, ValueError):
+        return Finding("Eagle", "optional", f"not reachable at {base} (start the Eagle app to import tracks)")

@@ -1,0 +1,57 @@
+"""Errors a user can act on: each carries a stable class name and the next thing to do."""
+
+
+class MusicsyncError(Exception):
+    """Base for failures that reach the user. `error_class` is what run history groups by."""
+
+    error_class = "error"
+    hint = "see the run log for details"
+
+    def __init__(self, reason: str, hint: str | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        if hint is not None:
+            self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.reason} — {self.hint}"
+
+
+class DownloadFailed(MusicsyncError):
+    error_class = "download_failed"
+    hint = "check that the link opens in a browser, then run the sync again"
+
+
+class NotAudio(MusicsyncError):
+    error_class = "not_audio"
+    hint = "point musicsync at an audio file or a page with playable audio"
+
+
+class CorruptAudio(MusicsyncError):
+    error_class = "corrupt_audio"
+    hint = "the file is damaged or truncated; download or copy it again"
+
+
+class SilentAudio(MusicsyncError):
+    error_class = "silent_audio"
+    hint = "the file holds no sound; check the source plays"
+
+
+class TooShort(MusicsyncError):
+    error_class = "too_short"
+    hint = "musicsync keeps tracks of at least a few seconds; use the full track"
+
+
+class LibraryNotWritable(MusicsyncError):
+    error_class = "disk"
+    hint = "make the folder writable or point MUSICSYNC_DATA_DIR elsewhere, then run again"
+
+
+class UnknownTrack(MusicsyncError):
+    error_class = "unknown_track"
+    hint = "add it with `musicsync sync URL_OR_PATH` or drop it in the inbox"
+
+
+class ToolMissing(MusicsyncError):
+    error_class = "setup"
+    hint = "reinstall with `python3 run.py setup` (it brings ffmpeg through imageio-ffmpeg)"

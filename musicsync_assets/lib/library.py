@@ -1,0 +1,358 @@
+"""The per-track work, stage by stage: describe, fetch, analyse and render, file in the library.
+
+Each stage finds work already done and says so (`cached`), writes files under a temporary name in
+the scratch folder and renames them into place, and raises a MusicsyncError the user can act on.
+Dagster assets call these functions; so do the CLI and the benchmarks, through the same job.
+"""
+
+import errno
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from musicsync_assets.lib import audio, download
+from musicsync_assets.lib.analysis import ANALYZER_VERSION, analyze_pcm
+from musicsync_assets.lib.errors import DownloadFailed, LibraryNotWritable, SilentAudio, TooShort, UnknownTrack
+from musicsync_assets.lib.musickeys import parse_key
+from musicsync_assets.lib.naming import DEFAULT_TEMPLATE, numbered, render_name
+from musicsync_assets.lib.paths import DataPaths, replace_atomically
+from musicsync_assets.lib.sources import SourceRef, content_hash, identify
+from musicsync_assets.lib.store import AnalysisRecord, FileRecord, OriginalRecord, Store, TrackRecord
+from musicsync_assets.lib.tags import TagSet, read_tags, write_tags
+
+
+@dataclass(frozen=True)
+class LibrarySettings:
+    paths: DataPaths
+    formats: tuple[str, ...] = ("m4a", "wav", "aiff")
+    sample_rate: int = 44100
+    channels: int = 2
+    aac_kbps: int = 256
+    filename_template: str = DEFAULT_TEMPLATE
+    bpm_range: tuple[float, float] = (70.0, 180.0)
+    min_duration_s: float = 5.0
+    download_options: download.DownloadOptions = field(default_factory=download.DownloadOptions)
+
+    @property
+    def store(self) -> Store:
+        return Store(self.paths.database)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a stage did, for the asset's metadata."""
+
+    cached: bool
+    details: dict
+
+    @property
+    def status(self) -> str:
+        return "cached" if self.cached else "done"
+
+
+def disk_errors_explained(error: OSError, where: Path) -> Exception:
+    if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return LibraryNotWritable(f"cannot write in {where}: {error.strerror}")
+    if error.errno == errno.ENOSPC:
+        return LibraryNotWritable(f"the disk holding {where} is full", "free some space, then run again")
+    return error
+
+
+# --- registration -------------------------------------------------------------------------------
+
+def register(store: Store, source: str | SourceRef) -> SourceRef:
+    """Makes a URL or file known to the catalog; a source seen before keeps its key."""
+    ref = identify(source) if isinstance(source, str) else source
+    known_key = store.key_for_source(ref.kind, ref.source_id)
+    if known_key and known_key != ref.track_key:
+        ref = SourceRef(known_key, ref.kind, ref.source_id, ref.location)
+    store.register_track(ref.track_key, ref.kind, ref.location, ref.source_id)
+    return ref
+
+
+def _require_track(store: Store, track_key: str) -> TrackRecord:
+    track = store.track(track_key)
+    if track is None:
+        raise UnknownTrack(f"track {track_key} is not in the catalog")
+    return track
+
+
+# --- stage 1: metadata --------------------------------------------------------------------------
+
+def resolve_metadata(settings: LibrarySettings, track_key: str) -> Outcome:
+    store = settings.store
+    track = _require_track(store, track_key)
+    if track.title is not None:
+        return Outcome(True, _track_details(track))
+    if track.source_kind == "file":
+        fields, artwork = _describe_file(Path(track.source_url))
+    elif track.source_kind == "spotify":
+        raise DownloadFailed("Spotify does not serve audio to download",
+                             "sync the same track from YouTube or SoundCloud by its link")
+    else:
+        info = download.fetch_info(track.source_url, settings.download_options)
+        fields = {"title": info.title, "artists": info.artists, "album": info.album, "year": info.year,
+                  "duration_s": info.duration_s}
+        artwork = download.fetch_image(info.thumbnail_url) if info.thumbnail_url else None
+    if artwork:
+        fields["artwork_path"] = str(_save_artwork(settings.paths, track_key, artwork))
+    store.update_track(track_key, **fields)
+    return Outcome(False, _track_details(store.track(track_key)))
+
+
+def _describe_file(path: Path) -> tuple[dict, bytes | None]:
+    if not path.is_file():
+        raise UnknownTrack(f"{path} is gone", "put the file back in the inbox or sync it by its new path")
+    tags = read_tags(path) if path.suffix.lower() in (".mp3", ".m4a", ".mp4", ".flac", ".wav", ".aif",
+                                                      ".aiff", ".ogg", ".opus") else TagSet()
+    title, artists = tags.title, tags.artists
+    if not title:
+        stem = path.stem
+        artist_part, _, title_part = stem.partition(" - ")
+        title, artists = (title_part, [artist_part]) if title_part else (stem, artists)
+    return ({"title": title, "artists": artists, "album": tags.album, "year": tags.year, "isrc": tags.isrc},
+            tags.artwork)
+
+
+def _save_artwork(paths: DataPaths, track_key: str, image: bytes) -> Path:
+    suffix = ".png" if image.startswith(b"\x89PNG") else ".jpg"
+    final = paths.artwork / f"{track_key}{suffix}"
+    tmp = paths.scratch / f"{track_key}.artwork{suffix}"
+    tmp.write_bytes(image)
+    replace_atomically(tmp, final)
+    return final
+
+
+def _track_details(track: TrackRecord) -> dict:
+    return {"title": track.display_title, "artists": track.artists, "album": track.album,
+            "year": track.year, "source": track.source_url, "artwork": track.artwork_path}
+
+
+# --- stage 2: the original bytes ----------------------------------------------------------------
+
+def fetch_original(settings: LibrarySettings, track_key: str) -> Outcome:
+    store = settings.store
+    track = _require_track(store, track_key)
+    known = store.original(track_key)
+    if known and Path(known.path).is_file() and Path(known.path).stat().st_size == known.size_bytes:
+        return Outcome(True, _original_details(known))
+    paths = settings.paths
+    try:
+        paths.ensure()
+        if track.source_kind == "file":
+            source = Path(track.source_url)
+            if not source.is_file():
+                raise UnknownTrack(f"{source} is gone", "put the file back in the inbox, then run again")
+            fetched = paths.scratch / f"{track_key}{source.suffix.lower()}"
+            shutil.copyfile(source, fetched)
+        else:
+            fetched = download.download_audio(track.source_url, paths.scratch, track_key, settings.download_options)
+    except OSError as error:
+        raise disk_errors_explained(error, paths.root) from error
+    try:
+        described = audio.probe(fetched)
+        if described.duration_s is not None and described.duration_s < settings.min_duration_s:
+            raise TooShort(f"the audio lasts {described.duration_s:.1f} s, under the {settings.min_duration_s:g} s minimum")
+    except Exception:
+        fetched.unlink(missing_ok=True)
+        raise
+    final = paths.originals / fetched.name
+    replace_atomically(fetched, final)
+    record = OriginalRecord(
+        track_key=track_key, path=str(final), sha256=content_hash(final), size_bytes=final.stat().st_size,
+        container=described.container, codec=described.codec, sample_rate=described.sample_rate,
+        channels=described.channels, duration_s=described.duration_s,
+    )
+    store.save_original(record)
+    if track.duration_s is None:
+        store.update_track(track_key, duration_s=described.duration_s)
+    return Outcome(False, _original_details(record))
+
+
+def _original_details(original: OriginalRecord) -> dict:
+    return {"path": original.path, "codec": original.codec, "container": original.container,
+            "sample_rate": original.sample_rate, "channels": original.channels,
+            "duration_s": original.duration_s, "size_bytes": original.size_bytes}
+
+
+# --- stage 3: analysis and library files, from one decode ---------------------------------------
+
+def expected_tags(track: TrackRecord, analysis: AnalysisRecord | None) -> TagSet:
+    """The tags every library file of this track should carry; overrides win over estimates."""
+    bpm = track.bpm_override or (analysis.bpm if analysis else None)
+    key_text = track.key_override or (analysis.key_name if analysis else None)
+    key = parse_key(key_text) if key_text else None
+    artwork = Path(track.artwork_path).read_bytes() if track.artwork_path and Path(track.artwork_path).is_file() \
+        else None
+    return TagSet(
+        title=track.display_title, artists=track.artists, album=track.album, year=track.year, isrc=track.isrc,
+        source_url=track.source_url if track.source_kind != "file" else None,
+        bpm=round(bpm) if bpm else None, key=key.short if key else None,
+        camelot=key.camelot if key else None,
+        comment=f"{key.camelot} - {key.name}" if key else None, artwork=artwork,
+    )
+
+
+def analyze_and_render(settings: LibrarySettings, track_key: str, *, analysis_wanted: bool = True,
+                       files_wanted: bool = True) -> tuple[Outcome, Outcome]:
+    """Analyses the original and writes every configured format, decoding it once.
+
+    ffmpeg encodes on one core while the analysis runs on the other. Work already done (same
+    original, same analyser version, files present with the same tags) is skipped.
+    """
+    store = settings.store
+    track = _require_track(store, track_key)
+    original = store.original(track_key)
+    if original is None or not Path(original.path).is_file():
+        raise UnknownTrack(f"track {track_key} has no original yet", "materialise track_audio first")
+    analysis = store.analysis(track_key)
+    analysis_current = bool(analysis and analysis.analyzer_version == ANALYZER_VERSION
+                            and analysis.original_sha256 == original.sha256)
+    need_analysis = analysis_wanted and not analysis_current
+    existing = {f.format: f for f in store.files(track_key)}
+    to_encode = [fmt for fmt in settings.formats if files_wanted and not _file_present(existing.get(fmt))]
+
+    pcm = None
+    if need_analysis or to_encode:
+        pcm = audio.decode(Path(original.path), settings.sample_rate, settings.channels, original.duration_s)
+        _refuse_unusable(pcm, settings)
+    copy_m4a = "m4a" in to_encode and original.codec == "aac" and (original.channels or 2) <= 2
+    encoded = {fmt: settings.paths.scratch / f"{track_key}.{audio.FORMATS[fmt][0]}" for fmt in to_encode}
+    try:
+        settings.paths.ensure()
+        if copy_m4a:
+            audio.copy_audio_stream(Path(original.path), encoded["m4a"])
+        encoder = audio.Encoder(pcm, settings.sample_rate,
+                                {f: p for f, p in encoded.items() if not (copy_m4a and f == "m4a")},
+                                settings.aac_kbps) if to_encode else None
+        if need_analysis:
+            result = analyze_pcm(pcm, settings.sample_rate, settings.bpm_range)
+            analysis = AnalysisRecord(
+                track_key=track_key, bpm=result.bpm, bpm_confidence=result.bpm_confidence,
+                key_name=result.key_name, key_confidence=result.key_confidence, camelot=result.camelot,
+                open_key=result.open_key, duration_s=result.duration_s, loudness_lufs=result.loudness_lufs,
+                peak_dbfs=result.peak_dbfs, analyzer_version=ANALYZER_VERSION, original_sha256=original.sha256,
+            )
+            store.save_analysis(analysis)
+        if encoder:
+            encoder.finish()
+        written = _file_in_tags(settings, store, track, analysis, existing, encoded, copy_m4a) \
+            if files_wanted else []
+    except OSError as error:
+        raise disk_errors_explained(error, settings.paths.library) from error
+    finally:
+        for leftover in encoded.values():
+            leftover.unlink(missing_ok=True)
+
+    analysis_outcome = Outcome(not need_analysis, _analysis_details(analysis) if analysis else {})
+    files_outcome = Outcome(files_wanted and not written, {
+        "formats": {f.format: f.path for f in store.files(track_key)},
+        "written": [f.format for f in written if f.format in encoded],
+        "retagged": [f.format for f in written if f.format not in encoded],
+        "m4a_stream_copy": copy_m4a,
+    })
+    return analysis_outcome, files_outcome
+
+
+def _file_present(record: FileRecord | None) -> bool:
+    return bool(record and Path(record.path).is_file() and Path(record.path).stat().st_size == record.size_bytes)
+
+
+def _refuse_unusable(pcm: np.ndarray, settings: LibrarySettings) -> None:
+    seconds = len(pcm) / settings.sample_rate
+    if seconds < settings.min_duration_s:
+        raise TooShort(f"the audio lasts {seconds:.1f} s, under the {settings.min_duration_s:g} s minimum")
+    peak = int(np.max(np.abs(pcm.astype(np.int32)))) if len(pcm) else 0
+    if peak < 32768 * 10 ** (-60 / 20):
+        raise SilentAudio("the audio is silent (peak below -60 dBFS)")
+
+
+def _file_in_tags(settings: LibrarySettings, store: Store, track: TrackRecord, analysis: AnalysisRecord | None,
+                  existing: dict[str, FileRecord], encoded: dict[str, Path], stream_copied: bool) -> list[FileRecord]:
+    """Tags new encodes and re-tags files whose tags changed, then renames each into the library."""
+    tags = expected_tags(track, analysis)
+    digest = tags.digest()
+    written = []
+    for fmt in settings.formats:
+        previous = existing.get(fmt)
+        if fmt not in encoded and previous and previous.tags_digest == digest:
+            continue
+        if fmt in encoded:
+            work = encoded[fmt]
+        else:
+            work = settings.paths.scratch / f"{track.track_key}.retag.{audio.FORMATS[fmt][0]}"
+            shutil.copyfile(previous.path, work)
+        write_tags(work, tags)
+        final = Path(previous.path) if previous else _free_path(settings, store, track, fmt)
+        described = audio.probe(work)
+        replace_atomically(work, final)
+        record = FileRecord(
+            track_key=track.track_key, format=fmt, path=str(final), codec=described.codec,
+            sample_rate=described.sample_rate, channels=described.channels,
+            duration_s=described.duration_s or 0.0, size_bytes=final.stat().st_size,
+            encoding="copy" if (fmt == "m4a" and stream_copied) else ("encode" if fmt in encoded else
+                                                                     previous.encoding),
+            tags_digest=digest,
+        )
+        store.save_file(record)
+        written.append(record)
+    return written
+
+
+def _free_path(settings: LibrarySettings, store: Store, track: TrackRecord, fmt: str) -> Path:
+    """The templated name in this format's folder, numbered when another track already has it."""
+    stem = render_name(settings.filename_template, artist=track.display_artist, title=track.display_title,
+                       album=track.album or "", year=str(track.year or ""), track_key=track.track_key)
+    folder = settings.paths.library / fmt
+    folder.mkdir(parents=True, exist_ok=True)
+    extension = audio.FORMATS[fmt][0]
+    attempt = 1
+    while True:
+        candidate = folder / f"{numbered(stem, attempt)}.{extension}"
+        owner = store.path_owner(str(candidate))
+        if owner == track.track_key or (owner is None and not candidate.exists()):
+            return candidate
+        attempt += 1
+
+
+def _analysis_details(analysis: AnalysisRecord) -> dict:
+    return {"bpm": None if analysis.bpm is None else round(analysis.bpm, 1),
+            "bpm_confidence": round(analysis.bpm_confidence, 3), "key": analysis.key_name,
+            "camelot": analysis.camelot, "open_key": analysis.open_key,
+            "key_confidence": round(analysis.key_confidence, 3), "duration_s": round(analysis.duration_s, 2),
+            "loudness_lufs": None if analysis.loudness_lufs is None else round(analysis.loudness_lufs, 1)}
+
+
+# --- stage 4: the library entry -----------------------------------------------------------------
+
+def file_in_library(settings: LibrarySettings, track_key: str) -> Outcome:
+    store = settings.store
+    track = _require_track(store, track_key)
+    files = {f.format: f for f in store.files(track_key)}
+    missing = [fmt for fmt in settings.formats if not _file_present(files.get(fmt))]
+    if missing or store.analysis(track_key) is None:
+        raise UnknownTrack(f"track {track_key} is not rendered yet (missing: {', '.join(missing) or 'analysis'})",
+                           "materialise track_analysis and track_files first")
+    cached = track.status == "synced"
+    if not cached:
+        store.update_track(track_key, status="synced", error_class=None, error_message=None)
+    return Outcome(cached, library_row(store, track_key))
+
+
+def library_row(store: Store, track_key: str) -> dict:
+    """One catalog entry as people and scripts see it (`musicsync library --json`)."""
+    track = _require_track(store, track_key)
+    analysis = store.analysis(track_key)
+    bpm = track.bpm_override or (analysis.bpm if analysis else None)
+    key_text = track.key_override or (analysis.key_name if analysis else None)
+    key = parse_key(key_text) if key_text else None
+    return {
+        "track_key": track.track_key, "title": track.display_title, "artists": track.artists,
+        "status": track.status, "bpm": round(bpm, 1) if bpm else None, "key": key.name if key else None,
+        "camelot": key.camelot if key else None,
+        "files": {f.format: f.path for f in store.files(track_key)},
+        "sources": [{"kind": s["kind"], "id": s["source_id"], "url": s["url"]} for s in store.sources_of(track_key)],
+        "error": track.error_message,
+    }

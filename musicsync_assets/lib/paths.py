@@ -1,0 +1,56 @@
+"""Where musicsync keeps things: every runtime path sits under one data directory."""
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DATA_DIR_ENV = "MUSICSYNC_DATA_DIR"
+
+
+def default_data_dir() -> Path:
+    return Path(os.environ.get(DATA_DIR_ENV) or "data").expanduser().resolve()
+
+
+@dataclass(frozen=True)
+class DataPaths:
+    root: Path
+
+    @property
+    def library(self) -> Path:
+        return self.root / "library"
+
+    @property
+    def originals(self) -> Path:
+        return self.root / "originals"
+
+    @property
+    def inbox(self) -> Path:
+        return self.root / "inbox"
+
+    @property
+    def artwork(self) -> Path:
+        return self.root / "artwork"
+
+    @property
+    def scratch(self) -> Path:
+        """Half-finished downloads and encodes; only complete files leave it, by rename."""
+        return self.root / ".incoming"
+
+    @property
+    def database(self) -> Path:
+        return self.root / "musicsync.duckdb"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.root / "dagster_home"
+
+    def ensure(self) -> "DataPaths":
+        for folder in (self.library, self.originals, self.inbox, self.artwork, self.scratch):
+            folder.mkdir(parents=True, exist_ok=True)
+        return self
+
+
+def replace_atomically(tmp: Path, final: Path) -> None:
+    """Move a finished temporary file into place so readers never see half a file."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(tmp, final)

@@ -1,0 +1,416 @@
+"""The DuckDB catalog and run history. Every read and write of the database goes through here.
+
+DuckDB lets one process hold a file at a time, and `dagster dev` runs the webserver, the daemon,
+the code server and each run in separate processes. So every call opens a connection, does its
+work in one transaction and closes it, and a call that meets another process's lock waits with
+backoff instead of failing the run.
+"""
+
+import random
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+TRACK_STATUSES = ("pending", "synced", "needs_review", "unavailable", "failed")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS tracks (
+    track_key      VARCHAR PRIMARY KEY,
+    source_kind    VARCHAR NOT NULL,
+    source_url     VARCHAR NOT NULL,
+    title          VARCHAR,
+    artists        VARCHAR[],
+    album          VARCHAR,
+    year           INTEGER,
+    isrc           VARCHAR,
+    artwork_path   VARCHAR,
+    duration_s     DOUBLE,
+    status         VARCHAR NOT NULL DEFAULT 'pending',
+    error_class    VARCHAR,
+    error_message  VARCHAR,
+    bpm_override   DOUBLE,
+    key_override   VARCHAR,
+    added_at       TIMESTAMP NOT NULL,
+    updated_at     TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS track_sources (
+    kind       VARCHAR NOT NULL,
+    source_id  VARCHAR NOT NULL,
+    track_key  VARCHAR NOT NULL,
+    url        VARCHAR,
+    added_at   TIMESTAMP NOT NULL,
+    PRIMARY KEY (kind, source_id)
+);
+CREATE TABLE IF NOT EXISTS originals (
+    track_key    VARCHAR PRIMARY KEY,
+    path         VARCHAR NOT NULL,
+    sha256       VARCHAR NOT NULL,
+    size_bytes   BIGINT NOT NULL,
+    container    VARCHAR,
+    codec        VARCHAR,
+    sample_rate  INTEGER,
+    channels     INTEGER,
+    duration_s   DOUBLE,
+    fetched_at   TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS analysis (
+    track_key         VARCHAR PRIMARY KEY,
+    bpm               DOUBLE,
+    bpm_confidence    DOUBLE NOT NULL,
+    key_name          VARCHAR,
+    key_confidence    DOUBLE NOT NULL,
+    camelot           VARCHAR,
+    open_key          VARCHAR,
+    duration_s        DOUBLE NOT NULL,
+    loudness_lufs     DOUBLE,
+    peak_dbfs         DOUBLE,
+    analyzer_version  VARCHAR NOT NULL,
+    original_sha256   VARCHAR NOT NULL,
+    analyzed_at       TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS files (
+    track_key    VARCHAR NOT NULL,
+    format       VARCHAR NOT NULL,
+    path         VARCHAR NOT NULL,
+    codec        VARCHAR NOT NULL,
+    sample_rate  INTEGER NOT NULL,
+    channels     INTEGER NOT NULL,
+    duration_s   DOUBLE NOT NULL,
+    size_bytes   BIGINT NOT NULL,
+    encoding     VARCHAR NOT NULL,
+    tags_digest  VARCHAR NOT NULL,
+    written_at   TIMESTAMP NOT NULL,
+    PRIMARY KEY (track_key, format)
+);
+CREATE TABLE IF NOT EXISTS runs (
+    run_id         VARCHAR PRIMARY KEY,
+    job            VARCHAR NOT NULL,
+    status         VARCHAR NOT NULL,
+    started_at     TIMESTAMP,
+    ended_at       TIMESTAMP,
+    duration_s     DOUBLE,
+    track_keys     VARCHAR[],
+    failed_step    VARCHAR,
+    error_class    VARCHAR,
+    error_message  VARCHAR,
+    recorded_at    TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS check_results (
+    run_id        VARCHAR NOT NULL,
+    track_key     VARCHAR NOT NULL,
+    check_name    VARCHAR NOT NULL,
+    passed        BOOLEAN NOT NULL,
+    description   VARCHAR,
+    evaluated_at  TIMESTAMP NOT NULL,
+    PRIMARY KEY (run_id, track_key, check_name)
+);
+"""
+
+
+def utcnow() -> datetime:
+    """Naive UTC: DuckDB's TIMESTAMP round-trips it without a timezone library."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _is_lock_error(error: duckdb.Error) -> bool:
+    text = str(error).lower()
+    return "lock" in text or "conflicting" in text or "being used by another process" in text
+
+
+@dataclass
+class TrackRecord:
+    track_key: str
+    source_kind: str
+    source_url: str
+    title: str | None = None
+    artists: list[str] = field(default_factory=list)
+    album: str | None = None
+    year: int | None = None
+    isrc: str | None = None
+    artwork_path: str | None = None
+    duration_s: float | None = None
+    status: str = "pending"
+    error_class: str | None = None
+    error_message: str | None = None
+    bpm_override: float | None = None
+    key_override: str | None = None
+
+    @property
+    def display_artist(self) -> str:
+        return ", ".join(self.artists) if self.artists else "Unknown Artist"
+
+    @property
+    def display_title(self) -> str:
+        return self.title or self.track_key
+
+
+@dataclass
+class OriginalRecord:
+    track_key: str
+    path: str
+    sha256: str
+    size_bytes: int
+    container: str | None
+    codec: str | None
+    sample_rate: int | None
+    channels: int | None
+    duration_s: float | None
+
+
+@dataclass
+class AnalysisRecord:
+    track_key: str
+    bpm: float | None
+    bpm_confidence: float
+    key_name: str | None
+    key_confidence: float
+    camelot: str | None
+    open_key: str | None
+    duration_s: float
+    loudness_lufs: float | None
+    peak_dbfs: float | None
+    analyzer_version: str
+    original_sha256: str
+
+
+@dataclass
+class FileRecord:
+    track_key: str
+    format: str
+    path: str
+    codec: str
+    sample_rate: int
+    channels: int
+    duration_s: float
+    size_bytes: int
+    encoding: str
+    tags_digest: str
+
+
+@dataclass
+class RunRecord:
+    run_id: str
+    job: str
+    status: str
+    started_at: datetime | None
+    ended_at: datetime | None
+    track_keys: list[str]
+    failed_step: str | None = None
+    error_class: str | None = None
+    error_message: str | None = None
+
+    @property
+    def duration_s(self) -> float | None:
+        if self.started_at and self.ended_at:
+            return (self.ended_at - self.started_at).total_seconds()
+        return None
+
+
+@dataclass
+class CheckRecord:
+    run_id: str
+    track_key: str
+    check_name: str
+    passed: bool
+    description: str | None
+
+
+def _record(cls, columns: Sequence[str], row: tuple | None):
+    if row is None:
+        return None
+    values = dict(zip(columns, row, strict=True))
+    return cls(**{name: values[name] for name in cls.__dataclass_fields__ if name in values})
+
+
+class Store:
+    """The catalog at `path`. Cheap to construct; holds no connection between calls."""
+
+    def __init__(self, path: Path, lock_timeout_s: float = 60.0):
+        self.path = Path(path)
+        self.lock_timeout_s = lock_timeout_s
+
+    @contextmanager
+    def _connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        deadline = time.monotonic() + self.lock_timeout_s
+        delay = 0.02
+        while True:
+            try:
+                connection = duckdb.connect(str(self.path))
+                break
+            except duckdb.Error as error:
+                if not _is_lock_error(error) or time.monotonic() > deadline:
+                    raise
+                time.sleep(delay * (1 + random.random()))
+                delay = min(delay * 2, 1.0)
+        try:
+            connection.execute(SCHEMA)
+            connection.execute("BEGIN TRANSACTION")
+            yield connection
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        finally:
+            connection.close()
+
+    def _fetch(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple]]:
+        with self._connect() as db:
+            cursor = db.execute(sql, params)
+            columns = [d[0] for d in cursor.description]
+            return columns, cursor.fetchall()
+
+    def _fetch_one(self, cls, sql: str, params: Sequence[Any] = ()):
+        columns, rows = self._fetch(sql, params)
+        return _record(cls, columns, rows[0] if rows else None)
+
+    def _fetch_all(self, cls, sql: str, params: Sequence[Any] = ()) -> list:
+        columns, rows = self._fetch(sql, params)
+        return [_record(cls, columns, row) for row in rows]
+
+    def ping(self) -> int:
+        """Opens the catalog (creating it if new) and returns how many tracks it holds."""
+        return self._fetch("SELECT count(*) FROM tracks")[1][0][0]
+
+    # --- tracks and their sources ---------------------------------------------------------
+
+    def register_track(self, track_key: str, source_kind: str, source_url: str,
+                       source_id: str | None = None) -> bool:
+        """Adds a discovered track; returns False when it was already known."""
+        now = utcnow()
+        with self._connect() as db:
+            known = db.execute("SELECT 1 FROM tracks WHERE track_key = ?", [track_key]).fetchone()
+            if not known:
+                db.execute(
+                    "INSERT INTO tracks (track_key, source_kind, source_url, added_at, updated_at)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    [track_key, source_kind, source_url, now, now],
+                )
+            db.execute(
+                "INSERT INTO track_sources VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                [source_kind, source_id or source_url, track_key, source_url, now],
+            )
+            return not known
+
+    def key_for_source(self, kind: str, source_id: str) -> str | None:
+        _, rows = self._fetch(
+            "SELECT track_key FROM track_sources WHERE kind = ? AND source_id = ?", [kind, source_id]
+        )
+        return rows[0][0] if rows else None
+
+    def sources_of(self, track_key: str) -> list[dict]:
+        columns, rows = self._fetch(
+            "SELECT kind, source_id, url FROM track_sources WHERE track_key = ? ORDER BY added_at",
+            [track_key],
+        )
+        return [dict(zip(columns, row, strict=True)) for row in rows]
+
+    def track(self, track_key: str) -> TrackRecord | None:
+        return self._fetch_one(TrackRecord, "SELECT * FROM tracks WHERE track_key = ?", [track_key])
+
+    def tracks(self, status: str | None = None) -> list[TrackRecord]:
+        if status:
+            return self._fetch_all(
+                TrackRecord, "SELECT * FROM tracks WHERE status = ? ORDER BY added_at", [status]
+            )
+        return self._fetch_all(TrackRecord, "SELECT * FROM tracks ORDER BY added_at")
+
+    def update_track(self, track_key: str, **fields: Any) -> None:
+        unknown = set(fields) - set(TrackRecord.__dataclass_fields__)
+        if unknown or "track_key" in fields:
+            raise ValueError(f"not track fields: {sorted(unknown)}")
+        if "status" in fields and fields["status"] not in TRACK_STATUSES:
+            raise ValueError(f"unknown status {fields['status']!r}")
+        assignments = ", ".join(f"{name} = ?" for name in fields)
+        with self._connect() as db:
+            db.execute(
+                f"UPDATE tracks SET {assignments}, updated_at = ? WHERE track_key = ?",
+                [*fields.values(), utcnow(), track_key],
+            )
+
+    def mark_failed(self, track_key: str, error_class: str, message: str) -> None:
+        self.update_track(track_key, status="failed", error_class=error_class, error_message=message)
+
+    # --- originals, analysis, files -------------------------------------------------------
+
+    def save_original(self, record: OriginalRecord) -> None:
+        self._upsert("originals", record, key=("track_key",), stamp="fetched_at")
+
+    def original(self, track_key: str) -> OriginalRecord | None:
+        return self._fetch_one(OriginalRecord, "SELECT * FROM originals WHERE track_key = ?", [track_key])
+
+    def save_analysis(self, record: AnalysisRecord) -> None:
+        self._upsert("analysis", record, key=("track_key",), stamp="analyzed_at")
+
+    def analysis(self, track_key: str) -> AnalysisRecord | None:
+        return self._fetch_one(AnalysisRecord, "SELECT * FROM analysis WHERE track_key = ?", [track_key])
+
+    def save_file(self, record: FileRecord) -> None:
+        self._upsert("files", record, key=("track_key", "format"), stamp="written_at")
+
+    def files(self, track_key: str) -> list[FileRecord]:
+        return self._fetch_all(
+            FileRecord, "SELECT * FROM files WHERE track_key = ? ORDER BY format", [track_key]
+        )
+
+    def path_owner(self, path: str) -> str | None:
+        """Which track a library file belongs to, so a new track never overwrites another's."""
+        _, rows = self._fetch("SELECT track_key FROM files WHERE path = ?", [path])
+        return rows[0][0] if rows else None
+
+    def _upsert(self, table: str, record: Any, key: tuple[str, ...], stamp: str) -> None:
+        values = {name: getattr(record, name) for name in record.__dataclass_fields__}
+        values[stamp] = utcnow()
+        columns = ", ".join(values)
+        placeholders = ", ".join("?" for _ in values)
+        updates = ", ".join(f"{name} = excluded.{name}" for name in values if name not in key)
+        with self._connect() as db:
+            db.execute(
+                f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"
+                f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}",
+                list(values.values()),
+            )
+
+    # --- run history ----------------------------------------------------------------------
+
+    def record_run(self, run: RunRecord) -> None:
+        """Writes a run's row; recording the same run again updates it."""
+        with self._connect() as db:
+            db.execute(
+                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id) DO UPDATE SET"
+                " status = excluded.status, started_at = excluded.started_at,"
+                " ended_at = excluded.ended_at, duration_s = excluded.duration_s,"
+                " track_keys = excluded.track_keys, failed_step = excluded.failed_step,"
+                " error_class = excluded.error_class, error_message = excluded.error_message,"
+                " recorded_at = excluded.recorded_at",
+                [run.run_id, run.job, run.status, run.started_at, run.ended_at, run.duration_s,
+                 run.track_keys, run.failed_step, run.error_class, run.error_message, utcnow()],
+            )
+
+    def record_check(self, check: CheckRecord) -> None:
+        with self._connect() as db:
+            db.execute(
+                "INSERT INTO check_results VALUES (?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT DO UPDATE SET passed = excluded.passed, description = excluded.description,"
+                " evaluated_at = excluded.evaluated_at",
+                [check.run_id, check.track_key, check.check_name, check.passed, check.description, utcnow()],
+            )
+
+    def runs(self, limit: int = 50) -> list[RunRecord]:
+        return self._fetch_all(
+            RunRecord, "SELECT * FROM runs ORDER BY started_at DESC NULLS LAST LIMIT ?", [limit]
+        )
+
+    def check_results(self, run_id: str) -> list[CheckRecord]:
+        return self._fetch_all(
+            CheckRecord, "SELECT * FROM check_results WHERE run_id = ? ORDER BY check_name", [run_id]
+        )
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple]]:
+        """Read-only access for reports and tests: returns column names and rows."""
+        return self._fetch(sql, params)
