@@ -193,12 +193,13 @@ def integrated_loudness(samples: np.ndarray, sr: int) -> float | None:
     sos = np.vstack([np.r_[shelf_b, shelf_a] / shelf_a[0], np.r_[high_b, high_a] / high_a[0]])
     weighted = signal.sosfilt(sos, samples, axis=0)
 
-    block, step = int(0.4 * sr), int(0.1 * sr)
-    if len(weighted) < block:
+    # 400 ms blocks overlapping by 75% are sums of four consecutive 100 ms segments.
+    step = int(0.1 * sr)
+    segments = len(weighted) // step
+    if segments < 4:
         return None
-    squared = np.cumsum(np.concatenate([np.zeros((1, weighted.shape[1])), weighted**2]), axis=0)
-    starts = np.arange(0, len(weighted) - block + 1, step)
-    power = ((squared[starts + block] - squared[starts]) / block).sum(axis=1)
+    segment_energy = (weighted[: segments * step] ** 2).reshape(segments, step, -1).sum(axis=(1, 2))
+    power = np.convolve(segment_energy, np.ones(4), mode="valid") / (4 * step)
     loudness = -0.691 + 10 * np.log10(np.maximum(power, 1e-12))
     gated = power[loudness > -70]
     if not len(gated):

@@ -66,7 +66,10 @@ def probe(path: Path) -> AudioProbe:
     text = result.stderr
     audio = _AUDIO.search(text)
     if audio is None:
-        raise NotAudio(f"{Path(path).name} holds no audio stream ffmpeg can read")
+        if _looks_like_audio(Path(path)):
+            complaint = text.strip().splitlines()[-1].replace(str(path), "").lstrip(": ") if text.strip() else ""
+            raise CorruptAudio(f"{Path(path).name} is an audio file but cannot be read ({complaint or 'no stream'})")
+        raise NotAudio(f"{Path(path).name} is not an audio file")
     layout = audio.group(3).strip().split("(")[0]
     channels = _LAYOUT_CHANNELS.get(layout)
     if channels is None:
@@ -83,6 +86,14 @@ def probe(path: Path) -> AudioProbe:
         if duration else None,
         has_cover=bool(_COVER.search(text)),
     )
+
+
+def _looks_like_audio(path: Path) -> bool:
+    """Recognises the common audio containers by their first bytes."""
+    with open(path, "rb") as handle:
+        head = handle.read(12)
+    return (head.startswith((b"ID3", b"fLaC", b"RIFF", b"FORM", b"OggS", b"\x1aE\xdf\xa3"))
+            or head[4:8] == b"ftyp" or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0))
 
 
 def decode(path: Path, sample_rate: int, channels: int, declared_duration_s: float | None = None) -> np.ndarray:

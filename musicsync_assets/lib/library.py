@@ -53,7 +53,7 @@ class Outcome:
 
 
 def disk_errors_explained(error: OSError, where: Path) -> Exception:
-    if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+    if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR, errno.EEXIST, errno.EISDIR):
         return LibraryNotWritable(f"cannot write in {where}: {error.strerror}")
     if error.errno == errno.ENOSPC:
         return LibraryNotWritable(f"the disk holding {where} is full", "free some space, then run again")
@@ -203,15 +203,16 @@ def analyze_and_render(settings: LibrarySettings, track_key: str, *, analysis_wa
     original, same analyser version, files present with the same tags) is skipped.
     """
     store = settings.store
-    track = _require_track(store, track_key)
-    original = store.original(track_key)
+    with store.session():
+        track = _require_track(store, track_key)
+        original = store.original(track_key)
+        analysis = store.analysis(track_key)
+        existing = {f.format: f for f in store.files(track_key)}
     if original is None or not Path(original.path).is_file():
         raise UnknownTrack(f"track {track_key} has no original yet", "materialise track_audio first")
-    analysis = store.analysis(track_key)
     analysis_current = bool(analysis and analysis.analyzer_version == ANALYZER_VERSION
                             and analysis.original_sha256 == original.sha256)
     need_analysis = analysis_wanted and not analysis_current
-    existing = {f.format: f for f in store.files(track_key)}
     to_encode = [fmt for fmt in settings.formats if files_wanted and not _file_present(existing.get(fmt))]
 
     pcm = None
@@ -329,6 +330,11 @@ def _analysis_details(analysis: AnalysisRecord) -> dict:
 
 def file_in_library(settings: LibrarySettings, track_key: str) -> Outcome:
     store = settings.store
+    with store.session():
+        return _file_in_library(settings, store, track_key)
+
+
+def _file_in_library(settings: LibrarySettings, store: Store, track_key: str) -> Outcome:
     track = _require_track(store, track_key)
     files = {f.format: f for f in store.files(track_key)}
     missing = [fmt for fmt in settings.formats if not _file_present(files.get(fmt))]
@@ -343,8 +349,11 @@ def file_in_library(settings: LibrarySettings, track_key: str) -> Outcome:
 
 def library_row(store: Store, track_key: str) -> dict:
     """One catalog entry as people and scripts see it (`musicsync library --json`)."""
-    track = _require_track(store, track_key)
-    analysis = store.analysis(track_key)
+    with store.session():
+        track = _require_track(store, track_key)
+        analysis = store.analysis(track_key)
+        files = store.files(track_key)
+        sources = store.sources_of(track_key)
     bpm = track.bpm_override or (analysis.bpm if analysis else None)
     key_text = track.key_override or (analysis.key_name if analysis else None)
     key = parse_key(key_text) if key_text else None
@@ -352,7 +361,7 @@ def library_row(store: Store, track_key: str) -> dict:
         "track_key": track.track_key, "title": track.display_title, "artists": track.artists,
         "status": track.status, "bpm": round(bpm, 1) if bpm else None, "key": key.name if key else None,
         "camelot": key.camelot if key else None,
-        "files": {f.format: f.path for f in store.files(track_key)},
-        "sources": [{"kind": s["kind"], "id": s["source_id"], "url": s["url"]} for s in store.sources_of(track_key)],
+        "files": {f.format: f.path for f in files},
+        "sources": [{"kind": s["kind"], "id": s["source_id"], "url": s["url"]} for s in sources],
         "error": track.error_message,
     }

@@ -113,6 +113,10 @@ CREATE TABLE IF NOT EXISTS check_results (
 """
 
 
+# Databases this process has already brought up to the current schema.
+_SCHEMA_READY: set[Path] = set()
+
+
 def utcnow() -> datetime:
     """Naive UTC: DuckDB's TIMESTAMP round-trips it without a timezone library."""
     return datetime.now(UTC).replace(tzinfo=None)
@@ -234,11 +238,12 @@ class Store:
     def __init__(self, path: Path, lock_timeout_s: float = 60.0):
         self.path = Path(path)
         self.lock_timeout_s = lock_timeout_s
+        self._session: duckdb.DuckDBPyConnection | None = None
 
-    @contextmanager
-    def _connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def _open(self) -> duckdb.DuckDBPyConnection:
         deadline = time.monotonic() + self.lock_timeout_s
         delay = 0.02
+        is_new = not self.path.exists()
         while True:
             try:
                 connection = duckdb.connect(str(self.path))
@@ -248,8 +253,39 @@ class Store:
                     raise
                 time.sleep(delay * (1 + random.random()))
                 delay = min(delay * 2, 1.0)
-        try:
+        if is_new or self.path not in _SCHEMA_READY:
             connection.execute(SCHEMA)
+            _SCHEMA_READY.add(self.path)
+        return connection
+
+    @contextmanager
+    def session(self) -> Iterator["Store"]:
+        """Several calls on one connection and one transaction, for a stage's handful of queries.
+
+        Keep sessions short: while one is open, other processes wait for the file.
+        """
+        if self._session is not None:
+            yield self
+            return
+        self._session = self._open()
+        try:
+            self._session.execute("BEGIN TRANSACTION")
+            yield self
+            self._session.execute("COMMIT")
+        except BaseException:
+            self._session.execute("ROLLBACK")
+            raise
+        finally:
+            self._session.close()
+            self._session = None
+
+    @contextmanager
+    def _connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        if self._session is not None:
+            yield self._session
+            return
+        connection = self._open()
+        try:
             connection.execute("BEGIN TRANSACTION")
             yield connection
             connection.execute("COMMIT")

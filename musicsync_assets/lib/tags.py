@@ -80,7 +80,8 @@ def _write_id3(path: Path, suffix: str, tags: TagSet) -> None:
         id3.add(COMM(encoding=3, lang="eng", desc="", text=[tags.comment]))
     if tags.artwork:
         id3.add(APIC(encoding=3, mime=_mime(tags.artwork), type=3, desc="Cover", data=tags.artwork))
-    container.save(v2_version=3)
+    # Null-separated multi-values (only ARTISTS has several) survive names such as "AC/DC".
+    container.save(v2_version=3, v23_sep=None)
 
 
 def _write_mp4(path: Path, tags: TagSet) -> None:

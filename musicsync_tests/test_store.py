@@ -1,0 +1,65 @@
+"""The catalog under several processes at once, as under `dagster dev`."""
+
+import multiprocessing
+import time
+from pathlib import Path
+
+import duckdb
+
+from musicsync_assets.lib.store import CheckRecord, RunRecord, Store, utcnow
+
+
+def _writer(db_path: str, worker: int, count: int) -> None:
+    store = Store(Path(db_path), lock_timeout_s=60)
+    for n in range(count):
+        key = f"file-{worker:02d}{n:04d}"
+        store.register_track(key, "file", f"/inbox/{key}.mp3")
+        store.update_track(key, title=f"Track {n}", artists=[f"Worker {worker}"], status="synced")
+
+
+def _holder(db_path: str, seconds: float) -> None:
+    connection = duckdb.connect(db_path)
+    time.sleep(seconds)
+    connection.close()
+
+
+def test_writers_in_many_processes_wait_for_the_lock_instead_of_failing(tmp_path):
+    db_path = str(tmp_path / "catalog.duckdb")
+    Store(Path(db_path)).ping()
+    context = multiprocessing.get_context("spawn")
+    holder = context.Process(target=_holder, args=(db_path, 1.5))
+    holder.start()
+    time.sleep(0.3)
+    writers = [context.Process(target=_writer, args=(db_path, w, 15)) for w in range(4)]
+    for process in writers:
+        process.start()
+    for process in [holder, *writers]:
+        process.join(120)
+    assert [p.exitcode for p in writers] == [0, 0, 0, 0]
+    columns, rows = Store(Path(db_path)).query("SELECT count(*), count(DISTINCT artists[1]) FROM tracks "
+                                               "WHERE status = 'synced'")
+    assert rows == [(60, 4)]
+
+
+def test_run_history_upserts_and_keeps_check_results(tmp_path):
+    store = Store(tmp_path / "c.duckdb")
+    started = utcnow()
+    store.record_run(RunRecord("r1", "sync_track", "STARTED", started, None, ["file-1"]))
+    store.record_run(RunRecord("r1", "sync_track", "FAILURE", started, started, ["file-1"], "track_audio",
+                               "download_failed", "x answered 404"))
+    store.record_check(CheckRecord("r1", "file-1", "tags_complete", False, "m4a: bpm missing"))
+    store.record_check(CheckRecord("r1", "file-1", "tags_complete", True, "fixed"))
+    [run] = store.runs()
+    assert (run.status, run.error_class, run.failed_step) == ("FAILURE", "download_failed", "track_audio")
+    assert [(c.passed, c.description) for c in store.check_results("r1")] == [(True, "fixed")]
+
+
+def test_a_failed_session_writes_nothing(tmp_path):
+    store = Store(tmp_path / "c.duckdb")
+    try:
+        with store.session():
+            store.register_track("file-a", "file", "/a.mp3")
+            raise RuntimeError("half-way")
+    except RuntimeError:
+        pass
+    assert store.track("file-a") is None

@@ -1,0 +1,66 @@
+"""Tags written to every format and read back with mutagen."""
+
+import pytest
+from mutagen.aiff import AIFF
+from mutagen.mp4 import MP4
+from mutagen.wave import WAVE
+
+from musicsync_assets.lib import audio, demo
+from musicsync_assets.lib.musickeys import parse_key
+from musicsync_assets.lib.tags import TagSet, read_tags, write_tags
+
+FULL = TagSet(
+    title='Glass / Steel "Dub" — שלום 🎧', artists=["Åsa Ström", "AC/DC"], album="Demo Album", year=2024,
+    isrc="USABC2400001", source_url="https://example.com/track/1", bpm=124, key="Am", camelot="8A",
+    comment="8A - A minor", artwork=None,
+)
+
+
+@pytest.fixture(scope="module")
+def blank_files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("tagging")
+    samples = demo.render(120, parse_key("A minor"), 3)
+    files = {}
+    for fmt in audio.FORMATS:
+        path = folder / f"blank.{audio.FORMATS[fmt][0]}"
+        encoder = audio.Encoder((samples * 32767).astype("<i2"), 44100, {fmt: path}, 256)
+        encoder.finish()
+        files[fmt] = path
+    return files
+
+
+@pytest.mark.parametrize("fmt", list(audio.FORMATS))
+def test_round_trip_in_every_format(blank_files, tmp_path, fmt):
+    path = tmp_path / blank_files[fmt].name
+    path.write_bytes(blank_files[fmt].read_bytes())
+    wanted = TagSet(**{**FULL.__dict__, "artwork": demo.cover_art_png()})
+    write_tags(path, wanted)
+    assert read_tags(path) == wanted
+    audio.decoded_duration(path)  # tagging left the audio playable
+
+
+def test_standard_fields_are_used(blank_files, tmp_path):
+    m4a, wav, aiff = (tmp_path / f"t.{ext}" for ext in ("m4a", "wav", "aiff"))
+    for fmt, path in (("m4a", m4a), ("wav", wav), ("aiff", aiff)):
+        path.write_bytes(blank_files[fmt].read_bytes())
+        write_tags(path, FULL)
+    atoms = MP4(m4a).tags
+    assert atoms["tmpo"] == [124]
+    assert bytes(atoms["----:com.apple.iTunes:initialkey"][0]) == b"Am"
+    for container in (WAVE(wav), AIFF(aiff)):
+        assert str(container.tags["TKEY"]) == "Am"
+        assert str(container.tags["TBPM"]) == "124"
+        assert container.tags.version[:2] == (2, 3)
+
+
+def test_rewriting_replaces_old_values(blank_files, tmp_path):
+    path = tmp_path / "x.aiff"
+    path.write_bytes(blank_files["aiff"].read_bytes())
+    write_tags(path, FULL)
+    write_tags(path, TagSet(title="New", artists=["Solo"], bpm=90))
+    assert read_tags(path) == TagSet(title="New", artists=["Solo"], bpm=90)
+
+
+def test_digest_follows_content():
+    assert FULL.digest() == TagSet(**FULL.__dict__).digest()
+    assert FULL.digest() != TagSet(**{**FULL.__dict__, "bpm": 125}).digest()
