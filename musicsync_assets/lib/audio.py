@@ -159,10 +159,9 @@ class Encoder:
     def _feed(self, pcm: np.ndarray) -> None:
         try:
             self._process.stdin.write(memoryview(pcm).cast("B"))
+            self._process.stdin.close()
         except BrokenPipeError:
             pass  # ffmpeg stopped early; finish() reports its message
-        finally:
-            self._process.stdin.close()
 
     def finish(self) -> None:
         if self._process is None:

@@ -97,7 +97,10 @@ def resolve_metadata(settings: LibrarySettings, track_key: str) -> Outcome:
                   "duration_s": info.duration_s}
         artwork = download.fetch_image(info.thumbnail_url) if info.thumbnail_url else None
     if artwork:
-        fields["artwork_path"] = str(_save_artwork(settings.paths, track_key, artwork))
+        try:
+            fields["artwork_path"] = str(_save_artwork(settings.paths, track_key, artwork))
+        except OSError as error:
+            raise disk_errors_explained(error, settings.paths.artwork) from error
     store.update_track(track_key, **fields)
     return Outcome(False, _track_details(store.track(track_key)))
 
@@ -119,6 +122,7 @@ def _describe_file(path: Path) -> tuple[dict, bytes | None]:
 def _save_artwork(paths: DataPaths, track_key: str, image: bytes) -> Path:
     suffix = ".png" if image.startswith(b"\x89PNG") else ".jpg"
     final = paths.artwork / f"{track_key}{suffix}"
+    paths.ensure()
     tmp = paths.scratch / f"{track_key}.artwork{suffix}"
     tmp.write_bytes(image)
     replace_atomically(tmp, final)

@@ -244,6 +244,8 @@ class Store:
         deadline = time.monotonic() + self.lock_timeout_s
         delay = 0.02
         is_new = not self.path.exists()
+        if is_new:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
         while True:
             try:
                 connection = duckdb.connect(str(self.path))

@@ -27,10 +27,16 @@ def summarise_run(instance: dg.DagsterInstance, run_id: str) -> RunRecord:
         failure = event.step_failure_data
         user_metadata = failure.user_failure_data.metadata if failure.user_failure_data else {}
         failed_step = event.step_key
-        error_class = (user_metadata["error_class"].value if "error_class" in user_metadata
-                       else failure.error.cls_name if failure.error else "unknown")
-        error_message = (failure.user_failure_data.description if failure.user_failure_data
-                         else failure.error.message.strip().splitlines()[0] if failure.error else None)
+        if "error_class" in user_metadata:
+            error_class = user_metadata["error_class"].value
+            error_message = failure.user_failure_data.description
+        else:
+            # Dagster wraps what the step raised; the innermost cause is what the user needs.
+            error = failure.error
+            while error is not None and error.cause is not None:
+                error = error.cause
+            error_class = error.cls_name if error else "unknown"
+            error_message = f"{error.cls_name}: {error.message.strip()}" if error else None
         break
     return RunRecord(
         run_id=run_id, job=run.job_name, status=run.status.value,

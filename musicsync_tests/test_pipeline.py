@@ -1,0 +1,150 @@
+"""The whole per-track pipeline on real audio: files in several containers and a URL yt-dlp downloads."""
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import dagster as dg
+import pytest
+
+from musicsync_assets.defs.resources import build_resources
+from musicsync_assets.defs.tracks.jobs import sync_tracks
+from musicsync_assets.lib import audio
+from musicsync_assets.lib.musickeys import parse_key
+from musicsync_assets.lib.tags import read_tags
+from musicsync_tests.conftest import url_of
+
+TAGGED = ("aac", "mp3", "flac", "unicode")
+TRACK_ASSETS = ("track_metadata", "track_audio", "track_analysis", "track_files", "library_entry")
+
+
+@pytest.fixture(scope="module")
+def synced(tmp_path_factory, audio_set, audio_url, audio_root):
+    """One library synced from four files and one URL, shared by the assertions below."""
+    music = build_resources(data_dir=str(tmp_path_factory.mktemp("library") / "data"))["music_library"]
+    sources = {name: str(audio_set[name].path) for name in TAGGED}
+    sources["opus"] = url_of(audio_url, audio_root, audio_set["opus"])
+    with dg.instance_for_test() as instance:
+        results = sync_tracks(instance, music, list(sources.values()))
+        keys = {name: result.track_key for name, result in zip(sources, results, strict=True)}
+        yield SimpleNamespace(music=music, store=music.store, instance=instance, results=results, keys=keys,
+                              sources=sources)
+
+
+def latest_metadata(instance: dg.DagsterInstance, asset: str, partition: str) -> dict:
+    [record] = instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=dg.AssetKey(asset), asset_partitions=[partition]), limit=1
+    ).records
+    return {k: v.value for k, v in record.asset_materialization.metadata.items()}
+
+
+def test_every_track_syncs(synced):
+    assert [(r.ok, r.reason) for r in synced.results] == [(True, None)] * 5
+    assert {t.status for t in synced.store.tracks()} == {"synced"}
+    assert synced.keys["opus"].startswith("url-")
+    assert all(synced.keys[name].startswith("file-") for name in TAGGED)
+
+
+def test_files_decode_with_the_configured_format(synced, audio_set):
+    for name, key in synced.keys.items():
+        original = synced.store.original(key)
+        files = {f.format: f for f in synced.store.files(key)}
+        assert set(files) == {"m4a", "wav", "aiff"}
+        for fmt, record in files.items():
+            path = Path(record.path)
+            assert path.parent == synced.music.paths.library / fmt
+            described = audio.probe(path)
+            assert (described.codec, described.sample_rate, described.channels) == (
+                audio.EXPECTED_CODEC[fmt], 44100, 2)
+            assert audio.decoded_duration(path) == pytest.approx(original.duration_s, rel=0.01)
+
+
+def test_aac_sources_are_copied_not_reencoded(synced):
+    files = {f.format: f for f in synced.store.files(synced.keys["aac"])}
+    assert files["m4a"].encoding == "copy"
+    assert {f.encoding for f in synced.store.files(synced.keys["mp3"])} == {"encode"}
+    assert latest_metadata(synced.instance, "track_files", synced.keys["aac"])["m4a_stream_copy"] is True
+
+
+def test_analysis_finds_the_synthesised_tempo_and_key(synced, audio_set):
+    for name, key in synced.keys.items():
+        analysis = synced.store.analysis(key)
+        assert analysis.bpm == pytest.approx(audio_set[name].bpm, abs=0.5), name
+        assert analysis.key_name == audio_set[name].key.name, name
+        assert analysis.camelot == audio_set[name].key.camelot
+        assert analysis.loudness_lufs is not None and -40 < analysis.loudness_lufs < 0
+
+
+def test_tags_read_back_from_every_format(synced, audio_set):
+    for name, key in synced.keys.items():
+        sample, analysis = audio_set[name], synced.store.analysis(key)
+        musical_key = parse_key(analysis.key_name)
+        for record in synced.store.files(key):
+            tags = read_tags(Path(record.path))
+            assert tags.title == sample.title, (name, record.format)
+            assert tags.bpm == round(sample.bpm)
+            assert tags.key == musical_key.short
+            assert musical_key.camelot in tags.comment and tags.camelot == musical_key.camelot
+            if sample.artist:
+                assert tags.artists == [sample.artist]
+            if name in ("aac", "mp3", "flac"):
+                assert tags.album == "musicsync demo" and tags.year == 2026
+                assert tags.artwork and tags.artwork.startswith(b"\x89PNG")
+    url_tags = read_tags(Path(synced.store.files(synced.keys["opus"])[0].path))
+    assert url_tags.source_url == synced.sources["opus"]
+
+
+def test_file_names_are_safe_and_keep_unicode(synced):
+    names = {Path(f.path).name for key in synced.keys.values() for f in synced.store.files(key)}
+    assert 'Sigur Rós - Hoppípolla _live_ ∕ édit.wav' in names
+    assert "Åsa Ström - Glass - Steel _Dub_.aiff" in names
+
+
+def test_checks_pass_and_are_recorded(synced):
+    columns, rows = synced.store.query(
+        "SELECT check_name, count(*), bool_and(passed) FROM check_results GROUP BY check_name ORDER BY 1")
+    assert rows == [("analysis_plausible", 5, True), ("audio_formats_valid", 5, True), ("tags_complete", 5, True)]
+    for key in synced.keys.values():
+        checks = synced.instance.event_log_storage.get_asset_check_execution_history(
+            dg.AssetCheckKey(dg.AssetKey("track_files"), "tags_complete"), limit=10)
+        assert any(c.status.value == "SUCCEEDED" for c in checks)
+        assert key
+
+
+def test_run_history_has_a_row_per_run(synced):
+    runs = synced.store.runs()
+    assert sorted(k for run in runs for k in run.track_keys) == sorted(synced.keys.values())
+    assert {(r.job, r.status) for r in runs} == {("sync_track", "SUCCESS")}
+    assert all(r.duration_s and r.duration_s > 0 for r in runs)
+
+
+def test_syncing_again_does_no_work_twice(synced):
+    mtimes = {f.path: Path(f.path).stat().st_mtime_ns for key in synced.keys.values()
+              for f in synced.store.files(key)}
+    originals = {key: Path(synced.store.original(key).path).stat().st_mtime_ns for key in synced.keys.values()}
+    again = sync_tracks(synced.instance, synced.music, list(synced.sources.values()))
+    assert all(r.ok for r in again)
+    for key in synced.keys.values():
+        for asset in TRACK_ASSETS:
+            assert latest_metadata(synced.instance, asset, key)["status"] == "cached", (key, asset)
+        assert Path(synced.store.original(key).path).stat().st_mtime_ns == originals[key]
+    assert {f.path: Path(f.path).stat().st_mtime_ns for key in synced.keys.values()
+            for f in synced.store.files(key)} == mtimes
+
+
+def test_an_override_retags_without_reencoding(synced):
+    key = synced.keys["mp3"]
+    analysed_before = synced.store.query("SELECT analyzed_at FROM analysis WHERE track_key = ?", [key])[1]
+    wav = next(f for f in synced.store.files(key) if f.format == "wav")
+    synced.store.update_track(key, bpm_override=131.0, key_override="8A")
+    [result] = sync_tracks(synced.instance, synced.music, [synced.sources["mp3"]])
+    assert result.ok
+    files_metadata = latest_metadata(synced.instance, "track_files", key)
+    assert files_metadata["status"] == "done" and set(files_metadata["retagged"]) == {"m4a", "wav", "aiff"}
+    assert files_metadata.get("written") in (None, [])
+    for record in synced.store.files(key):
+        tags = read_tags(Path(record.path))
+        assert (tags.bpm, tags.key, tags.camelot) == (131, "Am", "8A")
+    assert synced.store.query("SELECT analyzed_at FROM analysis WHERE track_key = ?", [key])[1] == analysed_before
+    assert Path(wav.path).stat().st_size == next(
+        f for f in synced.store.files(key) if f.format == "wav").size_bytes
+    assert [e for e in synced.store.runs(1)][0].status == "SUCCESS"
