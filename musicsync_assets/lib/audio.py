@@ -82,10 +82,27 @@ def probe(path: Path) -> AudioProbe:
         codec=audio.group(1),
         sample_rate=int(audio.group(2)),
         channels=channels,
-        duration_s=(int(duration.group(1)) * 3600 + int(duration.group(2)) * 60 + float(duration.group(3)))
-        if duration else None,
+        duration_s=_declared_length(Path(path)) or (
+            int(duration.group(1)) * 3600 + int(duration.group(2)) * 60 + float(duration.group(3))
+            if duration else None),
         has_cover=bool(_COVER.search(text)),
     )
+
+
+def _declared_length(path: Path) -> float | None:
+    """The length the file's header promises (WAV data size, FLAC sample count, MP4 duration).
+
+    ffmpeg estimates some lengths from the bytes actually present, which hides truncation; the
+    header's promise, compared with what decodes, reveals it.
+    """
+    from mutagen import File as MutagenFile, MutagenError
+
+    try:
+        described = MutagenFile(path)
+    except (MutagenError, OSError, ValueError):
+        return None
+    length = getattr(getattr(described, "info", None), "length", None)
+    return float(length) if length else None
 
 
 def _looks_like_audio(path: Path) -> bool:

@@ -12,7 +12,7 @@ import hashlib
 from dataclasses import astuple, dataclass, field
 from pathlib import Path
 
-from mutagen import File as MutagenFile
+from mutagen import File as MutagenFile, MutagenError
 from mutagen.aiff import AIFF
 from mutagen.flac import FLAC, Picture
 from mutagen.id3 import APIC, COMM, ID3, TALB, TBPM, TIT1, TIT2, TKEY, TPE1, TSRC, TXXX, TYER, WOAS
@@ -132,7 +132,10 @@ def _write_vorbis(path: Path, tags: TagSet) -> None:
 
 def read_tags(path: Path) -> TagSet:
     """Reads back what `write_tags` writes, and the common fields of files from elsewhere."""
-    container = MutagenFile(path)
+    try:
+        container = MutagenFile(path)
+    except MutagenError:
+        return TagSet()  # unreadable tags; whether the audio itself is usable is probed separately
     if container is None or container.tags is None:
         return TagSet()
     if isinstance(container.tags, ID3):

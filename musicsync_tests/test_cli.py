@@ -1,0 +1,85 @@
+"""The command line as people and scripts use it: `dagster job execute` and `musicsync`."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from musicsync_assets.lib.store import Store
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def run(args: list[str], data_dir: Path, cwd: Path | None = None, **env) -> subprocess.CompletedProcess:
+    environment = {**os.environ, "MUSICSYNC_DATA_DIR": str(data_dir), **env}
+    environment.pop("DAGSTER_HOME", None)
+    environment.update({k: v for k, v in env.items() if v is not None})
+    return subprocess.run(args, capture_output=True, text=True, cwd=cwd or REPO, env=environment, timeout=300)
+
+
+def musicsync(*args: str, data_dir: Path) -> subprocess.CompletedProcess:
+    return run([sys.executable, "-m", "musicsync_assets.cli", *args], data_dir)
+
+
+def test_dagster_job_execute_syncs_the_files_named_in_a_config(tmp_path, audio_set):
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    config = tmp_path / "sync.yaml"
+    config.write_text(f"ops:\n  sync_sources:\n    config:\n      sources:\n        - '{audio_set['mp3'].path}'\n")
+    done = run([sys.executable, "-m", "dagster", "job", "execute", "-m", "musicsync_assets.definitions",
+                "-j", "sync", "-c", str(config)], tmp_path / "data", DAGSTER_HOME=str(home))
+    assert done.returncode == 0, done.stderr[-3000:]
+    store = Store(tmp_path / "data" / "musicsync.duckdb")
+    [track] = store.tracks()
+    assert (track.status, track.title) == ("synced", "Copper Sun")
+    assert {f.format for f in store.files(track.track_key)} == {"m4a", "wav", "aiff"}
+    assert {(r.job, r.status) for r in store.runs()} == {("sync_track", "SUCCESS")}
+
+
+def test_analyze_json_gives_one_object_per_file(tmp_path, audio_set):
+    done = musicsync("analyze", "--json", str(audio_set["aac"].path), str(audio_set["flac"].path),
+                     data_dir=tmp_path)
+    assert done.returncode == 0, done.stderr
+    first, second = (json.loads(line) for line in done.stdout.splitlines())
+    assert set(first) >= {"path", "bpm", "bpm_confidence", "key", "camelot", "key_confidence", "duration_s"}
+    assert (first["key"], first["camelot"]) == ("A minor", "8A")
+    assert first["bpm"] == pytest.approx(124, abs=0.5)
+    assert second["key"] == "E minor" and second["duration_s"] == pytest.approx(12, abs=0.1)
+
+
+def test_analyze_explains_a_bad_file(tmp_path, audio_set):
+    done = musicsync("analyze", str(audio_set["not_audio"].path), data_dir=tmp_path)
+    assert done.returncode == 1 and "is not an audio file" in done.stderr
+
+
+def test_sync_then_library_json(tmp_path, audio_set):
+    done = musicsync("sync", str(audio_set["opus"].path), str(audio_set["silent"].path), data_dir=tmp_path)
+    assert done.returncode == 1, "a failed track makes the exit status non-zero"
+    assert "silent" in done.stderr and "remote-song" in done.stdout
+    listed = json.loads(musicsync("library", "--json", data_dir=tmp_path).stdout)
+    by_status = {entry["status"]: entry for entry in listed}
+    assert set(by_status) == {"synced", "failed"}
+    synced = by_status["synced"]
+    assert set(synced) >= {"track_key", "title", "artists", "status", "bpm", "key", "camelot", "files", "sources"}
+    assert synced["key"] == "D major" and set(synced["files"]) == {"m4a", "wav", "aiff"}
+    assert synced["sources"][0]["kind"] == "file"
+    runs = musicsync("runs", data_dir=tmp_path)
+    assert "silent_audio" in runs.stdout and "SUCCESS" in runs.stdout
+
+
+def test_doctor_reports_what_is_configured(tmp_path):
+    done = musicsync("doctor", data_dir=tmp_path)
+    assert done.returncode == 0, done.stdout
+    assert "✔ ffmpeg" in done.stdout and "✔ catalog" in done.stdout
+    assert "· Notion" in done.stdout and "not configured" in done.stdout
+
+
+def test_doctor_fails_when_the_data_dir_is_unusable(tmp_path):
+    blocked = tmp_path / "file-not-dir"
+    blocked.write_text("x")
+    done = musicsync("doctor", data_dir=blocked)
+    assert done.returncode == 1 and "✘ data directory" in done.stdout
