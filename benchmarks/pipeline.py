@@ -1,0 +1,129 @@
+"""How fast one track goes through the pipeline, against the floor of plain ffmpeg.
+
+    python benchmarks/pipeline.py [--tracks 10] [--seconds 300]
+
+Synthesises N tracks (AAC, Opus and MP3 sources in turn), syncs them through the real `sync_track`
+job on a throwaway instance and data directory, and prints medians of:
+- seconds per track for each step, and for the whole run;
+- analysis speed as a multiple of real time (decoded PCM in, one core);
+- Dagster's share of the wall time: the same stages run again without Dagster, compared;
+- the floor: plain ffmpeg writing the same three files from the same source in one process
+  (stream-copying AAC exactly as the pipeline does).
+"""
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import dagster as dg
+
+from musicsync_assets.defs.resources import build_resources
+from musicsync_assets.defs.tracks.jobs import sync_tracks
+from musicsync_assets.lib import audio, demo, library, verify
+from musicsync_assets.lib.analysis import analyze_pcm
+from musicsync_assets.lib.musickeys import ALL_KEYS
+
+SOURCE_CONTAINERS = ("m4a", "opus", "mp3")
+
+
+def make_sources(folder: Path, count: int, seconds: float) -> list[Path]:
+    sources = []
+    for n in range(count):
+        container = SOURCE_CONTAINERS[n % len(SOURCE_CONTAINERS)]
+        samples = demo.render(118 + n * 3, ALL_KEYS[n % 24], seconds, seed=n)
+        sources.append(demo.write_audio(samples, folder / f"Bench Artist - Track {n:02d}.{container}", container))
+    return sources
+
+
+def ffmpeg_floor(source: Path, scratch: Path) -> float:
+    is_aac = audio.probe(source).codec == "aac"
+    m4a = ["-c:a", "copy"] if is_aac else ["-c:a", "aac", "-b:a", "256k", "-ar", "44100", "-ac", "2"]
+    command = [audio.ffmpeg_exe(), "-nostdin", "-v", "error", "-y", "-i", str(source),
+               "-map", "0:a:0", *m4a, str(scratch / "floor.m4a"),
+               "-map", "0:a:0", "-c:a", "pcm_s16le", "-ar", "44100", "-ac", "2", str(scratch / "floor.wav"),
+               "-map", "0:a:0", "-c:a", "pcm_s16be", "-ar", "44100", "-ac", "2", str(scratch / "floor.aiff")]
+    started = time.perf_counter()
+    subprocess.run(command, check=True)
+    return time.perf_counter() - started
+
+
+def plain_stages(settings: library.LibrarySettings, source: Path) -> float:
+    """The same per-track work and checks, called directly: what the run costs without Dagster."""
+    started = time.perf_counter()
+    ref = library.register(settings.store, str(source))
+    library.resolve_metadata(settings, ref.track_key)
+    library.fetch_original(settings, ref.track_key)
+    library.analyze_and_render(settings, ref.track_key)
+    library.file_in_library(settings, ref.track_key)
+    verify.audio_problems(settings, settings.store, ref.track_key)
+    verify.tag_problems(settings, settings.store, ref.track_key)
+    verify.analysis_problems(settings, settings.store.analysis(ref.track_key))
+    return time.perf_counter() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tracks", type=int, default=10)
+    parser.add_argument("--seconds", type=float, default=300.0)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="musicsync-bench-") as tmp:
+        root = Path(tmp)
+        (root / "sources").mkdir()
+        print(f"Synthesising {args.tracks} tracks of {args.seconds:g} s ...", flush=True)
+        sources = make_sources(root / "sources", args.tracks, args.seconds)
+
+        # Warm the analysis imports once so no run pays them alone (a daemon-launched run would).
+        analyze_pcm(audio.decode(sources[0], 44100, 2)[: 44100 * 10], 44100)
+
+        music = build_resources(data_dir=str(root / "dagster-data"))["music_library"]
+        step_seconds: dict[str, list[float]] = defaultdict(list)
+        run_seconds = []
+        with dg.instance_for_test() as instance:
+            for source in sources:
+                [result] = sync_tracks(instance, music, [str(source)])
+                if not result.ok:
+                    print(f"{source.name} failed: {result.reason}", file=sys.stderr)
+                    return 1
+                record = instance.get_run_record_by_id(result.run_id)
+                run_seconds.append(record.end_time - record.start_time)
+                for step in instance.get_run_step_stats(result.run_id):
+                    step_seconds[step.step_key].append(step.end_time - step.start_time)
+
+        plain_settings = build_resources(data_dir=str(root / "plain-data"))["music_library"].settings()
+        plain_seconds = [plain_stages(plain_settings, source) for source in sources]
+
+        analysis_speed, floors = [], []
+        for source in sources:
+            pcm = audio.decode(source, 44100, 2)
+            for _ in range(3):
+                started = time.perf_counter()
+                analyze_pcm(pcm, 44100)
+                analysis_speed.append(len(pcm) / 44100 / (time.perf_counter() - started))
+            floors.append(ffmpeg_floor(source, root))
+
+    median = statistics.median
+    print(f"\nmusicsync pipeline benchmark: {args.tracks} tracks x {args.seconds:g} s "
+          f"(sources: {', '.join(SOURCE_CONTAINERS)} in turn); medians\n")
+    print(f"{'step':<40} {'s/track':>8}")
+    for step, values in sorted(step_seconds.items(), key=lambda item: -median(item[1])):
+        print(f"{step:<40} {median(values):>8.2f}")
+    whole, plain, floor = median(run_seconds), median(plain_seconds), median(floors)
+    print(f"\n{'whole run (sync_track, with checks)':<40} {whole:>8.2f}")
+    print(f"{'same work without Dagster':<40} {plain:>8.2f}")
+    print(f"{'floor: plain ffmpeg, same three files':<40} {floor:>8.2f}")
+    print(f"\nanalysis speed (one core, decoded PCM): {median(analysis_speed):.0f}x real time")
+    print(f"Dagster overhead share of wall time:   {max(0.0, whole - plain) / whole:.0%}")
+    checks = sum(median(v) for k, v in step_seconds.items() if k.startswith(("track_files_", "track_analysis_")))
+    print(f"pipeline / ffmpeg floor:               {whole / floor:.2f}x "
+          f"(without the checks, which decode every file again: {(whole - checks) / floor:.2f}x)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
