@@ -81,12 +81,12 @@ def main() -> int:
         # Warm the analysis imports once so no run pays them alone (a daemon-launched run would).
         analyze_pcm(audio.decode(sources[0], 44100, 2)[: 44100 * 10], 44100)
 
-        music = build_resources(data_dir=str(root / "dagster-data"))["music_library"]
+        resources = build_resources(notion={}, data_dir=str(root / "dagster-data"))
         step_seconds: dict[str, list[float]] = defaultdict(list)
         run_seconds = []
         with dg.instance_for_test() as instance:
             for source in sources:
-                [result] = sync_tracks(instance, music, [str(source)])
+                [result] = sync_tracks(instance, resources, [str(source)])
                 if not result.ok:
                     print(f"{source.name} failed: {result.reason}", file=sys.stderr)
                     return 1
@@ -95,7 +95,7 @@ def main() -> int:
                 for step in instance.get_run_step_stats(result.run_id):
                     step_seconds[step.step_key].append(step.end_time - step.start_time)
 
-        plain_settings = build_resources(data_dir=str(root / "plain-data"))["music_library"].settings()
+        plain_settings = build_resources(notion={}, data_dir=str(root / "plain-data"))["music_library"].settings()
         plain_seconds = [plain_stages(plain_settings, source) for source in sources]
 
         analysis_speed, floors = [], []

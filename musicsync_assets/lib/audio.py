@@ -180,6 +180,12 @@ class Encoder:
         except BrokenPipeError:
             pass  # ffmpeg stopped early; finish() reports its message
 
+    def stop(self) -> None:
+        """Ends ffmpeg if it is still running (after an error elsewhere); harmless after finish()."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+
     def finish(self) -> None:
         if self._process is None:
             return

@@ -94,7 +94,7 @@ def resolve_metadata(settings: LibrarySettings, track_key: str) -> Outcome:
     else:
         info = download.fetch_info(track.source_url, settings.download_options)
         fields = {"title": info.title, "artists": info.artists, "album": info.album, "year": info.year,
-                  "duration_s": info.duration_s}
+                  "duration_s": info.duration_s, "artwork_url": info.thumbnail_url}
         artwork = download.fetch_image(info.thumbnail_url) if info.thumbnail_url else None
     if artwork:
         try:
@@ -223,8 +223,9 @@ def analyze_and_render(settings: LibrarySettings, track_key: str, *, analysis_wa
     if need_analysis or to_encode:
         pcm = audio.decode(Path(original.path), settings.sample_rate, settings.channels, original.duration_s)
         _refuse_unusable(pcm, settings)
-    copy_m4a = "m4a" in to_encode and original.codec == "aac" and (original.channels or 2) <= 2
+    copy_m4a = "m4a" in to_encode and original.codec == "aac" and original.channels == settings.channels
     encoded = {fmt: settings.paths.scratch / f"{track_key}.{audio.FORMATS[fmt][0]}" for fmt in to_encode}
+    encoder = None
     try:
         settings.paths.ensure()
         if copy_m4a:
@@ -248,6 +249,8 @@ def analyze_and_render(settings: LibrarySettings, track_key: str, *, analysis_wa
     except OSError as error:
         raise disk_errors_explained(error, settings.paths.library) from error
     finally:
+        if encoder:
+            encoder.stop()
         for leftover in encoded.values():
             leftover.unlink(missing_ok=True)
 
