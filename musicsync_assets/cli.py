@@ -5,6 +5,7 @@
     musicsync analyze FILE...      BPM, key and Camelot of any audio file (--json for scripts)
     musicsync library              the catalog (--json for scripts)
     musicsync runs                 the run history
+    musicsync notion check [--fix] the Notion databases against what musicsync needs
     musicsync doctor               what is configured, what is missing
 """
 
@@ -170,6 +171,39 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return EXIT_FAILED if any(f.broken for f in findings) else EXIT_OK
 
 
+def cmd_notion(args: argparse.Namespace) -> int:
+    from musicsync_assets.defs.resources import build_resources
+    from musicsync_assets.lib.errors import MusicsyncError
+
+    resources = build_resources()
+    session = resources["notion"].sync(resources["music_library"])
+    if session is None:
+        print("Notion is not configured: set NOTION_TOKEN and NOTION_TRACKS_DATABASE "
+              "(and NOTION_TASKS_DATABASE for failure tasks).", file=sys.stderr)
+        return EXIT_FAILED
+    status = EXIT_OK
+    databases = ["Tracks"] + (["Agent-Tasks"] if session.settings.tasks_database else [])
+    for which in databases:
+        try:
+            if args.fix:
+                added = session.fix_schema(which)
+                print(f"{which}: added {', '.join(added)}" if added else f"{which}: nothing to add")
+            report = session.schema(which, fresh=True)
+        except MusicsyncError as error:
+            print(f"✘ {which}: {error}")
+            status = EXIT_FAILED
+            continue
+        if report.problems:
+            status = EXIT_FAILED
+            for problem in report.problems:
+                print(f"✘ {problem}")
+        else:
+            print(f"✔ {which}: every property musicsync needs is there (title: {report.title_property})")
+    if status != EXIT_OK and not args.fix:
+        print("Run `musicsync notion check --fix` to add what is missing; types are never changed.")
+    return status
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="musicsync", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -190,6 +224,11 @@ def build_parser() -> argparse.ArgumentParser:
     runs = commands.add_parser("runs", help="the run history")
     runs.add_argument("--limit", type=int, default=20)
     runs.set_defaults(run=cmd_runs)
+    notion = commands.add_parser("notion", help="Notion: check the databases' schema")
+    notion_commands = notion.add_subparsers(dest="notion_command", required=True)
+    check = notion_commands.add_parser("check", help="compare the databases with what musicsync needs")
+    check.add_argument("--fix", action="store_true", help="add missing properties (never changes yours)")
+    check.set_defaults(run=cmd_notion)
     doctor = commands.add_parser("doctor", help="check the setup")
     doctor.set_defaults(run=cmd_doctor)
     return parser

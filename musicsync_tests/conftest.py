@@ -82,10 +82,20 @@ def url_of(base: str, root: Path, sample: Sample) -> str:
     return f"{base}/{quote(sample.path.relative_to(root).as_posix())}"
 
 
+def library_resources(data_dir: Path, **notion) -> dict:
+    """The code location's resources over `data_dir`; Notion unconfigured unless settings are given."""
+    return build_resources(notion=notion, data_dir=str(data_dir))
+
+
 @pytest.fixture
-def music(tmp_path) -> MusicLibrary:
-    """A library in a fresh temporary data directory."""
-    return build_resources(data_dir=str(tmp_path / "data"))["music_library"]
+def resources(tmp_path) -> dict:
+    """A library in a fresh temporary data directory, without Notion."""
+    return library_resources(tmp_path / "data")
+
+
+@pytest.fixture
+def music(resources) -> MusicLibrary:
+    return resources["music_library"]
 
 
 @pytest.fixture

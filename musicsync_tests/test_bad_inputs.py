@@ -37,72 +37,72 @@ def library_litter(music) -> list[Path]:
     ("silent", "silent_audio", "silent"),
     ("short", "too_short", "2.0 s"),
 ])
-def test_bad_files_fail_with_a_reason(music, instance, audio_set, name, error_class, words):
-    [result] = sync_tracks(instance, music, [str(audio_set[name].path)])
+def test_bad_files_fail_with_a_reason(resources, music, instance, audio_set, name, error_class, words):
+    [result] = sync_tracks(instance, resources, [str(audio_set[name].path)])
     assert_failed(music, result, error_class, words)
     assert library_litter(music) == []
 
 
-def test_a_url_that_answers_404(music, instance, audio_url):
-    [result] = sync_tracks(instance, music, [f"{audio_url}/gone/missing.mp3"])
+def test_a_url_that_answers_404(resources, music, instance, audio_url):
+    [result] = sync_tracks(instance, resources, [f"{audio_url}/gone/missing.mp3"])
     assert_failed(music, result, "download_failed", "404")
     assert next(r for r in music.store.runs() if r.run_id == result.run_id).failed_step == "track_metadata"
 
 
-def test_a_url_that_is_not_audio(music, instance, audio_url):
-    [result] = sync_tracks(instance, music, [f"{audio_url}/page.html"])
+def test_a_url_that_is_not_audio(resources, music, instance, audio_url):
+    [result] = sync_tracks(instance, resources, [f"{audio_url}/page.html"])
     assert_failed(music, result, "not_audio", "holds no audio")
 
 
-def test_a_missing_path_is_refused_before_any_run(music, instance, tmp_path):
-    [result] = sync_tracks(instance, music, [str(tmp_path / "nowhere.mp3")])
+def test_a_missing_path_is_refused_before_any_run(resources, music, instance, tmp_path):
+    [result] = sync_tracks(instance, resources, [str(tmp_path / "nowhere.mp3")])
     assert not result.ok and result.run_id is None and "does not exist" in result.reason
 
 
-def test_one_bad_track_does_not_stop_the_others(music, instance, audio_set, audio_url, audio_root):
+def test_one_bad_track_does_not_stop_the_others(resources, music, instance, audio_set, audio_url, audio_root):
     sources = [str(audio_set["not_audio"].path), f"{audio_url}/gone.wav",
                url_of(audio_url, audio_root, audio_set["opus"])]
-    results = sync_tracks(instance, music, sources)
+    results = sync_tracks(instance, resources, sources)
     assert [r.ok for r in results] == [False, False, True]
     assert music.store.track(results[2].track_key).status == "synced"
 
 
-def test_a_dead_url_resumes_once_it_answers(music, instance, audio_set, tmp_path):
+def test_a_dead_url_resumes_once_it_answers(resources, music, instance, audio_set, tmp_path):
     served = tmp_path / "site"
     served.mkdir()
     with serve_folder(served) as base:
         url = f"{base}/later.opus"
-        [first] = sync_tracks(instance, music, [url])
+        [first] = sync_tracks(instance, resources, [url])
         assert not first.ok
         copy_into(served, audio_set["opus"], "later.opus")
-        [second] = sync_tracks(instance, music, [url])
+        [second] = sync_tracks(instance, resources, [url])
     assert second.ok and second.track_key == first.track_key
     assert music.store.track(first.track_key).status == "synced"
 
 
-def test_a_library_path_that_cannot_be_written(music, instance, audio_set):
+def test_a_library_path_that_cannot_be_written(resources, music, instance, audio_set):
     music.paths.root.mkdir(parents=True)
     music.paths.library.write_text("a file where the library folder should be")
-    [result] = sync_tracks(instance, music, [str(audio_set["mp3"].path)])
+    [result] = sync_tracks(instance, resources, [str(audio_set["mp3"].path)])
     assert_failed(music, result, "disk", "cannot write in")
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes through permission bits")
-def test_a_read_only_library_folder(music, instance, audio_set):
+def test_a_read_only_library_folder(resources, music, instance, audio_set):
     music.paths.ensure()
     music.paths.library.chmod(0o500)
     try:
-        [result] = sync_tracks(instance, music, [str(audio_set["mp3"].path)])
+        [result] = sync_tracks(instance, resources, [str(audio_set["mp3"].path)])
     finally:
         music.paths.library.chmod(0o700)
     assert_failed(music, result, "disk", "cannot write in")
 
 
-def test_a_write_that_fails_half_way_resumes_without_redoing_work(music, instance, audio_set):
+def test_a_write_that_fails_half_way_resumes_without_redoing_work(resources, music, instance, audio_set):
     music.paths.ensure()
     blocker = music.paths.library / "aiff"
     blocker.write_text("in the way of the AIFF folder")
-    [failed] = sync_tracks(instance, music, [str(audio_set["mp3"].path)])
+    [failed] = sync_tracks(instance, resources, [str(audio_set["mp3"].path)])
     assert_failed_partially = music.store.track(failed.track_key)
     assert not failed.ok and assert_failed_partially.error_class == "disk"
     written = {f.format: Path(f.path).stat().st_mtime_ns for f in music.store.files(failed.track_key)}
@@ -111,7 +111,7 @@ def test_a_write_that_fails_half_way_resumes_without_redoing_work(music, instanc
     analysed = music.store.query("SELECT analyzed_at FROM analysis")[1]
 
     blocker.unlink()
-    [resumed] = sync_tracks(instance, music, [str(audio_set["mp3"].path)])
+    [resumed] = sync_tracks(instance, resources, [str(audio_set["mp3"].path)])
     assert resumed.ok
     files = {f.format: f for f in music.store.files(resumed.track_key)}
     assert set(files) == {"m4a", "wav", "aiff"}
@@ -119,7 +119,7 @@ def test_a_write_that_fails_half_way_resumes_without_redoing_work(music, instanc
     assert music.store.query("SELECT analyzed_at FROM analysis")[1] == analysed
 
 
-def test_collisions_never_overwrite_another_track(music, instance, audio_set, tmp_path):
+def test_collisions_never_overwrite_another_track(resources, music, instance, audio_set, tmp_path):
     """Two different recordings with the same artist and title get numbered names."""
     original = audio_set["mp3"].path
     twin = tmp_path / original.name
@@ -127,7 +127,7 @@ def test_collisions_never_overwrite_another_track(music, instance, audio_set, tm
     from musicsync_assets.lib.tags import read_tags, write_tags
 
     write_tags(tmp_path / "twin.m4a", read_tags(original))
-    results = sync_tracks(instance, music, [str(original), str(tmp_path / "twin.m4a")])
+    results = sync_tracks(instance, resources, [str(original), str(tmp_path / "twin.m4a")])
     assert all(r.ok for r in results)
     wavs = sorted(Path(f.path).name for r in results for f in music.store.files(r.track_key) if f.format == "wav")
     assert wavs == ["Lumen Drive - Copper Sun (2).wav", "Lumen Drive - Copper Sun.wav"]

@@ -14,9 +14,9 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def run(args: list[str], data_dir: Path, cwd: Path | None = None, **env) -> subprocess.CompletedProcess:
-    environment = {**os.environ, "MUSICSYNC_DATA_DIR": str(data_dir), **env}
-    environment.pop("DAGSTER_HOME", None)
-    environment.update({k: v for k, v in env.items() if v is not None})
+    # Nothing from the developer's own setup (a Dagster home, Notion credentials) leaks in.
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("NOTION_", "DAGSTER_HOME"))}
+    environment.update({"MUSICSYNC_DATA_DIR": str(data_dir), **env})
     return subprocess.run(args, capture_output=True, text=True, cwd=cwd or REPO, env=environment, timeout=300)
 
 

@@ -6,12 +6,11 @@ from types import SimpleNamespace
 import dagster as dg
 import pytest
 
-from musicsync_assets.defs.resources import build_resources
 from musicsync_assets.defs.tracks.jobs import sync_tracks
 from musicsync_assets.lib import audio
 from musicsync_assets.lib.musickeys import parse_key
 from musicsync_assets.lib.tags import read_tags
-from musicsync_tests.conftest import url_of
+from musicsync_tests.conftest import library_resources, url_of
 
 TAGGED = ("aac", "mp3", "flac", "unicode")
 TRACK_ASSETS = ("track_metadata", "track_audio", "track_analysis", "track_files", "library_entry")
@@ -20,13 +19,14 @@ TRACK_ASSETS = ("track_metadata", "track_audio", "track_analysis", "track_files"
 @pytest.fixture(scope="module")
 def synced(tmp_path_factory, audio_set, audio_url, audio_root):
     """One library synced from four files and one URL, shared by the assertions below."""
-    music = build_resources(data_dir=str(tmp_path_factory.mktemp("library") / "data"))["music_library"]
+    resources = library_resources(tmp_path_factory.mktemp("library") / "data")
+    music = resources["music_library"]
     sources = {name: str(audio_set[name].path) for name in TAGGED}
     sources["opus"] = url_of(audio_url, audio_root, audio_set["opus"])
     with dg.instance_for_test() as instance:
-        results = sync_tracks(instance, music, list(sources.values()))
+        results = sync_tracks(instance, resources, list(sources.values()))
         keys = {name: result.track_key for name, result in zip(sources, results, strict=True)}
-        yield SimpleNamespace(music=music, store=music.store, instance=instance, results=results, keys=keys,
+        yield SimpleNamespace(resources=resources, music=music, store=music.store, instance=instance, results=results, keys=keys,
                               sources=sources)
 
 
@@ -121,7 +121,7 @@ def test_syncing_again_does_no_work_twice(synced):
     mtimes = {f.path: Path(f.path).stat().st_mtime_ns for key in synced.keys.values()
               for f in synced.store.files(key)}
     originals = {key: Path(synced.store.original(key).path).stat().st_mtime_ns for key in synced.keys.values()}
-    again = sync_tracks(synced.instance, synced.music, list(synced.sources.values()))
+    again = sync_tracks(synced.instance, synced.resources, list(synced.sources.values()))
     assert all(r.ok for r in again)
     for key in synced.keys.values():
         for asset in TRACK_ASSETS:
@@ -136,7 +136,7 @@ def test_an_override_retags_without_reencoding(synced):
     analysed_before = synced.store.query("SELECT analyzed_at FROM analysis WHERE track_key = ?", [key])[1]
     wav = next(f for f in synced.store.files(key) if f.format == "wav")
     synced.store.update_track(key, bpm_override=131.0, key_override="8A")
-    [result] = sync_tracks(synced.instance, synced.music, [synced.sources["mp3"]])
+    [result] = sync_tracks(synced.instance, synced.resources, [synced.sources["mp3"]])
     assert result.ok
     files_metadata = latest_metadata(synced.instance, "track_files", key)
     assert files_metadata["status"] == "done" and set(files_metadata["retagged"]) == {"m4a", "wav", "aiff"}

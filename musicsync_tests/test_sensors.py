@@ -20,49 +20,49 @@ def settle(*paths) -> None:
         os.utime(path, (past, past))
 
 
-def tick(instance, music, cursor=None) -> dg.SensorResult:
+def tick(instance, resources, cursor=None) -> dg.SensorResult:
     definitions = dg.Definitions(assets=TRACK_ASSETS, asset_checks=TRACK_CHECKS, jobs=[sync_track_job],
-                                 sensors=[inbox_sensor], resources={"music_library": music})
+                                 sensors=[inbox_sensor], resources=resources)
     # With an instance_ref, as the daemon has, the tick's own partition requests count when its
     # run requests are validated.
     context = dg.build_sensor_context(instance=instance, instance_ref=instance.get_ref(), cursor=cursor,
-                                      definitions=definitions, resources={"music_library": music})
+                                      definitions=definitions, resources=resources)
     return inbox_sensor.evaluate_tick(context)
 
 
-def test_new_files_become_runs_once(music, instance, audio_set):
+def test_new_files_become_runs_once(resources, music, instance, audio_set):
     inbox = music.paths.ensure().inbox
     first = copy_into(inbox, audio_set["aac"])
     second = copy_into(inbox / "from phone", audio_set["mp3"])
     settle(first, second)
 
-    result = tick(instance, music)
+    result = tick(instance, resources)
     keys = [request.partition_key for request in result.run_requests]
     assert len(keys) == 2 and all(k.startswith("file-") for k in keys)
     assert [r.run_key for r in result.run_requests] == keys
     assert sorted(result.dynamic_partitions_requests[0].partition_keys) == sorted(keys)
     assert {music.store.track(k).status for k in keys} == {"pending"}
 
-    quiet = tick(instance, music, result.cursor)
+    quiet = tick(instance, resources, result.cursor)
     assert quiet.run_requests == []
 
     third = copy_into(inbox, audio_set["flac"])
     fresh = copy_into(inbox, audio_set["opus"])  # still being copied: too new to take
     settle(third)
-    later = tick(instance, music, quiet.cursor)
+    later = tick(instance, resources, quiet.cursor)
     assert [r.partition_key for r in later.run_requests] == [identify(str(third)).track_key]
     assert str(fresh) not in json.loads(later.cursor)
 
 
-def test_a_copy_of_a_synced_file_starts_nothing(music, instance, audio_set):
-    [done] = sync_tracks(instance, music, [str(audio_set["opus"].path)])
+def test_a_copy_of_a_synced_file_starts_nothing(resources, music, instance, audio_set):
+    [done] = sync_tracks(instance, resources, [str(audio_set["opus"].path)])
     assert done.ok
     duplicate = copy_into(music.paths.ensure().inbox, audio_set["opus"], "same song again.opus")
     settle(duplicate)
-    assert tick(instance, music).run_requests == []
+    assert tick(instance, resources).run_requests == []
 
 
-def test_a_large_drop_is_spread_over_ticks(music, instance):
+def test_a_large_drop_is_spread_over_ticks(resources, music, instance):
     inbox = music.paths.ensure().inbox
     files = []
     for n in range(MAX_RUNS_PER_TICK + 5):
@@ -70,14 +70,14 @@ def test_a_large_drop_is_spread_over_ticks(music, instance):
         path.write_bytes(b"ID3" + n.to_bytes(2, "big") * 100)
         files.append(path)
     settle(*files)
-    first = tick(instance, music)
-    second = tick(instance, music, first.cursor)
+    first = tick(instance, resources)
+    second = tick(instance, resources, first.cursor)
     assert len(first.run_requests) == MAX_RUNS_PER_TICK and len(second.run_requests) == 5
     assert not {r.partition_key for r in first.run_requests} & {r.partition_key for r in second.run_requests}
 
 
-def test_run_history_sensors_record_success_and_failure(music, instance, audio_set):
-    [good, bad] = sync_tracks(instance, music, [str(audio_set["opus"].path), str(audio_set["short"].path)])
+def test_run_history_sensors_record_success_and_failure(resources, music, instance, audio_set):
+    [good, bad] = sync_tracks(instance, resources, [str(audio_set["opus"].path), str(audio_set["short"].path)])
     with music.store.session():
         music.store.query("DELETE FROM runs")
     for result, sensor in ((good, run_history_success), (bad, run_history_failure)):

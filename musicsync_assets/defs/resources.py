@@ -1,5 +1,6 @@
 """Every resource musicsync uses, bound in one place from the environment (or `.env`)."""
 
+import json
 import os
 from pathlib import Path
 
@@ -9,6 +10,7 @@ from musicsync_assets.lib.audio import FORMATS
 from musicsync_assets.lib.download import DownloadOptions
 from musicsync_assets.lib.library import LibrarySettings
 from musicsync_assets.lib.naming import DEFAULT_TEMPLATE
+from musicsync_assets.lib.notion_sync import NotionSettings, NotionSync
 from musicsync_assets.lib.paths import DataPaths, default_data_dir
 from musicsync_assets.lib.store import Store
 
@@ -49,17 +51,68 @@ class MusicLibrary(dg.ConfigurableResource):
         )
 
 
+class NotionWorkspace(dg.ConfigurableResource):
+    """The user's Notion: the Tracks database musicsync keeps true, and Agent-Tasks for failures.
+
+    Unset token or Tracks database: the Notion assets say "not configured" and nothing else changes.
+    """
+
+    token: str | None = None
+    tracks_database: str | None = None  # an ID or the database's full URL
+    tasks_database: str | None = None
+    issues_database: str | None = None
+    api_url: str = "https://api.notion.com"
+    property_names: dict[str, str] = {}  # musicsync's property name → the user's, e.g. {"BPM": "Tempo"}
+    assignee_id: str | None = None  # a Notion user (person or agent) to assign failure tasks to
+    task_priority: str | None = None
+    dagster_url: str = "http://127.0.0.1:3000"  # for links from tasks to runs
+    requests_per_s: float = 3.0
+    retry_backoff_s: float = 1.0
+
+    def settings(self, formats: list[str]) -> NotionSettings:
+        # Outside a run (the `musicsync` command) an EnvVar field is still a reference: read it here.
+        token = self.token.get_value() if isinstance(self.token, dg.EnvVar) else self.token
+        return NotionSettings(
+            token=token, tracks_database=self.tracks_database, tasks_database=self.tasks_database,
+            api_url=self.api_url, property_names=dict(self.property_names), formats=tuple(formats),
+            assignee_id=self.assignee_id, task_priority=self.task_priority, dagster_url=self.dagster_url,
+            requests_per_s=self.requests_per_s, retry_backoff_s=self.retry_backoff_s,
+        )
+
+    def sync(self, music: MusicLibrary) -> NotionSync | None:
+        """A Notion session over the library's catalog, or None when Notion is not configured."""
+        settings = self.settings(music.formats)
+        return NotionSync(settings, music.store) if settings.configured else None
+
+
+def _optional_secret(name: str):
+    """An env-var reference (the UI shows its name, never its value), or None when it is unset."""
+    return dg.EnvVar(name) if os.environ.get(name) else None
+
+
 def _env_formats() -> list[str]:
     listed = os.environ.get("MUSICSYNC_FORMATS", "")
     return [f.strip().lower() for f in listed.split(",") if f.strip()] or ["m4a", "wav", "aiff"]
 
 
-def build_resources(**library_overrides) -> dict:
-    """The resource dict for Definitions; tests and the CLI pass overrides such as `data_dir`."""
+def build_resources(notion: dict | None = None, **library_overrides) -> dict:
+    """The resource dict for Definitions; tests pass overrides such as `data_dir` or Notion's URL."""
     settings = {"formats": _env_formats(),
                 "filename_template": os.environ.get("MUSICSYNC_FILENAME_TEMPLATE") or DEFAULT_TEMPLATE,
                 **library_overrides}
-    return {"music_library": MusicLibrary(**settings)}
+    notion_names = json.loads(os.environ.get("MUSICSYNC_NOTION_PROPERTIES") or "{}")
+    notion = NotionWorkspace(
+        token=_optional_secret("NOTION_TOKEN"),
+        tracks_database=os.environ.get("NOTION_TRACKS_DATABASE") or None,
+        tasks_database=os.environ.get("NOTION_TASKS_DATABASE") or None,
+        issues_database=os.environ.get("NOTION_ISSUES_DATABASE") or None,
+        api_url=os.environ.get("MUSICSYNC_NOTION_API_URL") or "https://api.notion.com",
+        property_names=notion_names,
+        assignee_id=os.environ.get("MUSICSYNC_NOTION_ASSIGNEE") or None,
+        task_priority=os.environ.get("MUSICSYNC_NOTION_TASK_PRIORITY") or None,
+        dagster_url=os.environ.get("MUSICSYNC_DAGSTER_URL") or "http://127.0.0.1:3000",
+    ) if notion is None else NotionWorkspace(**notion)
+    return {"music_library": MusicLibrary(**settings), "notion": notion}
 
 
 @dg.definitions

@@ -37,7 +37,7 @@ class Finding:
 
 
 def examine(paths: DataPaths) -> list[Finding]:
-    return [_ffmpeg(), _data_dir(paths), _database(paths), *_credentials(), _eagle()]
+    return [_ffmpeg(), _data_dir(paths), _database(paths), *_credentials(), _notion_backlog(paths), _eagle()]
 
 
 def _ffmpeg() -> Finding:
@@ -66,6 +66,17 @@ def _database(paths: DataPaths) -> Finding:
     except Exception as error:  # noqa: BLE001
         return Finding("catalog", "broken", f"{paths.database} cannot be opened: {error}")
     return Finding("catalog", "ok", f"{paths.database} holds {count} tracks")
+
+
+def _notion_backlog(paths: DataPaths) -> Finding:
+    try:
+        waiting = Store(paths.database, lock_timeout_s=5).notion_backlog()
+    except Exception as error:  # noqa: BLE001 - the catalog finding above already explains it
+        return Finding("Notion backlog", "optional", f"unknown ({type(error).__name__})")
+    if not waiting:
+        return Finding("Notion backlog", "ok", "nothing waiting")
+    reason = waiting[0]["last_error"] or "not sent yet"
+    return Finding("Notion backlog", "optional", f"{len(waiting)} updates waiting; the oldest: {reason}")
 
 
 def _credentials() -> list[Finding]:

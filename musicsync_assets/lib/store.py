@@ -6,6 +6,7 @@ work in one transaction and closes it, and a call that meets another process's l
 backoff instead of failing the run.
 """
 
+import json
 import random
 import time
 from collections.abc import Iterator, Sequence
@@ -30,6 +31,7 @@ CREATE TABLE IF NOT EXISTS tracks (
     year           INTEGER,
     isrc           VARCHAR,
     artwork_path   VARCHAR,
+    artwork_url    VARCHAR,
     duration_s     DOUBLE,
     status         VARCHAR NOT NULL DEFAULT 'pending',
     error_class    VARCHAR,
@@ -39,6 +41,7 @@ CREATE TABLE IF NOT EXISTS tracks (
     added_at       TIMESTAMP NOT NULL,
     updated_at     TIMESTAMP NOT NULL
 );
+ALTER TABLE tracks ADD COLUMN IF NOT EXISTS artwork_url VARCHAR;
 CREATE TABLE IF NOT EXISTS track_sources (
     kind       VARCHAR NOT NULL,
     source_id  VARCHAR NOT NULL,
@@ -101,6 +104,37 @@ CREATE TABLE IF NOT EXISTS runs (
     error_message  VARCHAR,
     recorded_at    TIMESTAMP NOT NULL
 );
+CREATE SEQUENCE IF NOT EXISTS notion_outbox_ids;
+CREATE TABLE IF NOT EXISTS notion_outbox (
+    id          BIGINT PRIMARY KEY DEFAULT nextval('notion_outbox_ids'),
+    kind        VARCHAR NOT NULL,
+    track_key   VARCHAR NOT NULL,
+    detail      JSON,
+    created_at  TIMESTAMP NOT NULL,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    last_error  VARCHAR
+);
+CREATE TABLE IF NOT EXISTS notion_pages (
+    track_key  VARCHAR PRIMARY KEY,
+    page_id    VARCHAR NOT NULL,
+    page_url   VARCHAR,
+    snapshot   JSON NOT NULL,
+    seen_at    TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS notion_tasks (
+    track_key    VARCHAR NOT NULL,
+    error_class  VARCHAR NOT NULL,
+    page_id      VARCHAR NOT NULL,
+    count        INTEGER NOT NULL,
+    status       VARCHAR NOT NULL,
+    last_seen    TIMESTAMP NOT NULL,
+    PRIMARY KEY (track_key, error_class)
+);
+CREATE TABLE IF NOT EXISTS settings_cache (
+    name        VARCHAR PRIMARY KEY,
+    value       JSON NOT NULL,
+    stored_at   TIMESTAMP NOT NULL
+);
 CREATE TABLE IF NOT EXISTS check_results (
     run_id        VARCHAR NOT NULL,
     track_key     VARCHAR NOT NULL,
@@ -138,12 +172,16 @@ class TrackRecord:
     year: int | None = None
     isrc: str | None = None
     artwork_path: str | None = None
+    artwork_url: str | None = None
     duration_s: float | None = None
     status: str = "pending"
     error_class: str | None = None
     error_message: str | None = None
     bpm_override: float | None = None
     key_override: str | None = None
+
+    def __post_init__(self) -> None:
+        self.artists = self.artists or []  # NULL in the catalog until the metadata stage runs
 
     @property
     def display_artist(self) -> str:
@@ -371,6 +409,18 @@ class Store:
                 [*fields.values(), utcnow(), track_key],
             )
 
+    def restart_track(self, track_key: str, source_url: str) -> None:
+        """Points a track at a new source: describe, download and analyse again; files keep their names."""
+        now = utcnow()
+        with self._connect() as db:
+            db.execute("UPDATE tracks SET source_url = ?, title = NULL, status = 'pending', updated_at = ?"
+                       " WHERE track_key = ?", [source_url, now, track_key])
+            db.execute("INSERT INTO track_sources VALUES ('url', ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                       [source_url, track_key, source_url, now])
+            db.execute("DELETE FROM originals WHERE track_key = ?", [track_key])
+            db.execute("DELETE FROM analysis WHERE track_key = ?", [track_key])
+            db.execute("UPDATE files SET size_bytes = -1 WHERE track_key = ?", [track_key])
+
     def mark_failed(self, track_key: str, error_class: str, message: str) -> None:
         self.update_track(track_key, status="failed", error_class=error_class, error_message=message)
 
@@ -448,6 +498,66 @@ class Store:
         return self._fetch_all(
             CheckRecord, "SELECT * FROM check_results WHERE run_id = ? ORDER BY check_name", [run_id]
         )
+
+    # --- Notion bookkeeping ----------------------------------------------------------------
+
+    def cached(self, name: str, max_age_s: float) -> object | None:
+        _, rows = self._fetch("SELECT value, stored_at FROM settings_cache WHERE name = ?", [name])
+        if not rows or (utcnow() - rows[0][1]).total_seconds() > max_age_s:
+            return None
+        return json.loads(rows[0][0])
+
+    def cache(self, name: str, value: object) -> None:
+        with self._connect() as db:
+            db.execute("INSERT OR REPLACE INTO settings_cache VALUES (?, ?, ?)", [name, json.dumps(value), utcnow()])
+
+    def forget(self, name: str) -> None:
+        with self._connect() as db:
+            db.execute("DELETE FROM settings_cache WHERE name = ?", [name])
+
+    def enqueue_notion(self, kind: str, track_key: str, detail: dict | None = None) -> None:
+        """Adds an update for Notion; an identical one still waiting is not added twice."""
+        payload = json.dumps(detail or {}, sort_keys=True)
+        with self._connect() as db:
+            waiting = db.execute("SELECT 1 FROM notion_outbox WHERE kind = ? AND track_key = ? AND detail = ?::JSON",
+                                 [kind, track_key, payload]).fetchone()
+            if not waiting:
+                db.execute("INSERT INTO notion_outbox (kind, track_key, detail, created_at) VALUES (?, ?, ?, ?)",
+                           [kind, track_key, payload, utcnow()])
+
+    def notion_backlog(self) -> list[dict]:
+        columns, rows = self._fetch("SELECT id, kind, track_key, detail, attempts, last_error FROM notion_outbox "
+                                    "ORDER BY id")
+        return [{**dict(zip(columns, row, strict=True)), "detail": json.loads(row[3] or "{}")} for row in rows]
+
+    def notion_sent(self, item_id: int) -> None:
+        with self._connect() as db:
+            db.execute("DELETE FROM notion_outbox WHERE id = ?", [item_id])
+
+    def notion_not_sent(self, item_id: int, error: str) -> None:
+        with self._connect() as db:
+            db.execute("UPDATE notion_outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?",
+                       [error, item_id])
+
+    def notion_page(self, track_key: str) -> dict | None:
+        _, rows = self._fetch("SELECT page_id, page_url, snapshot FROM notion_pages WHERE track_key = ?", [track_key])
+        return {"page_id": rows[0][0], "page_url": rows[0][1], "snapshot": json.loads(rows[0][2])} if rows else None
+
+    def save_notion_page(self, track_key: str, page_id: str, page_url: str | None, snapshot: dict) -> None:
+        with self._connect() as db:
+            db.execute("INSERT OR REPLACE INTO notion_pages VALUES (?, ?, ?, ?, ?)",
+                       [track_key, page_id, page_url, json.dumps(snapshot), utcnow()])
+
+    def notion_tasks(self, track_key: str, status: str | None = None) -> list[dict]:
+        sql = "SELECT track_key, error_class, page_id, count, status FROM notion_tasks WHERE track_key = ?"
+        columns, rows = self._fetch(sql + (" AND status = ?" if status else ""),
+                                    [track_key, status] if status else [track_key])
+        return [dict(zip(columns, row, strict=True)) for row in rows]
+
+    def save_notion_task(self, track_key: str, error_class: str, page_id: str, count: int, status: str) -> None:
+        with self._connect() as db:
+            db.execute("INSERT OR REPLACE INTO notion_tasks VALUES (?, ?, ?, ?, ?, ?)",
+                       [track_key, error_class, page_id, count, status, utcnow()])
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple]]:
         """Read-only access for reports and tests: returns column names and rows."""

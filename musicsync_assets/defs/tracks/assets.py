@@ -47,7 +47,7 @@ def as_metadata(outcome: Outcome) -> dict:
     return metadata
 
 
-@dg.asset(partitions_def=track_partitions, group_name=TRACKS_GROUP, kinds={"python"})
+@dg.asset(partitions_def=track_partitions, group_name=TRACKS_GROUP, deps=["notion_edits"], kinds={"python"})
 def track_metadata(context: dg.AssetExecutionContext, music_library: MusicLibrary) -> dg.MaterializeResult:
     """Who and what the track is: title, artists, album, year, ISRC and artwork, from the page it
     came from (through yt-dlp) or from a dropped file's own tags and name."""

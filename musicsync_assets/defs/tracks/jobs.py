@@ -6,7 +6,8 @@ import dagster as dg
 from pydantic import Field
 
 from musicsync_assets.defs.insights.run_history import TRACK_KEYS_TAG, record_run
-from musicsync_assets.defs.resources import MusicLibrary
+from musicsync_assets.defs.resources import MusicLibrary, NotionWorkspace
+from musicsync_assets.defs.sinks.notion import notion_edits, notion_track_page
 from musicsync_assets.defs.tracks.assets import (
     analyze_and_render,
     library_entry,
@@ -19,7 +20,7 @@ from musicsync_assets.lib import library
 from musicsync_assets.lib.errors import MusicsyncError
 from musicsync_assets.lib.sources import inbox_files
 
-TRACK_ASSETS = [track_metadata, track_audio, analyze_and_render, library_entry]
+TRACK_ASSETS = [notion_edits, track_metadata, track_audio, analyze_and_render, library_entry, notion_track_page]
 TRACK_CHECKS = [audio_formats_valid, tags_complete, analysis_plausible]
 
 sync_track_job = dg.define_asset_job(
@@ -41,14 +42,14 @@ class TrackResult:
     reason: str | None
 
 
-def sync_tracks(instance: dg.DagsterInstance, music: MusicLibrary, sources: list[str],
-                skip_synced: bool = False, log=None) -> list[TrackResult]:
+def sync_tracks(instance: dg.DagsterInstance, resources: dict, sources: list[str], skip_synced: bool = False,
+                log=None) -> list[TrackResult]:
     """Registers each source as a track and runs `sync_track` for it in this process.
 
     Every track gets its own run (visible in the UI, recorded in the run history); one failing
-    track never stops the others.
+    track never stops the others. `resources` are the code location's (see `build_resources`).
     """
-    store = music.store
+    store = resources["music_library"].store
     registered: list[tuple[str, str]] = []
     results: list[TrackResult] = []
     for source in sources:
@@ -66,7 +67,7 @@ def sync_tracks(instance: dg.DagsterInstance, music: MusicLibrary, sources: list
         instance.add_dynamic_partitions(track_partitions.name, keys)
     track_job = dg.Definitions(
         assets=TRACK_ASSETS, asset_checks=TRACK_CHECKS, jobs=[sync_track_job],
-        resources={"music_library": music},
+        resources=resources,
     ).resolve_job_def(sync_track_job.name)
     for source, key in registered:
         outcome = track_job.execute_in_process(partition_key=key, instance=instance, raise_on_error=False)
@@ -82,10 +83,11 @@ class SyncConfig(dg.Config):
 
 
 @dg.op(description="Adds each source as a track and syncs it, one run per track.")
-def sync_sources(context: dg.OpExecutionContext, config: SyncConfig, music_library: MusicLibrary) -> dg.Output:
+def sync_sources(context: dg.OpExecutionContext, config: SyncConfig, music_library: MusicLibrary,
+                 notion: NotionWorkspace) -> dg.Output:
     sources = config.sources or [str(p) for p in inbox_files(music_library.paths.inbox)]
-    results = sync_tracks(context.instance, music_library, sources, skip_synced=not config.sources,
-                          log=context.log)
+    results = sync_tracks(context.instance, {"music_library": music_library, "notion": notion}, sources,
+                          skip_synced=not config.sources, log=context.log)
     keys = [r.track_key for r in results if r.track_key]
     context.instance.add_run_tags(context.run_id, {TRACK_KEYS_TAG: ",".join(keys)})
     rows = "\n".join(f"| {r.source} | {r.track_key or '-'} | {'synced' if r.ok else 'failed'} | {r.reason or ''} |"

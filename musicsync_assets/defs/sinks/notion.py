@@ -1,0 +1,108 @@
+"""Notion as the user's catalog: edits flow in before a sync, the page is upserted after it, and
+failed runs become Agent-Tasks. When Notion is away the local sync completes and updates wait."""
+
+import dagster as dg
+
+from musicsync_assets.defs.insights.run_history import summarise_run
+from musicsync_assets.defs.resources import MusicLibrary, NotionWorkspace
+from musicsync_assets.defs.tracks.assets import TRACKS_GROUP, track_partitions
+from musicsync_assets.lib.errors import MusicsyncError
+from musicsync_assets.lib.notion import NotionSchemaError
+from musicsync_assets.lib.notion_sync import NotionSync
+
+TRACK_JOB = "sync_track"
+NOT_CONFIGURED = "not configured (set NOTION_TOKEN and NOTION_TRACKS_DATABASE)"
+
+
+@dg.asset(partitions_def=track_partitions, group_name=TRACKS_GROUP, kinds={"notion"})
+def notion_edits(context: dg.AssetExecutionContext, music_library: MusicLibrary,
+                 notion: NotionWorkspace) -> dg.MaterializeResult:
+    """What the user changed on the track's Notion page: a BPM or key override (written into the
+    tags by this sync) or a corrected source URL (downloaded instead)."""
+    session = notion.sync(music_library)
+    if session is None:
+        return dg.MaterializeResult(metadata={"status": NOT_CONFIGURED})
+    try:
+        found = session.pull_edits(context.partition_key)
+    except MusicsyncError as error:
+        # The local sync goes on with what the catalog knows; the page catches up later.
+        context.log.warning(f"Notion edits not read: {error}")
+        return dg.MaterializeResult(metadata={"status": "Notion unreachable", "reason": str(error)})
+    return dg.MaterializeResult(metadata={"status": "read", "page": str(found.get("page")),
+                                          "overrides": dg.MetadataValue.json(found.get("overrides", {}))})
+
+
+@dg.asset(partitions_def=track_partitions, group_name=TRACKS_GROUP, deps=["library_entry"], kinds={"notion"})
+def notion_track_page(context: dg.AssetExecutionContext, music_library: MusicLibrary,
+                      notion: NotionWorkspace) -> dg.MaterializeResult:
+    """The track's page in the user's Notion Tracks database, created or updated (never duplicated)
+    with its files, BPM, key, Camelot and status; updates wait in the backlog while Notion is away."""
+    session = notion.sync(music_library)
+    if session is None:
+        return dg.MaterializeResult(metadata={"status": NOT_CONFIGURED})
+    try:
+        session.require_schema("Tracks")
+    except NotionSchemaError as error:
+        raise dg.Failure(description=str(error), metadata={"error_class": error.error_class}) from error
+    except MusicsyncError as error:
+        context.log.warning(f"Notion schema not checked: {error}")
+    music_library.store.enqueue_notion("track", context.partition_key)
+    return _drained(session, context.partition_key)
+
+
+def _drained(session: NotionSync, track_key: str) -> dg.MaterializeResult:
+    result = session.drain()
+    page = session.store.notion_page(track_key)
+    outcome = result["outcomes"].get(track_key, "queued")
+    metadata = {"status": outcome, "backlog": result["waiting"], "sent_from_backlog": result["sent"]}
+    if page and page.get("page_url"):
+        metadata["page"] = dg.MetadataValue.url(page["page_url"])
+    if result["blocked"]:
+        metadata["waiting_because"] = str(result["blocked"])
+    return dg.MaterializeResult(metadata=metadata)
+
+
+@dg.run_failure_sensor(
+    name="notion_failure_tasks", default_status=dg.DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=30,
+    description="Turns a failed track run into an Agent-Tasks page (one open task per track and error class) "
+                "and marks the track failed in Notion.",
+)
+def notion_failure_tasks(context: dg.RunFailureSensorContext, music_library: MusicLibrary,
+                         notion: NotionWorkspace) -> dg.SkipReason | None:
+    session = notion.sync(music_library)
+    if session is None:
+        return dg.SkipReason(NOT_CONFIGURED)
+    if context.dagster_run.job_name != TRACK_JOB:
+        return dg.SkipReason("not a track run")  # a `sync` run's own failure repeats its tracks' runs
+    summary = summarise_run(context.instance, context.dagster_run.run_id)
+    store = music_library.store
+    for track_key in summary.track_keys:
+        track = store.track(track_key)
+        if track is None:
+            continue
+        message = summary.error_message or ""
+        store.enqueue_notion("task", track_key, {
+            "track_key": track_key, "error_class": summary.error_class or "unknown", "step": summary.failed_step,
+            "message": message, "next_action": message.split(" — ", 1)[-1] if " — " in message else message,
+            "source_url": track.source_url if track.source_kind != "file" else None, "title": track.title,
+            "run_id": summary.run_id, "occurred": (summary.ended_at or summary.started_at).isoformat() + "Z",
+        })
+        store.enqueue_notion("track", track_key)
+    result = session.drain()
+    context.log.info(f"Notion: {result['sent']} updates sent, {result['waiting']} waiting")
+    return None
+
+
+@dg.sensor(minimum_interval_seconds=120, default_status=dg.DefaultSensorStatus.RUNNING,
+           description="Sends Notion updates that waited while Notion was unreachable, oldest first.")
+def notion_backlog_sensor(context: dg.SensorEvaluationContext, music_library: MusicLibrary,
+                          notion: NotionWorkspace) -> dg.SkipReason:
+    session = notion.sync(music_library)
+    if session is None:
+        return dg.SkipReason(NOT_CONFIGURED)
+    if not music_library.store.notion_backlog():
+        return dg.SkipReason("nothing waiting")
+    result = session.drain()
+    return dg.SkipReason(f"sent {result['sent']}, {result['waiting']} still waiting"
+                         + (f" ({result['blocked']})" if result["blocked"] else ""))

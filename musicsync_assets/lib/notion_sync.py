@@ -1,0 +1,399 @@
+"""Keeping the user's Notion "Tracks" and "Agent-Tasks" databases true to the catalog.
+
+Every write goes through the catalog's `notion_outbox` first and leaves it only once Notion has
+taken it, so a Notion outage loses nothing: the backlog drains in order on the next run or tick.
+A page is written only where it differs from what Notion last showed (`notion_pages.snapshot`), so
+an unchanged track costs one read on a re-sync.
+"""
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from musicsync_assets.lib.errors import MusicsyncError
+from musicsync_assets.lib.musickeys import parse_key
+from musicsync_assets.lib.notion import (
+    NotionGateway,
+    NotionRejected,
+    NotionSchemaError,
+    database_id_from,
+    decode_value,
+    encode_value,
+)
+from musicsync_assets.lib.store import Store
+
+SCHEMA_CACHE_S = 900
+LAST_SYNCED = "Last Synced"
+STATUS_LABELS = {"synced": "synced", "pending": "pending", "needs_review": "needs review",
+                 "unavailable": "unavailable", "failed": "failed"}
+TASK_OPEN, TASK_DONE = "Open", "Done"
+SEVERITY = {  # by error class: what a person should look at first
+    "auth_expired": "critical", "disk": "critical", "setup": "critical", "notion_schema": "critical",
+    "rate_limited": "high", "download_failed": "high", "internal": "high", "notion_unavailable": "high",
+}
+
+# Property name → (type, select options). The title property is found by its type instead.
+TRACK_PROPERTIES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "Track Key": ("rich_text", ()), "Artists": ("rich_text", ()), "Album": ("rich_text", ()),
+    "Source": ("select", ("file", "url", "youtube", "soundcloud", "spotify")), "Source URL": ("url", ()),
+    "Spotify ID": ("rich_text", ()), "SoundCloud URL": ("url", ()), "ISRC": ("rich_text", ()),
+    "Downloaded": ("checkbox", ()), "BPM": ("number", ()), "Key": ("rich_text", ()), "Camelot": ("rich_text", ()),
+    "BPM Confidence": ("number", ()), "Key Confidence": ("number", ()), "Duration (s)": ("number", ()),
+    "Artwork": ("files", ()), "Match Score": ("number", ()), "Eagle ID": ("rich_text", ()),
+    "Status": ("select", tuple(STATUS_LABELS.values())), LAST_SYNCED: ("date", ()),
+    "BPM Override": ("number", ()), "Key Override": ("rich_text", ()),
+}
+TASK_PROPERTIES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "Track Key": ("rich_text", ()), "Error Class": ("select", ()), "Severity": ("select", ("critical", "high", "medium")),
+    "Step": ("rich_text", ()), "First Seen": ("date", ()), "Last Seen": ("date", ()), "Count": ("number", ()),
+    "Source URL": ("url", ()), "Run URL": ("url", ()), "Next Action": ("rich_text", ()),
+    "Status": ("select", (TASK_OPEN, TASK_DONE)),
+}
+# Properties the user may hold as another compatible type: Notion's own "status" type cannot be
+# created through the API, but a task database often has one already.
+COMPATIBLE = {"select": {"select", "status"}}
+
+
+@dataclass(frozen=True)
+class NotionSettings:
+    token: str | None = None
+    tracks_database: str | None = None
+    tasks_database: str | None = None
+    api_url: str = "https://api.notion.com"
+    property_names: dict[str, str] = field(default_factory=dict)
+    formats: tuple[str, ...] = ("m4a", "wav", "aiff")
+    assignee_id: str | None = None
+    task_priority: str | None = None
+    dagster_url: str = "http://127.0.0.1:3000"
+    requests_per_s: float = 3.0
+    max_wait_s: float = 60.0
+    retry_backoff_s: float = 1.0
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.token and self.tracks_database)
+
+    def name(self, default: str) -> str:
+        """The user's name for one of musicsync's properties."""
+        return self.property_names.get(default, default)
+
+
+def track_schema(settings: NotionSettings) -> dict[str, tuple[str, tuple[str, ...]]]:
+    paths = {f"{fmt.upper()} Path": ("rich_text", ()) for fmt in settings.formats}
+    return {settings.name(k): v for k, v in {**TRACK_PROPERTIES, **paths}.items()}
+
+
+def task_schema(settings: NotionSettings) -> dict[str, tuple[str, tuple[str, ...]]]:
+    wanted = {settings.name(k): v for k, v in TASK_PROPERTIES.items()}
+    if settings.assignee_id:
+        wanted[settings.name("Assignee")] = ("people", ())
+    if settings.task_priority:
+        wanted[settings.name("Priority")] = ("select", ())
+    return wanted
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _comparable(value):
+    return round(value, 3) if isinstance(value, float) else value
+
+
+@dataclass
+class SchemaReport:
+    database: str
+    title_property: str | None
+    missing: list[str]
+    wrong_type: list[str]
+    types: dict[str, str]
+
+    @property
+    def problems(self) -> list[str]:
+        found = [f"{self.database}: no title property"] if not self.title_property else []
+        return found + [f"{self.database}: missing {m}" for m in self.missing] + \
+            [f"{self.database}: {w}" for w in self.wrong_type]
+
+
+class NotionSync:
+    def __init__(self, settings: NotionSettings, store: Store, gateway: NotionGateway | None = None):
+        self.settings = settings
+        self.store = store
+        self.gateway = gateway or NotionGateway(settings.token or "", settings.api_url,
+                                                requests_per_s=settings.requests_per_s,
+                                                max_wait_s=settings.max_wait_s, backoff_s=settings.retry_backoff_s)
+
+    # --- schema ---------------------------------------------------------------------------
+
+    def data_source(self, which: str) -> str:
+        database = self.settings.tracks_database if which == "Tracks" else self.settings.tasks_database
+        if not database:
+            raise NotionSchemaError(f"no {which} database configured",
+                                    f"set NOTION_{which.upper().replace('AGENT-', '')}_DATABASE")
+        database_id = database_id_from(database)
+        cache_name = f"notion:data_source:{database_id}"
+        known = self.store.cached(cache_name, max_age_s=float("inf"))
+        if known:
+            return known
+        data_source_id = self.gateway.data_source_id(database_id)
+        self.store.cache(cache_name, data_source_id)
+        return data_source_id
+
+    def schema(self, which: str, fresh: bool = False) -> SchemaReport:
+        wanted = track_schema(self.settings) if which == "Tracks" else task_schema(self.settings)
+        cache_name = f"notion:schema:{which}"
+        properties = None if fresh else self.store.cached(cache_name, SCHEMA_CACHE_S)
+        if properties is None:
+            properties = {name: prop["type"] for name, prop in self.gateway.schema(self.data_source(which)).items()}
+            self.store.cache(cache_name, properties)
+        title = next((name for name, kind in properties.items() if kind == "title"), None)
+        missing = [name for name in wanted if name not in properties]
+        wrong = [f"{name} is {properties[name]}, musicsync needs {kind}" for name, (kind, _) in wanted.items()
+                 if name in properties and properties[name] not in COMPATIBLE.get(kind, {kind})]
+        return SchemaReport(which, title, missing, wrong, properties)
+
+    def require_schema(self, which: str) -> SchemaReport:
+        report = self.schema(which)
+        if report.problems:
+            report = self.schema(which, fresh=True)  # the user may have fixed it since we looked
+        if report.problems:
+            raise NotionSchemaError("the Notion schema does not fit: " + "; ".join(report.problems))
+        return report
+
+    def fix_schema(self, which: str) -> list[str]:
+        """Adds the missing properties; never changes or removes the user's own."""
+        report = self.schema(which, fresh=True)
+        wanted = track_schema(self.settings) if which == "Tracks" else task_schema(self.settings)
+        additions = {}
+        for name in report.missing:
+            kind, options = wanted[name]
+            config = {"options": [{"name": option} for option in options]} if kind == "select" else {}
+            additions[name] = {"type": kind, kind: config}
+        if additions:
+            self.gateway.add_properties(self.data_source(which), additions)
+            self.store.forget(f"notion:schema:{which}")
+        return list(additions)
+
+    # --- the Tracks page ------------------------------------------------------------------
+
+    def track_values(self, track_key: str) -> dict:
+        """What the track's page should say, by property name; None clears a property."""
+        from musicsync_assets.lib.library import library_row
+
+        store, name = self.store, self.settings.name
+        row = library_row(store, track_key)
+        with store.session():
+            track = store.track(track_key)
+            analysis = store.analysis(track_key)
+            original = store.original(track_key)
+        sources = {s["kind"]: s for s in row["sources"]}
+        values = {
+            name("Track Key"): track_key,
+            name("Artists"): ", ".join(track.artists) or None,
+            name("Album"): track.album,
+            name("Source"): track.source_kind,
+            name("Source URL"): track.source_url if track.source_kind != "file" else None,
+            name("Spotify ID"): sources.get("spotify", {}).get("id"),
+            name("SoundCloud URL"): sources.get("soundcloud", {}).get("url"),
+            name("ISRC"): track.isrc,
+            name("Downloaded"): original is not None,
+            name("BPM"): row["bpm"],
+            name("Key"): row["key"],
+            name("Camelot"): row["camelot"],
+            name("BPM Confidence"): round(analysis.bpm_confidence, 3) if analysis else None,
+            name("Key Confidence"): round(analysis.key_confidence, 3) if analysis else None,
+            name("Duration (s)"): round(track.duration_s, 1) if track.duration_s else None,
+            name("Artwork"): track.artwork_url if (track.artwork_url or "").startswith("http") else None,
+            name("Status"): STATUS_LABELS[track.status],
+        }
+        for fmt in self.settings.formats:
+            values[name(f"{fmt.upper()} Path")] = row["files"].get(fmt)
+        return values
+
+    def _find_track_page(self, track_key: str, data_source_id: str) -> dict | None:
+        """The page keyed by this track, else a page the user made by hand for the same source."""
+        track = self.store.track(track_key)
+        name = self.settings.name
+        conditions = [{"property": name("Track Key"), "rich_text": {"equals": track_key}}]
+        if track.source_kind != "file":
+            conditions.append({"property": name("Source URL"), "url": {"equals": track.source_url}})
+        for source in self.store.sources_of(track_key):
+            if source["kind"] == "spotify":
+                conditions.append({"property": name("Spotify ID"), "rich_text": {"equals": source["source_id"]}})
+            if source["kind"] == "soundcloud" and source["url"]:
+                conditions.append({"property": name("SoundCloud URL"), "url": {"equals": source["url"]}})
+        pages = list(self.gateway.query(data_source_id, {"or": conditions}))
+        own = [p for p in pages if decode_value(p["properties"].get(name("Track Key"), {})) == track_key]
+        adoptable = [p for p in pages if not decode_value(p["properties"].get(name("Track Key"), {}))]
+        return (own or adoptable or [None])[0]
+
+    def _remember(self, track_key: str, page: dict) -> dict:
+        snapshot = {prop_name: decode_value(prop) for prop_name, prop in page.get("properties", {}).items()}
+        self.store.save_notion_page(track_key, page["id"], page.get("url"), snapshot)
+        return snapshot
+
+    def pull_edits(self, track_key: str) -> dict:
+        """Reads the track's page and takes the user's overrides and corrected source URL from it."""
+        report = self.require_schema("Tracks")
+        known = self.store.notion_page(track_key)
+        page = self.gateway.page(known["page_id"]) if known else \
+            self._find_track_page(track_key, self.data_source("Tracks"))
+        if page is None or page.get("in_trash") or page.get("archived"):
+            return {"page": "none yet"}
+        snapshot = self._remember(track_key, page)
+        name = self.settings.name
+        track = self.store.track(track_key)
+        changes = {}
+        bpm = snapshot.get(name("BPM Override"))
+        key_text = snapshot.get(name("Key Override"))
+        if bpm != track.bpm_override:
+            changes["bpm_override"] = float(bpm) if bpm else None
+        if key_text:
+            try:
+                key_text = parse_key(key_text).name
+            except ValueError:
+                key_text = None  # not a key: ignored rather than written into tags
+        if key_text != track.key_override:
+            changes["key_override"] = key_text
+        corrected = snapshot.get(name("Source URL"))
+        if corrected and track.source_kind != "file" and corrected != track.source_url and \
+                known and known["snapshot"].get(name("Source URL")) == track.source_url:
+            changes["source_url"] = corrected
+        if "source_url" in changes:
+            self.store.restart_track(track_key, changes.pop("source_url"))
+        if changes:
+            self.store.update_track(track_key, **changes)
+        return {"page": page.get("url") or page["id"], "title": report.title_property,
+                "overrides": {k: v for k, v in changes.items()}}
+
+    def push_track(self, track_key: str) -> str:
+        """Creates or updates the page; returns created, updated or unchanged."""
+        report = self.require_schema("Tracks")
+        schema = track_schema(self.settings)
+        desired = self.track_values(track_key)
+        title = self.store.track(track_key).display_title
+        known = self.store.notion_page(track_key)
+        if known is None:
+            found = self._find_track_page(track_key, self.data_source("Tracks"))
+            known = {"page_id": found["id"], "snapshot": self._remember(track_key, found)} if found else None
+        if known is None:
+            properties = {name: encode_value(schema[name][0], value) for name, value in desired.items()
+                          if value is not None}
+            properties[report.title_property] = encode_value("title", title)
+            properties[self.settings.name(LAST_SYNCED)] = encode_value("date", _now())
+            page = self._write(lambda: self.gateway.create_page(self.data_source("Tracks"), self._typed(
+                properties, report)))
+            self._remember(track_key, page)
+            return "created"
+        changed = {name: value for name, value in desired.items()
+                   if _comparable(known["snapshot"].get(name)) != _comparable(value)}
+        if known["snapshot"].get(report.title_property) != title:
+            changed[report.title_property] = title
+        if not changed:
+            return "unchanged"
+        kinds = {**{n: k for n, (k, _) in schema.items()}, report.title_property: "title"}
+        properties = {name: encode_value(kinds[name], value) for name, value in changed.items()}
+        properties[self.settings.name(LAST_SYNCED)] = encode_value("date", _now())
+        page = self._write(lambda: self.gateway.update_page(known["page_id"], self._typed(properties, report)))
+        self._remember(track_key, page)
+        return "updated"
+
+    def _typed(self, properties: dict, report: SchemaReport) -> dict:
+        """Select values written as the user's own type (select or status)."""
+        result = {}
+        for name, value in properties.items():
+            kind = report.types.get(name)
+            if kind == "status" and "select" in value:
+                value = {"status": value["select"]}
+            result[name] = value
+        return result
+
+    def _write(self, send):
+        try:
+            return send()
+        except NotionRejected:
+            # A property renamed or removed since the schema was cached: look again, and say what fits.
+            self.store.forget("notion:schema:Tracks")
+            self.store.forget("notion:schema:Agent-Tasks")
+            raise
+
+    # --- Agent-Tasks ----------------------------------------------------------------------
+
+    def report_failure(self, detail: dict) -> str:
+        """One open task per track and error class: created once, then counted."""
+        report = self.require_schema("Agent-Tasks")
+        name = self.settings.name
+        key, error_class = detail["track_key"], detail["error_class"]
+        severity = SEVERITY.get(error_class, "medium")
+        common = {
+            name("Last Seen"): ("date", detail["occurred"]),
+            name("Step"): ("rich_text", detail.get("step")),
+            name("Run URL"): ("url", f"{self.settings.dagster_url.rstrip('/')}/runs/{detail['run_id']}"),
+            name("Next Action"): ("rich_text", detail.get("next_action")),
+            name("Source URL"): ("url", detail.get("source_url")),
+        }
+        open_tasks = [t for t in self.store.notion_tasks(key, TASK_OPEN) if t["error_class"] == error_class]
+        if open_tasks:
+            task = open_tasks[0]
+            count = task["count"] + 1
+            properties = {n: encode_value(k, v) for n, (k, v) in common.items()}
+            properties[name("Count")] = encode_value("number", count)
+            self.gateway.update_page(task["page_id"], self._typed(properties, report))
+            self.store.save_notion_task(key, error_class, task["page_id"], count, TASK_OPEN)
+            return "updated"
+        fields = {
+            **common,
+            name("Track Key"): ("rich_text", key),
+            name("Error Class"): ("select", error_class),
+            name("Severity"): ("select", severity),
+            name("First Seen"): ("date", detail["occurred"]),
+            name("Count"): ("number", 1),
+            name("Status"): ("select", TASK_OPEN),
+        }
+        if self.settings.assignee_id:
+            fields[name("Assignee")] = ("people", self.settings.assignee_id)
+        if self.settings.task_priority:
+            fields[name("Priority")] = ("select", self.settings.task_priority)
+        properties = {n: encode_value(k, v) for n, (k, v) in fields.items() if v is not None}
+        properties[report.title_property] = encode_value(
+            "title", f"{severity.upper()}: {error_class.replace('_', ' ')} — {detail.get('title') or key}")
+        page = self.gateway.create_page(self.data_source("Agent-Tasks"), self._typed(properties, report))
+        self.store.save_notion_task(key, error_class, page["id"], 1, TASK_OPEN)
+        return "created"
+
+    def close_tasks(self, track_key: str) -> int:
+        """Marks the track's open tasks done once it has synced."""
+        open_tasks = self.store.notion_tasks(track_key, TASK_OPEN)
+        if not open_tasks:
+            return 0
+        report = self.require_schema("Agent-Tasks")
+        for task in open_tasks:
+            done = {self.settings.name("Status"): encode_value("select", TASK_DONE)}
+            self.gateway.update_page(task["page_id"], self._typed(done, report))
+            self.store.save_notion_task(track_key, task["error_class"], task["page_id"], task["count"], TASK_DONE)
+        return len(open_tasks)
+
+    # --- the backlog ----------------------------------------------------------------------
+
+    def drain(self) -> dict:
+        """Sends waiting updates oldest first; stops at the first sign Notion is away."""
+        sent, outcomes, blocked = 0, {}, None
+        for item in self.store.notion_backlog():
+            try:
+                if item["kind"] == "track":
+                    outcomes[item["track_key"]] = self.push_track(item["track_key"])
+                    if self.store.track(item["track_key"]).status == "synced":
+                        self.close_tasks(item["track_key"])
+                elif item["kind"] == "task" and self.settings.tasks_database:
+                    self.report_failure(item["detail"])
+            except (NotionSchemaError, NotionRejected) as error:
+                # This item cannot go as it is; later ones may, and it is retried next time.
+                self.store.notion_not_sent(item["id"], str(error))
+                blocked = blocked or error
+                continue
+            except MusicsyncError as error:
+                self.store.notion_not_sent(item["id"], str(error))
+                blocked = error
+                break
+            self.store.notion_sent(item["id"])
+            sent += 1
+        return {"sent": sent, "outcomes": outcomes, "waiting": len(self.store.notion_backlog()), "blocked": blocked}

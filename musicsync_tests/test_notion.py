@@ -1,0 +1,243 @@
+"""Notion as the user's catalog, through notion-client against a loopback fake Notion."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import dagster as dg
+import pytest
+
+from musicsync_assets.defs.sinks.notion import notion_backlog_sensor, notion_failure_tasks
+from musicsync_assets.defs.tracks.jobs import sync_tracks
+from musicsync_assets.lib.notion import NotionGateway, NotionNotShared, NotionUnavailable, database_id_from
+from musicsync_assets.lib.tags import read_tags
+from musicsync_tests.conftest import copy_into, library_resources, url_of
+from musicsync_tests.fakes.audio_server import serve_folder
+from musicsync_tests.fakes.notion_server import FakeNotion, serve, task_schema_properties, track_schema_properties
+
+
+@pytest.fixture
+def notion(tmp_path):
+    """A fake Notion with full Tracks and Agent-Tasks databases, and a library that writes to it."""
+    fake = FakeNotion()
+    tracks_db, tracks_ds = fake.add_database(track_schema_properties())
+    tasks_db, tasks_ds = fake.add_database(task_schema_properties(), title_name="Task")
+    with serve(fake) as base:
+        resources = library_resources(
+            tmp_path / "data", token=fake.token, api_url=base, requests_per_s=1000.0,
+            tracks_database=f"https://www.notion.so/me/Tracks-{tracks_db.replace('-', '')}?v=0123456789abcdef0123456789abcdef",
+            tasks_database=tasks_db, dagster_url="http://dagster.local:3000", retry_backoff_s=0.01)
+        yield SimpleNamespace(fake=fake, resources=resources, tracks=tracks_ds, tasks=tasks_ds,
+                              music=resources["music_library"], base=base)
+
+
+def report_failures(instance, resources, results) -> None:
+    """What the daemon does for each failed run: evaluate the failure sensor on it."""
+    for result in results:
+        if result.ok or result.run_id is None:
+            continue
+        run = instance.get_run_by_id(result.run_id)
+        event = next(e.dagster_event for e in instance.all_logs(result.run_id)
+                     if e.dagster_event and e.dagster_event.event_type == dg.DagsterEventType.RUN_FAILURE)
+        context = dg.build_run_status_sensor_context(
+            sensor_name=notion_failure_tasks.name, dagster_instance=instance, dagster_run=run, dagster_event=event,
+            resources=resources).for_run_failure()
+        notion_failure_tasks(context)
+
+
+def test_database_urls_and_ids():
+    dashed = "0123abcd-0123-abcd-0123-0123456789ab"
+    assert database_id_from("0123abcd0123abcd01230123456789ab") == dashed
+    assert database_id_from(f"https://www.notion.so/ws/Tracks-{dashed.replace('-', '')}?v=ffff0000ffff0000ffff0000ffff0000") \
+        == dashed
+    with pytest.raises(NotionNotShared, match="not a Notion database"):
+        database_id_from("https://www.notion.so/ws/Tracks")
+
+
+def test_upsert_is_idempotent_and_cheap(notion, instance, audio_set):
+    sources = [str(audio_set["mp3"].path), str(audio_set["flac"].path)]
+    first = sync_tracks(instance, notion.resources, sources)
+    assert all(r.ok for r in first)
+    rows = {row["Track Key"]: row for row in notion.fake.rows(notion.tracks)}
+    assert set(rows) == {r.track_key for r in first}
+    mp3 = rows[first[0].track_key]
+    assert (mp3["Name"], mp3["Artists"], mp3["Status"], mp3["Key"], mp3["Camelot"]) == (
+        "Copper Sun", "Lumen Drive", "synced", "F major", "7B")
+    assert mp3["BPM"] == pytest.approx(128, abs=0.5) and mp3["Downloaded"] is True
+    assert mp3["WAV Path"].endswith("Lumen Drive - Copper Sun.wav") and mp3["Last Synced"]
+
+    before = len(notion.fake.requests)
+    again = sync_tracks(instance, notion.resources, sources)
+    assert all(r.ok for r in again)
+    assert len(notion.fake.rows(notion.tracks)) == 2
+    assert len(notion.fake.requests) - before <= 2 * len(sources), "an unchanged page is read, not rewritten"
+    assert notion.fake.count("PATCH", "/v1/pages") == 0
+
+
+def test_a_hand_made_page_is_adopted(notion, instance, audio_set, audio_url, audio_root):
+    url = url_of(audio_url, audio_root, audio_set["opus"])
+    hand_made = notion.fake.add_page(notion.tracks, {"Name": "my note for this one", "Source URL": url})
+    [result] = sync_tracks(instance, notion.resources, [url])
+    assert result.ok
+    [row] = notion.fake.rows(notion.tracks)
+    assert row["id"] == hand_made["id"] and row["Track Key"] == result.track_key and row["Status"] == "synced"
+
+
+def test_overrides_typed_in_notion_reach_the_tags(notion, instance, audio_set):
+    source = str(audio_set["mp3"].path)
+    [first] = sync_tracks(instance, notion.resources, [source])
+    [row] = notion.fake.rows(notion.tracks)
+    page = notion.fake.pages[row["id"]]
+    page["properties"]["BPM Override"]["number"] = 100
+    page["properties"]["Key Override"]["rich_text"] = [{"type": "text", "text": {"content": "Gm"},
+                                                        "plain_text": "Gm"}]
+    [second] = sync_tracks(instance, notion.resources, [source])
+    assert second.ok
+    track = notion.music.store.track(first.track_key)
+    assert (track.bpm_override, track.key_override) == (100, "G minor")
+    for record in notion.music.store.files(first.track_key):
+        tags = read_tags(Path(record.path))
+        assert (tags.bpm, tags.key, tags.camelot) == (100, "Gm", "6A")
+    [row] = notion.fake.rows(notion.tracks)
+    assert (row["BPM"], row["Key"], row["Camelot"]) == (100, "G minor", "6A")
+
+
+def test_a_corrected_source_url_is_downloaded(notion, instance, audio_set, tmp_path):
+    site = tmp_path / "site"
+    copy_into(site, audio_set["opus"], "wrong.opus")
+    copy_into(site, audio_set["mp3"], "right.mp3")
+    with serve_folder(site) as base:
+        [first] = sync_tracks(instance, notion.resources, [f"{base}/wrong.opus"])
+        [row] = notion.fake.rows(notion.tracks)
+        notion.fake.pages[row["id"]]["properties"]["Source URL"]["url"] = f"{base}/right.mp3"
+        [second] = sync_tracks(instance, notion.resources, [f"{base}/wrong.opus"])
+    assert second.ok and second.track_key == first.track_key
+    track = notion.music.store.track(first.track_key)
+    assert track.source_url.endswith("right.mp3") and track.status == "synced"
+    assert notion.music.store.analysis(first.track_key).key_name == "F major"
+
+
+def test_failures_become_one_task_that_closes_when_the_track_syncs(notion, instance, audio_set, tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    with serve_folder(site) as base:
+        url = f"{base}/later.opus"
+        for _ in range(2):
+            results = sync_tracks(instance, notion.resources, [url])
+            report_failures(instance, notion.resources, results)
+        [task] = notion.fake.rows(notion.tasks)
+        assert (task["Error Class"], task["Severity"], task["Count"], task["Status"]) == (
+            "download_failed", "high", 2, "Open")
+        assert task["Track Key"] == results[0].track_key and task["Step"] == "track_metadata"
+        assert task["Run URL"] == f"http://dagster.local:3000/runs/{results[0].run_id}"
+        assert task["Task"].startswith("HIGH: download failed") and task["Source URL"] == url
+        assert "check that the link opens" in task["Next Action"]
+        [page] = notion.fake.rows(notion.tracks)
+        assert page["Status"] == "failed"
+
+        copy_into(site, audio_set["opus"], "later.opus")
+        assert sync_tracks(instance, notion.resources, [url])[0].ok
+    [task] = notion.fake.rows(notion.tasks)
+    assert task["Status"] == "Done"
+    [page] = notion.fake.rows(notion.tracks)
+    assert page["Status"] == "synced"
+
+
+def test_nothing_is_lost_while_notion_is_away(notion, instance, audio_set):
+    notion.fake.fail_next(503, "service_unavailable", count=10_000)
+    results = sync_tracks(instance, notion.resources, [str(audio_set["mp3"].path), str(audio_set["flac"].path)])
+    assert all(r.ok for r in results), "the local sync completes"
+    backlog = notion.music.store.notion_backlog()
+    assert [item["track_key"] for item in backlog] == [r.track_key for r in results]
+    assert "503" in backlog[0]["last_error"]
+
+    notion.fake.faults.clear()
+    context = dg.build_sensor_context(instance=instance, resources=notion.resources)
+    notion_backlog_sensor(context)
+    assert notion.music.store.notion_backlog() == []
+    assert [row["Track Key"] for row in notion.fake.rows(notion.tracks)] == [r.track_key for r in results]
+
+
+def test_rate_limits_are_waited_out_or_deferred(notion):
+    gateway = NotionGateway(notion.fake.token, notion.base, requests_per_s=1000.0, backoff_s=0.01)
+    notion.fake.fail_next(429, "rate_limited", count=2, retry_after=0)
+    assert gateway.schema(notion.tracks)
+    notion.fake.fail_next(429, "rate_limited", retry_after=3600)
+    with pytest.raises(NotionUnavailable, match="rate limiting musicsync until"):
+        gateway.schema(notion.tracks)
+    notion.fake.fail_next(529, "service_overload", count=2)
+    assert gateway.schema(notion.tracks), "529 is backed off and retried"
+
+
+def test_the_client_keeps_to_three_requests_a_second(notion):
+    gateway = NotionGateway(notion.fake.token, notion.base)
+    for _ in range(7):
+        gateway.schema(notion.tracks)
+    assert notion.fake.peak_rate(1.0) <= 4  # three intervals of 1/3 s fit four requests in a closed second
+
+
+def test_long_titles_emoji_and_right_to_left_text(notion, instance, audio_set, tmp_path):
+    from musicsync_assets.lib.tags import TagSet, write_tags
+
+    title = "שלום עולם 🎧 " + "x" * 2500
+    tagged = copy_into(tmp_path, audio_set["mp3"], "long.mp3")
+    write_tags(tagged, TagSet(title=title, artists=["Ørjan 🎛"]))
+    [result] = sync_tracks(instance, notion.resources, [str(tagged)])
+    assert result.ok
+    [row] = notion.fake.rows(notion.tracks)
+    assert row["Name"] == title and row["Artists"] == "Ørjan 🎛"
+
+
+def test_missing_properties_fail_the_page_with_the_list(tmp_path, instance, audio_set):
+    fake = FakeNotion()
+    partial = {n: t for n, t in track_schema_properties().items() if n not in ("BPM", "Camelot")}
+    partial["Key"] = "number"
+    database, data_source = fake.add_database(partial)
+    with serve(fake) as base:
+        resources = library_resources(tmp_path / "data", token=fake.token, api_url=base, tracks_database=database,
+                                      requests_per_s=1000.0)
+        [result] = sync_tracks(instance, resources, [str(audio_set["mp3"].path)])
+        assert not result.ok and "missing BPM" in result.reason and "Key is number" in result.reason
+        assert resources["music_library"].store.track(result.track_key).status == "synced", "the library has it"
+        assert fake.rows(data_source) == [], "no half-written page"
+
+        env = {**{k: v for k, v in os.environ.items() if not k.startswith("NOTION_")},
+               "MUSICSYNC_DATA_DIR": str(tmp_path / "data"), "NOTION_TOKEN": fake.token,
+               "NOTION_TRACKS_DATABASE": database, "MUSICSYNC_NOTION_API_URL": base}
+        check = [sys.executable, "-m", "musicsync_assets.cli", "notion", "check"]
+        before = subprocess.run(check, capture_output=True, text=True, env=env, timeout=120)
+        assert before.returncode == 1 and "missing BPM" in before.stdout and "Key is number" in before.stdout
+        fixed = subprocess.run([*check, "--fix"], capture_output=True, text=True, env=env, timeout=120)
+        assert "added BPM, Camelot" in fixed.stdout
+        assert fixed.returncode == 1 and "Key is number" in fixed.stdout, "the user's own property is left alone"
+        assert fake.schemas[data_source]["Key"]["type"] == "number"
+        assert fake.token not in before.stdout + before.stderr + fixed.stdout + fixed.stderr
+
+
+def test_a_wrong_database_or_a_revoked_token(tmp_path, instance, audio_set, notion):
+    unknown = library_resources(tmp_path / "other", token=notion.fake.token, api_url=notion.base,
+                                tracks_database="ffffffffffffffffffffffffffffffff", requests_per_s=1000.0,
+                                retry_backoff_s=0.01)
+    [result] = sync_tracks(instance, unknown, [str(audio_set["mp3"].path)])
+    assert result.ok, "the local sync does not depend on Notion"
+    [item] = unknown["music_library"].store.notion_backlog()
+    assert "share the database" in item["last_error"]
+
+    revoked = library_resources(tmp_path / "revoked", token="secret_revoked", api_url=notion.base,
+                                tracks_database=notion.tracks, requests_per_s=1000.0, retry_backoff_s=0.01)
+    [result] = sync_tracks(instance, revoked, [str(audio_set["flac"].path)])
+    assert result.ok
+    [item] = revoked["music_library"].store.notion_backlog()
+    assert "401" in item["last_error"] and "NOTION_TOKEN" in item["last_error"]
+    assert "secret_revoked" not in item["last_error"]
+
+
+def test_not_configured_is_not_broken(resources, instance, audio_set):
+    [result] = sync_tracks(instance, resources, [str(audio_set["mp3"].path)])
+    assert result.ok
+    [record] = instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=dg.AssetKey("notion_track_page"), asset_partitions=[result.track_key]),
+        limit=1).records
+    assert record.asset_materialization.metadata["status"].value.startswith("not configured")
