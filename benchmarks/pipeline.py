@@ -1,6 +1,6 @@
 """How fast one track goes through the pipeline, against the floor of plain ffmpeg.
 
-    python benchmarks/pipeline.py [--tracks 10] [--seconds 300]
+    python -m benchmarks.pipeline [--tracks 10] [--seconds 300]        (from the repository root)
 
 Synthesises N tracks (AAC, Opus and MP3 sources in turn), syncs them through the real `sync_track`
 job on a throwaway instance and data directory, and prints medians of:

@@ -88,8 +88,10 @@ def run_sync(sources: list[str]) -> int:
 
     job = dg.Definitions(jobs=[sync], resources=build_resources()).resolve_job_def("sync")
     with _instance() as instance:
+        # Progress lines at INFO; each track's step-by-step events stay in the UI, not the terminal.
         result = job.execute_in_process(
-            run_config={"ops": {"sync_sources": {"config": {"sources": sources}}}},
+            run_config={"ops": {"sync_sources": {"config": {"sources": sources, "track_log_level": "WARNING"}}},
+                        "loggers": {"console": {"config": {"log_level": "INFO"}}}},
             instance=instance, raise_on_error=False,
         )
         keys = [k for k in instance.get_run_by_id(result.run_id).tags.get(

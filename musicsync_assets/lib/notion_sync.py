@@ -22,6 +22,7 @@ from musicsync_assets.lib.notion import (
 from musicsync_assets.lib.store import Store
 
 SCHEMA_CACHE_S = 900
+NO_PAGE_CACHE_S = 120  # about one track's sync: from reading edits to writing its page
 LAST_SYNCED = "Last Synced"
 STATUS_LABELS = {"synced": "synced", "pending": "pending", "needs_review": "needs review",
                  "unavailable": "unavailable", "failed": "failed"}
@@ -238,6 +239,8 @@ class NotionSync:
         page = self.gateway.page(known["page_id"]) if known else \
             self._find_track_page(track_key, self.data_source("Tracks"))
         if page is None or page.get("in_trash") or page.get("archived"):
+            # Spares the page upsert, minutes from now in the same sync, a second identical search.
+            self.store.cache(f"notion:no_page:{track_key}", True)
             return {"page": "none yet"}
         snapshot = self._remember(track_key, page)
         name = self.settings.name
@@ -272,7 +275,7 @@ class NotionSync:
         desired = self.track_values(track_key)
         title = self.store.track(track_key).display_title
         known = self.store.notion_page(track_key)
-        if known is None:
+        if known is None and not self.store.cached(f"notion:no_page:{track_key}", NO_PAGE_CACHE_S):
             found = self._find_track_page(track_key, self.data_source("Tracks"))
             known = {"page_id": found["id"], "snapshot": self._remember(track_key, found)} if found else None
         if known is None:
@@ -283,6 +286,7 @@ class NotionSync:
             page = self._write(lambda: self.gateway.create_page(self.data_source("Tracks"), self._typed(
                 properties, report)))
             self._remember(track_key, page)
+            self.store.forget(f"notion:no_page:{track_key}")
             return "created"
         changed = {name: value for name, value in desired.items()
                    if _comparable(known["snapshot"].get(name)) != _comparable(value)}

@@ -91,11 +91,11 @@ class FakeNotion:
         return sum(1 for _, m, p in self.requests if (method is None or m == method) and p.startswith(path_start))
 
     def peak_rate(self, window_s: float = 1.0) -> int:
-        """Most requests received within any `window_s` seconds."""
+        """Most requests received within any window of `window_s` seconds (half-open, as a rate is)."""
         times = sorted(t for t, _, _ in self.requests)
         best, start = 0, 0
         for end, moment in enumerate(times):
-            while moment - times[start] > window_s:
+            while moment - times[start] >= window_s:
                 start += 1
             best = max(best, end - start + 1)
         return best

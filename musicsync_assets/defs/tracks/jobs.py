@@ -43,7 +43,7 @@ class TrackResult:
 
 
 def sync_tracks(instance: dg.DagsterInstance, resources: dict, sources: list[str], skip_synced: bool = False,
-                log=None) -> list[TrackResult]:
+                log=None, track_log_level: str = "DEBUG") -> list[TrackResult]:
     """Registers each source as a track and runs `sync_track` for it in this process.
 
     Every track gets its own run (visible in the UI, recorded in the run history); one failing
@@ -70,7 +70,10 @@ def sync_tracks(instance: dg.DagsterInstance, resources: dict, sources: list[str
         resources=resources,
     ).resolve_job_def(sync_track_job.name)
     for source, key in registered:
-        outcome = track_job.execute_in_process(partition_key=key, instance=instance, raise_on_error=False)
+        outcome = track_job.execute_in_process(
+            partition_key=key, instance=instance, raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": track_log_level}}}},
+        )
         summary = record_run(instance, outcome.run_id, store)
         results.append(TrackResult(source, key, outcome.run_id, outcome.success, summary.error_message))
         if log:
@@ -80,6 +83,8 @@ def sync_tracks(instance: dg.DagsterInstance, resources: dict, sources: list[str
 
 class SyncConfig(dg.Config):
     sources: list[str] = Field(default=[], description="URLs or file paths. Empty: every new file in the inbox.")
+    track_log_level: str = Field(default="DEBUG", description="Console log level of each track's own run "
+                                 "(their events are stored in full either way).")
 
 
 @dg.op(description="Adds each source as a track and syncs it, one run per track.")
@@ -87,7 +92,7 @@ def sync_sources(context: dg.OpExecutionContext, config: SyncConfig, music_libra
                  notion: NotionWorkspace) -> dg.Output:
     sources = config.sources or [str(p) for p in inbox_files(music_library.paths.inbox)]
     results = sync_tracks(context.instance, {"music_library": music_library, "notion": notion}, sources,
-                          skip_synced=not config.sources, log=context.log)
+                          skip_synced=not config.sources, log=context.log, track_log_level=config.track_log_level)
     keys = [r.track_key for r in results if r.track_key]
     context.instance.add_run_tags(context.run_id, {TRACK_KEYS_TAG: ",".join(keys)})
     rows = "\n".join(f"| {r.source} | {r.track_key or '-'} | {'synced' if r.ok else 'failed'} | {r.reason or ''} |"
