@@ -15,7 +15,12 @@ from musicsync_assets.lib.notion import NotionGateway, NotionNotShared, NotionUn
 from musicsync_assets.lib.tags import read_tags
 from musicsync_tests.conftest import copy_into, library_resources, url_of
 from musicsync_tests.fakes.audio_server import serve_folder
-from musicsync_tests.fakes.notion_server import FakeNotion, serve, task_schema_properties, track_schema_properties
+from musicsync_tests.fakes.notion_server import (
+    FakeNotion,
+    serve,
+    task_schema_properties,
+    track_schema_properties,
+)
 
 
 @pytest.fixture
@@ -207,9 +212,9 @@ def test_missing_properties_fail_the_page_with_the_list(tmp_path, instance, audi
                "MUSICSYNC_DATA_DIR": str(tmp_path / "data"), "NOTION_TOKEN": fake.token,
                "NOTION_TRACKS_DATABASE": database, "MUSICSYNC_NOTION_API_URL": base}
         check = [sys.executable, "-m", "musicsync_assets.cli", "notion", "check"]
-        before = subprocess.run(check, capture_output=True, text=True, env=env, timeout=120)
+        before = subprocess.run(check, check=False, capture_output=True, text=True, env=env, timeout=120)
         assert before.returncode == 1 and "missing BPM" in before.stdout and "Key is number" in before.stdout
-        fixed = subprocess.run([*check, "--fix"], capture_output=True, text=True, env=env, timeout=120)
+        fixed = subprocess.run([*check, "--fix"], check=False, capture_output=True, text=True, env=env, timeout=120)
         assert "added BPM, Camelot" in fixed.stdout
         assert fixed.returncode == 1 and "Key is number" in fixed.stdout, "the user's own property is left alone"
         assert fake.schemas[data_source]["Key"]["type"] == "number"

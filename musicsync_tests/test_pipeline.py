@@ -44,8 +44,8 @@ def test_every_track_syncs(synced):
     assert all(synced.keys[name].startswith("file-") for name in TAGGED)
 
 
-def test_files_decode_with_the_configured_format(synced, audio_set):
-    for name, key in synced.keys.items():
+def test_files_decode_with_the_configured_format(synced):
+    for key in synced.keys.values():
         original = synced.store.original(key)
         files = {f.format: f for f in synced.store.files(key)}
         assert set(files) == {"m4a", "wav", "aiff"}
@@ -100,7 +100,7 @@ def test_file_names_are_safe_and_keep_unicode(synced):
 
 
 def test_checks_pass_and_are_recorded(synced):
-    columns, rows = synced.store.query(
+    _, rows = synced.store.query(
         "SELECT check_name, count(*), bool_and(passed) FROM check_results GROUP BY check_name ORDER BY 1")
     assert rows == [("analysis_plausible", 5, True), ("audio_formats_valid", 5, True), ("tags_complete", 5, True)]
     for key in synced.keys.values():
@@ -147,4 +147,4 @@ def test_an_override_retags_without_reencoding(synced):
     assert synced.store.query("SELECT analyzed_at FROM analysis WHERE track_key = ?", [key])[1] == analysed_before
     assert Path(wav.path).stat().st_size == next(
         f for f in synced.store.files(key) if f.format == "wav").size_bytes
-    assert [e for e in synced.store.runs(1)][0].status == "SUCCESS"
+    assert synced.store.runs(1)[0].status == "SUCCESS"

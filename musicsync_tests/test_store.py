@@ -36,7 +36,7 @@ def test_writers_in_many_processes_wait_for_the_lock_instead_of_failing(tmp_path
     for process in [holder, *writers]:
         process.join(120)
     assert [p.exitcode for p in writers] == [0, 0, 0, 0]
-    columns, rows = Store(Path(db_path)).query("SELECT count(*), count(DISTINCT artists[1]) FROM tracks "
+    _, rows = Store(Path(db_path)).query("SELECT count(*), count(DISTINCT artists[1]) FROM tracks "
                                                "WHERE status = 'synced'")
     assert rows == [(60, 4)]
 

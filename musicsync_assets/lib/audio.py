@@ -50,7 +50,7 @@ class AudioProbe:
     has_cover: bool
 
 
-_INPUT = re.compile(r"^Input #0, ([^,]+)", re.M)
+_INPUT = re.compile(r"^Input #0, ([^,]+)", re.MULTILINE)
 _DURATION = re.compile(r"Duration: (\d+):(\d+):(\d+(?:\.\d+)?)")
 _AUDIO = re.compile(r"Stream #0:\d+[^:]*: Audio: (\w+)[^,]*, (\d+) Hz, ([^,]+)")
 _COVER = re.compile(r"Stream #0:\d+[^:]*: Video: .*\(attached pic\)")
@@ -61,7 +61,7 @@ def probe(path: Path) -> AudioProbe:
     """Describes the first audio stream, or raises NotAudio when the file has none."""
     result = subprocess.run(
         [ffmpeg_exe(), "-nostdin", "-hide_banner", "-i", str(path)],
-        capture_output=True, text=True, errors="replace",
+        check=False, capture_output=True, text=True, errors="replace",
     )
     text = result.stderr
     audio = _AUDIO.search(text)
@@ -95,7 +95,8 @@ def _declared_length(path: Path) -> float | None:
     ffmpeg estimates some lengths from the bytes actually present, which hides truncation; the
     header's promise, compared with what decodes, reveals it.
     """
-    from mutagen import File as MutagenFile, MutagenError
+    from mutagen import File as MutagenFile
+    from mutagen import MutagenError
 
     try:
         described = MutagenFile(path)
@@ -122,7 +123,7 @@ def decode(path: Path, sample_rate: int, channels: int, declared_duration_s: flo
     result = subprocess.run(
         [ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error", "-i", str(path), "-map", "0:a:0",
          "-f", "s16le", "-c:a", "pcm_s16le", "-ac", str(channels), "-ar", str(sample_rate), "pipe:1"],
-        capture_output=True,
+        check=False, capture_output=True,
     )
     errors = result.stderr.decode(errors="replace").strip()
     if result.returncode != 0 or not result.stdout:
@@ -143,7 +144,7 @@ def decoded_duration(path: Path) -> float:
     result = subprocess.run(
         [ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error", "-nostats", "-progress", "pipe:1",
          "-i", str(path), "-map", "0:a:0", "-f", "null", "-"],
-        capture_output=True, text=True, errors="replace",
+        check=False, capture_output=True, text=True, errors="replace",
     )
     times = re.findall(r"out_time_us=(\d+)", result.stdout)
     if result.returncode != 0 or result.stderr.strip() or not times:
@@ -200,7 +201,7 @@ def copy_audio_stream(source: Path, destination: Path, muxer: str = "ipod") -> N
     result = subprocess.run(
         [ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error", "-i", str(source), "-map", "0:a:0",
          "-c:a", "copy", "-fflags", "+bitexact", "-f", muxer, "-y", str(destination)],
-        capture_output=True, text=True, errors="replace",
+        check=False, capture_output=True, text=True, errors="replace",
     )
     if result.returncode != 0:
         raise OSError(f"ffmpeg could not copy the audio stream: {_first_line(result.stderr)}")

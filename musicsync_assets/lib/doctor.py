@@ -43,7 +43,7 @@ def examine(paths: DataPaths) -> list[Finding]:
 def _ffmpeg() -> Finding:
     try:
         exe = audio.ffmpeg_exe()
-        version = subprocess.run([exe, "-version"], capture_output=True, text=True, timeout=20).stdout.split("\n")[0]
+        version = subprocess.run([exe, "-version"], check=False, capture_output=True, text=True, timeout=20).stdout.split("\n")[0]
     except Exception as error:  # noqa: BLE001 - any failure here means the same thing to the user
         return Finding("ffmpeg", "broken", f"not usable ({error}); reinstall with `python3 run.py setup`")
     return Finding("ffmpeg", "ok", f"{version.split(' Copyright')[0]} at {exe}")

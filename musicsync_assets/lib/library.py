@@ -14,7 +14,13 @@ import numpy as np
 
 from musicsync_assets.lib import audio, download
 from musicsync_assets.lib.analysis import ANALYZER_VERSION, analyze_pcm
-from musicsync_assets.lib.errors import DownloadFailed, LibraryNotWritable, SilentAudio, TooShort, UnknownTrack
+from musicsync_assets.lib.errors import (
+    DownloadFailed,
+    LibraryNotWritable,
+    SilentAudio,
+    TooShort,
+    UnknownTrack,
+)
 from musicsync_assets.lib.musickeys import parse_key
 from musicsync_assets.lib.naming import DEFAULT_TEMPLATE, numbered, render_name
 from musicsync_assets.lib.paths import DataPaths, replace_atomically

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 
 PITCH_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
-_KEY_TEXT = re.compile(r"^([A-Ga-g][#b]?)\s*(m|min|minor|maj|major)?$", re.I)
+_KEY_TEXT = re.compile(r"^([A-Ga-g][#b]?)\s*(m|min|minor|maj|major)?$", re.IGNORECASE)
 _ALIASES = {"Db": 1, "D#": 3, "Gb": 6, "G#": 8, "A#": 10, "Cb": 11, "E#": 5, "Fb": 4, "B#": 0}
 
 

@@ -33,8 +33,7 @@ def normalise_url(url: str) -> str:
     parts = urlsplit(url.strip())
     host = (parts.hostname or "").lower()
     for prefix in ("www.", "m."):
-        if host.startswith(prefix):
-            host = host[len(prefix):]
+        host = host.removeprefix(prefix)
     netloc = host + (f":{parts.port}" if parts.port else "")
     query = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
                    if not _TRACKING_PARAMS.match(k))

@@ -12,7 +12,8 @@ import hashlib
 from dataclasses import astuple, dataclass, field
 from pathlib import Path
 
-from mutagen import File as MutagenFile, MutagenError
+from mutagen import File as MutagenFile
+from mutagen import MutagenError
 from mutagen.aiff import AIFF
 from mutagen.flac import FLAC, Picture
 from mutagen.id3 import APIC, COMM, ID3, TALB, TBPM, TIT1, TIT2, TKEY, TPE1, TSRC, TXXX, TYER, WOAS

@@ -12,7 +12,7 @@ class _Handler(SimpleHTTPRequestHandler):
                       ".opus": "audio/ogg", ".ogg": "audio/ogg", ".wav": "audio/x-wav", ".mp3": "audio/mpeg",
                       ".png": "image/png", ".html": "text/html"}
 
-    def log_message(self, format, *args):  # noqa: A002 - the base class's signature
+    def log_message(self, format, *args):
         pass
 
 
