@@ -74,3 +74,22 @@ def test_analyze_file_reads_any_container(audio_set):
     assert result.bpm == pytest.approx(sample.bpm, abs=0.5)
     assert result.key == sample.key
     assert result.as_json(sample.path)["key"] == "D major"
+
+
+@pytest.mark.parametrize("silence_s", [0.0, 0.3, 6.0])
+def test_beat_grid_offset_and_intro_are_found(silence_s):
+    body = demo.render(124, parse_key("A minor"), 24)
+    track = np.concatenate([np.zeros((int(silence_s * SR), 2), np.float32), body])
+    result = analyze_pcm(pcm_of(track), SR)
+    assert result.beat_offset_s == pytest.approx(silence_s, abs=0.01)
+    assert result.intro_s == pytest.approx(6.0 if silence_s == 6.0 else 0.0, abs=2.0)
+    assert result.outro_s == 0.0
+
+
+def test_a_quiet_tail_is_an_outro_and_energy_follows_loudness():
+    loud = demo.render(128, parse_key("F major"), 24)
+    track = np.concatenate([loud, loud[: SR * 8] * 0.03])
+    result = analyze_pcm(pcm_of(track), SR)
+    assert result.outro_s == pytest.approx(8.0, abs=2.0)
+    quiet = analyze_pcm(pcm_of(loud * 0.05), SR)
+    assert 1 <= quiet.energy < result.energy <= 10

@@ -45,7 +45,9 @@ def test_analyze_json_gives_one_object_per_file(tmp_path, audio_set):
                      data_dir=tmp_path)
     assert done.returncode == 0, done.stderr
     first, second = (json.loads(line) for line in done.stdout.splitlines())
-    assert set(first) >= {"path", "bpm", "bpm_confidence", "key", "camelot", "key_confidence", "duration_s"}
+    assert set(first) >= {"path", "bpm", "bpm_confidence", "key", "camelot", "key_confidence", "duration_s",
+                          "bpm_int", "open_key", "beat_offset_s", "intro_s", "outro_s", "energy"}
+    assert first["open_key"] == "1m" and first["bpm_int"] == 124 and 1 <= first["energy"] <= 10
     assert (first["key"], first["camelot"]) == ("A minor", "8A")
     assert first["bpm"] == pytest.approx(124, abs=0.5)
     assert second["key"] == "E minor" and second["duration_s"] == pytest.approx(12, abs=0.1)
@@ -64,7 +66,8 @@ def test_sync_then_library_json(tmp_path, audio_set):
     by_status = {entry["status"]: entry for entry in listed}
     assert set(by_status) == {"synced", "failed"}
     synced = by_status["synced"]
-    assert set(synced) >= {"track_key", "title", "artists", "status", "bpm", "key", "camelot", "files", "sources"}
+    assert set(synced) >= {"track_key", "title", "artists", "status", "bpm", "key", "camelot", "files", "sources",
+                           "energy", "beat_offset_s"}
     assert synced["key"] == "D major" and set(synced["files"]) == {"m4a", "wav", "aiff"}
     assert synced["sources"][0]["kind"] == "file"
     runs = musicsync("runs", data_dir=tmp_path)

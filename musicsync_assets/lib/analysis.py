@@ -6,14 +6,14 @@ a mel onset envelope for tempo (autocorrelation with harmonic support, refined t
 frame), a 12-bin chroma from one STFT at a low sample rate for key.
 """
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from musicsync_assets.lib.musickeys import ALL_KEYS, MusicalKey
 
-ANALYZER_VERSION = "1.0"
+ANALYZER_VERSION = "1.1"
 TEMPO_SR = 22050
 TEMPO_HOP = 256
 KEY_SR = 11025
@@ -33,6 +33,10 @@ class Analysis:
     duration_s: float
     loudness_lufs: float | None
     peak_dbfs: float | None
+    beat_offset_s: float | None = None
+    intro_s: float | None = None
+    outro_s: float | None = None
+    energy: int | None = None
 
     @property
     def key_name(self) -> str | None:
@@ -47,8 +51,6 @@ class Analysis:
         return self.key.open_key if self.key else None
 
     def as_json(self, path: Path | None = None) -> dict:
-        record = asdict(self)
-        record.pop("key")
         return {
             **({"path": str(path)} if path else {}),
             "bpm": round(self.bpm, 1) if self.bpm else None,
@@ -61,6 +63,10 @@ class Analysis:
             "duration_s": round(self.duration_s, 3),
             "loudness_lufs": None if self.loudness_lufs is None else round(self.loudness_lufs, 1),
             "peak_dbfs": None if self.peak_dbfs is None else round(self.peak_dbfs, 1),
+            "beat_offset_s": None if self.beat_offset_s is None else round(self.beat_offset_s, 3),
+            "intro_s": self.intro_s,
+            "outro_s": self.outro_s,
+            "energy": self.energy,
         }
 
 
@@ -71,15 +77,22 @@ def analyze_pcm(pcm: np.ndarray, sample_rate: int, bpm_range: tuple[float, float
     samples = pcm.astype(np.float32) / 32768.0
     duration = len(samples) / sample_rate
     peak = float(np.max(np.abs(samples))) if len(samples) else 0.0
-    peak_dbfs = 20 * np.log10(peak) if peak > 0 else None
+    peak_dbfs = float(20 * np.log10(peak)) if peak > 0 else None
     if peak_dbfs is None or peak_dbfs < SILENCE_DBFS:
         return Analysis(None, 0.0, None, 0.0, duration, None, peak_dbfs)
     mono = samples.mean(axis=1)
     for_tempo = soxr.resample(mono, sample_rate, TEMPO_SR)
-    bpm, bpm_confidence = estimate_tempo(for_tempo, TEMPO_SR, bpm_range)
+    fps = TEMPO_SR / TEMPO_HOP
+    envelope = onset_envelope(for_tempo, TEMPO_SR)
+    bpm, bpm_confidence = estimate_tempo(envelope, fps, bpm_range)
     key, key_confidence = estimate_key(soxr.resample(for_tempo, TEMPO_SR, KEY_SR), KEY_SR)
-    return Analysis(bpm, bpm_confidence, key, key_confidence, duration,
-                    integrated_loudness(samples, sample_rate), peak_dbfs)
+    loudness = integrated_loudness(samples, sample_rate)
+    intro_s, outro_s = intro_outro(for_tempo, TEMPO_SR)
+    return Analysis(
+        bpm, bpm_confidence, key, key_confidence, duration, loudness, peak_dbfs,
+        beat_offset_s=beat_offset(envelope, fps, bpm, for_tempo, TEMPO_SR) if bpm else None,
+        intro_s=intro_s, outro_s=outro_s, energy=energy_score(loudness, envelope, fps),
+    )
 
 
 def analyze_file(path: Path, bpm_range: tuple[float, float] = (70.0, 180.0)) -> Analysis:
@@ -90,14 +103,17 @@ def analyze_file(path: Path, bpm_range: tuple[float, float] = (70.0, 180.0)) -> 
     return analyze_pcm(audio.decode(path, 44100, 2, described.duration_s), 44100, bpm_range)
 
 
-def estimate_tempo(y: np.ndarray, sr: int, bpm_range: tuple[float, float]) -> tuple[float | None, float]:
-    """Tempo in BPM and a confidence in [0, 1]; (None, 0) when there is no steady pulse."""
+def onset_envelope(y: np.ndarray, sr: int) -> np.ndarray:
+    """Spectral flux on a mel scale, TEMPO_HOP samples per frame."""
     import librosa
 
-    fps = sr / TEMPO_HOP
-    if len(y) < sr * 4:
+    return librosa.onset.onset_strength(y=y, sr=sr, hop_length=TEMPO_HOP, n_mels=64, fmax=8000)
+
+
+def estimate_tempo(envelope: np.ndarray, fps: float, bpm_range: tuple[float, float]) -> tuple[float | None, float]:
+    """Tempo in BPM and a confidence in [0, 1]; (None, 0) when there is no steady pulse."""
+    if len(envelope) < fps * 4:
         return None, 0.0
-    envelope = librosa.onset.onset_strength(y=y, sr=sr, hop_length=TEMPO_HOP, n_mels=64, fmax=8000)
     envelope = envelope - envelope.mean()
     if not np.any(envelope):
         return None, 0.0
@@ -130,6 +146,57 @@ def estimate_tempo(y: np.ndarray, sr: int, bpm_range: tuple[float, float]) -> tu
     peak = float(autocorr[best])
     confidence = float(np.clip((peak - background) / (1.0 - background + 1e-9) * 1.6, 0.0, 1.0))
     return float(bpm), confidence
+
+
+def beat_offset(envelope: np.ndarray, fps: float, bpm: float, y: np.ndarray, sr: int) -> float:
+    """Seconds to the first beat of the grid: the beat phase with the most onset energy, placed at
+    the first beat where the music has begun, then pinned to that beat's attack in the waveform
+    (the onset envelope lags it by a frame or two). Which bar position is the downbeat is not decided."""
+    beat = 60 * fps / bpm
+    usable = len(envelope) - 1
+    if usable <= 4 * beat:
+        return 0.0
+
+    def strength(offset: float) -> float:
+        return float(envelope[np.arange(offset, usable, beat).astype(int)].mean())
+
+    first = max(np.arange(0, beat, 0.25), key=strength)
+    sounding = np.flatnonzero(envelope > 0.1 * envelope.max())
+    while sounding.size and first < sounding[0] - beat / 2:
+        first += beat
+    estimate = first / fps
+    start, stop = max(0, int((estimate - 0.06) * sr)), int((estimate + 0.02) * sr)
+    window = np.abs(y[start:stop])
+    if not window.size or not window.max():
+        return float(estimate)
+    return float((start + np.argmax(window >= 0.5 * window.max())) / sr)
+
+
+def intro_outro(mono: np.ndarray, sr: int) -> tuple[float, float]:
+    """Seconds before the track reaches its body, and after it leaves it.
+
+    The body is where the 2-second loudness is within 6 dB of the track's 75th percentile: a
+    beatless or quiet intro, a fade or a breakdown-only outro fall outside it.
+    """
+    window = 2 * sr
+    count = len(mono) // window
+    if count < 3:
+        return 0.0, 0.0
+    power = (mono[: count * window].astype(np.float64) ** 2).reshape(count, window).mean(axis=1)
+    level = 10 * np.log10(np.maximum(power, 1e-12))
+    body = np.flatnonzero(level >= np.percentile(level, 75) - 6)
+    return float(body[0] * 2.0), float((count - body[-1] - 1) * 2.0)
+
+
+def energy_score(loudness_lufs: float | None, envelope: np.ndarray, fps: float) -> int:
+    """1 (quiet, sparse) to 10 (loud, busy): integrated loudness and onset density together."""
+    import librosa
+
+    onsets = librosa.onset.onset_detect(onset_envelope=envelope, sr=TEMPO_SR, hop_length=TEMPO_HOP)
+    density = len(onsets) / max(len(envelope) / fps, 1e-9)
+    loud = np.clip(((loudness_lufs if loudness_lufs is not None else -40) + 30) / 24, 0, 1)
+    busy = np.clip(density / 6, 0, 1)
+    return int(round(1 + 9 * (0.6 * loud + 0.4 * busy)))
 
 
 def _refine_period(autocorr: np.ndarray, lag: int) -> float:

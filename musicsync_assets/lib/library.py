@@ -246,6 +246,8 @@ def analyze_and_render(settings: LibrarySettings, track_key: str, *, analysis_wa
                 key_name=result.key_name, key_confidence=result.key_confidence, camelot=result.camelot,
                 open_key=result.open_key, duration_s=result.duration_s, loudness_lufs=result.loudness_lufs,
                 peak_dbfs=result.peak_dbfs, analyzer_version=ANALYZER_VERSION, original_sha256=original.sha256,
+                beat_offset_s=result.beat_offset_s, intro_s=result.intro_s, outro_s=result.outro_s,
+                energy=result.energy,
             )
             store.save_analysis(analysis)
         if encoder:
@@ -336,7 +338,9 @@ def _analysis_details(analysis: AnalysisRecord) -> dict:
             "bpm_confidence": round(analysis.bpm_confidence, 3), "key": analysis.key_name,
             "camelot": analysis.camelot, "open_key": analysis.open_key,
             "key_confidence": round(analysis.key_confidence, 3), "duration_s": round(analysis.duration_s, 2),
-            "loudness_lufs": None if analysis.loudness_lufs is None else round(analysis.loudness_lufs, 1)}
+            "loudness_lufs": None if analysis.loudness_lufs is None else round(analysis.loudness_lufs, 1),
+            "beat_offset_s": None if analysis.beat_offset_s is None else round(analysis.beat_offset_s, 3),
+            "intro_s": analysis.intro_s, "outro_s": analysis.outro_s, "energy": analysis.energy}
 
 
 # --- stage 4: the library entry -----------------------------------------------------------------
@@ -374,6 +378,8 @@ def library_row(store: Store, track_key: str) -> dict:
         "track_key": track.track_key, "title": track.display_title, "artists": track.artists,
         "status": track.status, "bpm": round(bpm, 1) if bpm else None, "key": key.name if key else None,
         "camelot": key.camelot if key else None,
+        "energy": analysis.energy if analysis else None,
+        "beat_offset_s": analysis.beat_offset_s if analysis else None,
         "files": {f.format: f.path for f in files},
         "sources": [{"kind": s["kind"], "id": s["source_id"], "url": s["url"]} for s in sources],
         "error": track.error_message,

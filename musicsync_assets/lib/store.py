@@ -77,6 +77,10 @@ CREATE TABLE IF NOT EXISTS analysis (
     original_sha256   VARCHAR NOT NULL,
     analyzed_at       TIMESTAMP NOT NULL
 );
+ALTER TABLE analysis ADD COLUMN IF NOT EXISTS beat_offset_s DOUBLE;
+ALTER TABLE analysis ADD COLUMN IF NOT EXISTS intro_s DOUBLE;
+ALTER TABLE analysis ADD COLUMN IF NOT EXISTS outro_s DOUBLE;
+ALTER TABLE analysis ADD COLUMN IF NOT EXISTS energy INTEGER;
 CREATE TABLE IF NOT EXISTS files (
     track_key    VARCHAR NOT NULL,
     format       VARCHAR NOT NULL,
@@ -219,6 +223,10 @@ class AnalysisRecord:
     peak_dbfs: float | None
     analyzer_version: str
     original_sha256: str
+    beat_offset_s: float | None = None
+    intro_s: float | None = None
+    outro_s: float | None = None
+    energy: int | None = None
 
 
 @dataclass
