@@ -93,3 +93,12 @@ def test_a_quiet_tail_is_an_outro_and_energy_follows_loudness():
     assert result.outro_s == pytest.approx(8.0, abs=2.0)
     quiet = analyze_pcm(pcm_of(loud * 0.05), SR)
     assert 1 <= quiet.energy < result.energy <= 10
+
+
+@pytest.mark.parametrize(("groove", "bpm"), [("breakbeat", 174.0), ("breakbeat", 170.5), ("boom_bap", 88.0),
+                                             ("boom_bap", 96.0), ("half_time", 142.0), ("waltz", 132.0),
+                                             ("techno", 136.0)])
+def test_the_tempo_octave_a_dj_counts(groove, bpm):
+    """Drum & bass is not read at half tempo, nor hip-hop at double."""
+    result = analyze_pcm(pcm_of(demo.render(bpm, parse_key("E minor"), 24, groove=groove)), SR)
+    assert result.bpm == pytest.approx(bpm, abs=0.5)

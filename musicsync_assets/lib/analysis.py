@@ -13,7 +13,7 @@ import numpy as np
 
 from musicsync_assets.lib.musickeys import ALL_KEYS, MusicalKey
 
-ANALYZER_VERSION = "1.1"
+ANALYZER_VERSION = "1.2"
 TEMPO_SR = 22050
 TEMPO_HOP = 256
 KEY_SR = 11025
@@ -141,6 +141,12 @@ def estimate_tempo(envelope: np.ndarray, fps: float, bpm_range: tuple[float, flo
         bpm *= 2
     while bpm >= hi:
         bpm /= 2
+    tatum = _tatum_lag(autocorr, fps)
+    if tatum:
+        # Most grooves split the beat in two (eighth-note hats): the octave whose beat spans two
+        # tatums is the one a DJ counts. Drum & bass read at half tempo would span four.
+        in_range = [c for c in (bpm, bpm * 2, bpm / 2) if lo <= c < hi]
+        bpm = min(in_range, key=lambda c: (abs(np.log2(60 * fps / c / tatum) - 1), c != bpm))
 
     background = float(np.median(autocorr[lags]))
     peak = float(autocorr[best])
@@ -197,6 +203,17 @@ def energy_score(loudness_lufs: float | None, envelope: np.ndarray, fps: float) 
     loud = np.clip(((loudness_lufs if loudness_lufs is not None else -40) + 30) / 24, 0, 1)
     busy = np.clip(density / 6, 0, 1)
     return int(round(1 + 9 * (0.6 * loud + 0.4 * busy)))
+
+
+def _tatum_lag(autocorr: np.ndarray, fps: float) -> int | None:
+    """The fastest regular pulse (in frames, 0.1-0.6 s): the first autocorrelation peak there
+    that reaches 60% of the strongest one."""
+    low, high = int(0.1 * fps), min(int(0.6 * fps), len(autocorr) - 1)
+    peaks = [lag for lag in range(low + 1, high) if autocorr[lag - 1] <= autocorr[lag] >= autocorr[lag + 1]]
+    if not peaks:
+        return None
+    strongest = max(autocorr[lag] for lag in peaks)
+    return next(lag for lag in peaks if autocorr[lag] >= 0.6 * strongest)
 
 
 def _refine_period(autocorr: np.ndarray, lag: int) -> float:

@@ -1,8 +1,8 @@
 """Synthesised tracks with a known tempo and key, for the demo, the tests and the benchmarks.
 
-Each track is a four-on-the-floor kick, off-beat hats, a bass line on the chord roots and a pad
-playing a diatonic progression that starts and ends on the tonic, so both tempo and key are
-unambiguous and known exactly.
+Each track is a drum groove (four-on-the-floor by default; breakbeat, boom-bap, half-time and
+3/4 for the analysis benchmark), a bass line on the chord roots and a pad playing a diatonic
+progression that starts on the tonic, so both tempo and key are known exactly.
 """
 
 import subprocess
@@ -62,9 +62,35 @@ def _tone(freq: float, length: int, sr: int, harmonics: int) -> np.ndarray:
     return sum(np.sin(2 * np.pi * freq * h * t) / h for h in range(1, harmonics + 1))
 
 
-def render(bpm: float, key: MusicalKey, seconds: float, sr: int = SAMPLE_RATE, seed: int = 0) -> np.ndarray:
-    """Stereo float32 in [-1, 1], shape (frames, 2)."""
+@dataclass(frozen=True)
+class Groove:
+    """A one-bar drum pattern: positions in beats from the start of the bar."""
+
+    beats_per_bar: int
+    kicks: tuple[float, ...]
+    snares: tuple[float, ...]
+    hats: tuple[float, ...]
+
+
+GROOVES = {
+    "four_on_the_floor": Groove(4, (0, 1, 2, 3), (), (0.5, 1.5, 2.5, 3.5)),
+    "house": Groove(4, (0, 1, 2, 3), (1, 3), (0.5, 1.5, 2.5, 3.5)),
+    "techno": Groove(4, (0, 1, 2, 3), (1, 3), tuple(i / 4 for i in range(16))),
+    "breakbeat": Groove(4, (0, 2.5), (1, 3), tuple(i / 2 for i in range(8))),  # drum & bass
+    "boom_bap": Groove(4, (0, 1.75, 2.5), (1, 3), tuple(i / 2 for i in range(8))),  # hip-hop
+    "half_time": Groove(4, (0, 2.75), (2,), tuple(i / 2 for i in range(8))),
+    "waltz": Groove(3, (0,), (1, 2), (0.5, 1.5, 2.5)),
+}
+
+
+def render(bpm: float, key: MusicalKey, seconds: float, sr: int = SAMPLE_RATE, seed: int = 0,
+           groove: str = "four_on_the_floor", harmonics: int = 4, intro_s: float = 0.0) -> np.ndarray:
+    """Stereo float32 in [-1, 1], shape (frames, 2): drums, bass on every beat, a chord per bar.
+
+    `intro_s` seconds of chords alone come first (a beatless intro); the beat grid starts after it.
+    """
     rng = np.random.default_rng(seed)
+    pattern = GROOVES[groove]
     frames = int(seconds * sr)
     mix = np.zeros(frames, dtype=np.float64)
     beat = 60.0 / bpm
@@ -73,31 +99,37 @@ def render(bpm: float, key: MusicalKey, seconds: float, sr: int = SAMPLE_RATE, s
     t = np.arange(kick_len) / sr
     kick = np.sin(2 * np.pi * (50 * t + 100 * (1 - np.exp(-t * 30)) / 30)) * np.exp(-t * 25)
     hat_len = int(0.03 * sr)
-    hat = rng.standard_normal(hat_len) * np.exp(-np.arange(hat_len) / (0.006 * sr)) * 0.25
-    hat = np.diff(hat, prepend=0.0)
+    hat = np.diff(rng.standard_normal(hat_len) * np.exp(-np.arange(hat_len) / (0.006 * sr)) * 0.25, prepend=0.0)
+    snare_len = int(0.12 * sr)
+    t = np.arange(snare_len) / sr
+    snare = (rng.standard_normal(snare_len) * 0.4 + np.sin(2 * np.pi * 180 * t)) * np.exp(-t * 30) * 0.6
 
     progression = _PROGRESSIONS[key.mode]
-    bar = 4 * beat
-    n_beats = int(seconds / beat)
-    for index in range(n_beats):
-        start = int(index * beat * sr)
-        _add(mix, start, kick * 0.9)
-        _add(mix, int((index + 0.5) * beat * sr), hat)
-        chord_root, _ = progression[(index // 4) % 4]
-        bass_note = 36 + key.tonic + chord_root
+    bar = pattern.beats_per_bar * beat
+    n_bars = int(np.ceil((seconds - intro_s) / bar))
+    for bar_index in range(n_bars):
+        bar_start = intro_s + bar_index * bar
+        for sound, positions in ((kick * 0.9, pattern.kicks), (snare, pattern.snares), (hat, pattern.hats)):
+            for position in positions:
+                _add(mix, int((bar_start + position * beat) * sr), sound)
+        chord_root, _ = progression[bar_index % 4]
         bass_len = int(0.45 * beat * sr)
         envelope = np.minimum(1, np.linspace(8, 0, bass_len))
-        _add(mix, start, _tone(_midi_hz(bass_note), bass_len, sr, 3) * envelope * 0.3)
-    for bar_index in range(int(np.ceil(seconds / bar))):
-        degree, quality = progression[bar_index % 4]
-        start = int(bar_index * bar * sr)
-        length = min(int(bar * sr), frames - start)
+        bass = _tone(_midi_hz(36 + key.tonic + chord_root), bass_len, sr, 3) * envelope * 0.3
+        for beat_index in range(pattern.beats_per_bar):
+            _add(mix, int((bar_start + beat_index * beat) * sr), bass)
+    chord_starts = list(np.arange(0, intro_s, 4 * beat)) + [intro_s + i * bar for i in range(n_bars)]
+    for index, start_s in enumerate(chord_starts):
+        degree, quality = progression[index % 4]
+        start = int(start_s * sr)
+        length = min(int((chord_starts[index + 1] - start_s if index + 1 < len(chord_starts) else bar) * sr),
+                     frames - start)
         if length <= 0:
             break
         fade = np.minimum(1, np.minimum(np.arange(length), np.arange(length)[::-1]) / (0.02 * sr))
         for interval in quality:
             note = 60 + key.tonic + degree + interval
-            _add(mix, start, _tone(_midi_hz(note), length, sr, 4) * fade * 0.07)
+            _add(mix, start, _tone(_midi_hz(note), length, sr, harmonics) * fade * 0.07)
     mix /= max(1e-9, np.max(np.abs(mix))) / 0.8
     return np.stack([mix, mix * 0.97], axis=1).astype(np.float32)
 
