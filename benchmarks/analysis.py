@@ -1,16 +1,22 @@
 """How right and how fast the BPM and key analysis is, on a labelled set the benchmark makes itself.
 
-    python -m benchmarks.analysis [--tracks 60] [--seconds 45] [--seed 7]    (from the repository root)
+    benchmarks/setup.sh                                   (once: FluidSynth, a GM soundfont, the extras)
+    python -m benchmarks.analysis [--tracks 60] [--seed 7] [--renderings synth,soundfont]
 
-The set is synthesised from a seed (nothing is committed or downloaded): grooves across house and
-techno (118-140 BPM), drum & bass breakbeats (170-176), boom-bap hip-hop (80-100), half-time and 3/4,
-in all 24 keys with several timbres, some with a beatless intro. It prints, side by side, for
-musicsync's analyser and for librosa's defaults (beat_track; chroma_cqt with Krumhansl profiles):
+The set (benchmarks/labelled_set.py) is rendered from a seed, nothing is committed or downloaded:
+grooves across house and techno (118-140 BPM), drum & bass (170-176), boom-bap hip-hop (80-100),
+half-time and 3/4, in all 24 keys, 30-90 s each, both as pure synthesis and through a General MIDI
+soundfont with FluidSynth, with a few tempo changes, key changes and long beatless intros.
+
+It prints, side by side, for musicsync's analyser, librosa's defaults (beat_track; chroma_cqt with
+Krumhansl profiles) and Essentia (RhythmExtractor2013 + KeyExtractor, when it is installed):
 - tempo Accuracy1 (within 4%), Accuracy2 (also x2, x1/2, x3, x1/3), within +-0.5 BPM;
-- key exact, MIREX weighted score (fifth 0.5, relative 0.3, parallel 0.2), Camelot-compatible rate;
-- speed as a multiple of real time on one core, decoding included;
-- for musicsync, how the errors split between low- and high-confidence halves.
-Rendering through a General MIDI soundfont with FluidSynth is not part of this set yet.
+- key exact, MIREX weighted score (mir_eval), Camelot-compatible rate;
+- speed as a multiple of real time on one core, decoding included (the process, and the ffmpeg
+  it starts, are pinned to one CPU);
+- for musicsync: accuracy by style and by hard case, and how the errors split between the
+  low- and high-confidence halves (a confidence worth showing puts most errors in the low half);
+- a two-hour mix analysed in a child process: its peak memory (RSS) and speed.
 """
 
 import argparse
@@ -19,47 +25,27 @@ import statistics
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")  # one core, as the targets are stated
 
 import numpy as np
 
-from musicsync_assets.lib import audio, demo
-from musicsync_assets.lib.analysis import analyze_pcm
-from musicsync_assets.lib.musickeys import ALL_KEYS, MusicalKey
+from benchmarks import labelled_set
+from benchmarks.labelled_set import Labelled
+from musicsync_assets.lib.analysis import analyze_file
+from musicsync_assets.lib.musickeys import ALL_KEYS, MusicalKey, parse_key
 
-STYLES = (  # groove, tempo range, share of the set
-    ("house", (118, 130)), ("techno", (128, 140)), ("breakbeat", (170, 176)), ("boom_bap", (80, 100)),
-    ("half_time", (140, 150)), ("waltz", (90, 150)), ("four_on_the_floor", (100, 135)),
-)
+Estimate = tuple[float | None, MusicalKey | None, float, float]  # bpm, key, bpm confidence, key confidence
 
 
-@dataclass(frozen=True)
-class Labelled:
-    name: str
-    bpm: float
-    key: MusicalKey
-    groove: str
-    path: Path
+def musicsync(path: Path) -> Estimate:
+    result = analyze_file(path)
+    return result.bpm, result.key, result.bpm_confidence, result.key_confidence
 
 
-def build_set(folder: Path, count: int, seconds: float, seed: int) -> list[Labelled]:
-    rng = np.random.default_rng(seed)
-    tracks = []
-    for n in range(count):
-        groove, (low, high) = STYLES[n % len(STYLES)]
-        bpm = round(float(rng.uniform(low, high)), 2)
-        key = ALL_KEYS[int(rng.integers(24))]
-        intro = float(rng.choice([0.0, 0.0, 0.0, 8.0]))
-        samples = demo.render(bpm, key, seconds, seed=n, groove=groove, harmonics=int(rng.integers(1, 7)),
-                              intro_s=intro)
-        path = folder / f"{n:03d}-{groove}-{bpm}-{key.short}.flac"
-        demo.write_audio(samples, path, "flac")
-        tracks.append(Labelled(path.stem, bpm, key, groove, path))
-    return tracks
-
-
-def librosa_defaults(path: Path) -> tuple[float | None, MusicalKey | None]:
+def librosa_defaults(path: Path) -> Estimate:
     """The anchor: what a user gets from librosa's documented defaults."""
     import librosa
 
@@ -69,40 +55,52 @@ def librosa_defaults(path: Path) -> tuple[float | None, MusicalKey | None]:
     major = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
     minor = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
     scores = [np.corrcoef(chroma, np.roll(major if k.mode == "major" else minor, k.tonic))[0, 1] for k in ALL_KEYS]
-    return float(np.atleast_1d(tempo)[0]), ALL_KEYS[int(np.argmax(scores))]
+    return float(np.atleast_1d(tempo)[0]), ALL_KEYS[int(np.argmax(scores))], 0.0, 0.0
 
 
-def musicsync(path: Path) -> tuple[float | None, MusicalKey | None, float, float]:
-    result = analyze_pcm(audio.decode(path, 44100, 2), 44100)
-    return result.bpm, result.key, result.bpm_confidence, result.key_confidence
+def essentia_extractors() -> Callable[[Path], Estimate] | None:
+    """Essentia's RhythmExtractor2013 and KeyExtractor ('edma' profile), or None when not installed."""
+    try:
+        import essentia
+        import essentia.standard as es
+    except ImportError:
+        return None
+    essentia.log.infoActive = essentia.log.warningActive = False
+    rhythm = es.RhythmExtractor2013(method="multifeature")
+    key_extractor = es.KeyExtractor(profileType="edma")
+
+    def estimate(path: Path) -> Estimate:
+        signal = es.MonoLoader(filename=str(path), sampleRate=44100)()
+        bpm = float(rhythm(signal)[0])
+        tonic, scale, strength = key_extractor(signal)
+        return bpm, parse_key(f"{tonic} {scale}"), 0.0, float(strength)
+
+    return estimate
 
 
 def key_score(truth: MusicalKey, guess: MusicalKey | None) -> float:
-    """MIREX weighting: exact 1, perfect fifth 0.5, relative 0.3, parallel 0.2."""
+    """MIREX weighting via mir_eval: exact 1, perfect fifth 0.5, relative 0.3, parallel 0.2."""
     if guess is None:
         return 0.0
-    if guess == truth:
-        return 1.0
-    if guess.mode == truth.mode and (guess.tonic - truth.tonic) % 12 in (5, 7):
-        return 0.5
-    relative = (truth.tonic + (3 if truth.mode == "minor" else -3)) % 12
-    if guess.mode != truth.mode and guess.tonic == relative:
-        return 0.3
-    if guess.mode != truth.mode and guess.tonic == truth.tonic:
-        return 0.2
-    return 0.0
+    import mir_eval
+
+    return float(mir_eval.key.weighted_score(_mir_eval_key(truth), _mir_eval_key(guess)))
+
+
+def _mir_eval_key(key: MusicalKey) -> str:
+    return f"{key.name.split()[0]} {key.mode}"
 
 
 def camelot_compatible(truth: MusicalKey, guess: MusicalKey | None) -> bool:
-    """Mixable on the wheel: same number, or one step either way with the same letter."""
+    """Mixable on the wheel: the same number, or one step either way with the same letter."""
     if guess is None:
         return False
+
     def number(key: MusicalKey) -> int:
         return int(key.camelot[:-1])
 
-    same_letter = truth.camelot[-1] == guess.camelot[-1]
     step = (number(guess) - number(truth)) % 12
-    return (number(guess) == number(truth)) or (same_letter and step in (1, 11))
+    return step == 0 or (truth.camelot[-1] == guess.camelot[-1] and step in (1, 11))
 
 
 def tempo_scores(truth: float, guess: float | None) -> tuple[bool, bool, bool]:
@@ -115,58 +113,115 @@ def tempo_scores(truth: float, guess: float | None) -> tuple[bool, bool, bool]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--tracks", type=int, default=60)
-    parser.add_argument("--seconds", type=float, default=45.0)
+    parser.add_argument("--tracks", type=int, default=60, help="tracks per rendering")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--renderings", default="synth,soundfont")
+    parser.add_argument("--mix-minutes", type=float, default=120, help="length of the long mix (0: skip)")
     args = parser.parse_args()
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # children (ffmpeg) inherit it
+
+    renderings = args.renderings.split(",")
+    if "soundfont" in renderings and labelled_set.soundfont() is None:
+        print("FluidSynth or a GM soundfont is missing (benchmarks/setup.sh installs them): synth set only.")
+        renderings = [r for r in renderings if r != "soundfont"]
+    estimators: dict[str, Callable[[Path], Estimate]] = {"musicsync": musicsync, "librosa defaults": librosa_defaults}
+    essentia_estimate = essentia_extractors()
+    if essentia_estimate:
+        estimators["essentia"] = essentia_estimate
+    else:
+        print("Essentia is not installed (pip install essentia): its column is left out.")
 
     with tempfile.TemporaryDirectory(prefix="musicsync-analysis-") as tmp:
-        print(f"Synthesising {args.tracks} labelled tracks of {args.seconds:g} s (seed {args.seed}) ...", flush=True)
-        tracks = build_set(Path(tmp), args.tracks, args.seconds, args.seed)
-        musicsync(tracks[0].path)
-        librosa_defaults(tracks[0].path)  # both warmed, so neither pays its imports in the timing
+        tracks: list[Labelled] = []
+        for rendering in renderings:
+            print(f"Rendering {args.tracks} labelled {rendering} tracks (seed {args.seed}) ...", flush=True)
+            tracks += labelled_set.build(Path(tmp), args.tracks, args.seed, rendering)
+        for estimate in estimators.values():
+            estimate(tracks[0].path)  # warmed, so no estimator pays its imports in the timing
 
-        rows = {"musicsync": [], "librosa defaults": []}
-        seconds = {"musicsync": 0.0, "librosa defaults": 0.0}
-        confident = []
+        results: dict[str, list[Estimate]] = {name: [] for name in estimators}
+        seconds = dict.fromkeys(estimators, 0.0)
         for track in tracks:
-            started = time.perf_counter()
-            bpm, key, bpm_conf, key_conf = musicsync(track.path)
-            seconds["musicsync"] += time.perf_counter() - started
-            rows["musicsync"].append((track, bpm, key))
-            confident.append((bpm_conf, key_conf))
-            started = time.perf_counter()
-            bpm, key = librosa_defaults(track.path)
-            seconds["librosa defaults"] += time.perf_counter() - started
-            rows["librosa defaults"].append((track, bpm, key))
+            for name, estimate in estimators.items():
+                started = time.perf_counter()
+                results[name].append(estimate(track.path))
+                seconds[name] += time.perf_counter() - started
 
-    audio_seconds = args.tracks * args.seconds
+    audio_seconds = sum(track.seconds for track in tracks)
+    print(f"\n{len(tracks)} tracks, {audio_seconds / 60:.0f} min of audio ({', '.join(renderings)})")
     print(f"\n{'':<18}{'Acc1':>7}{'Acc2':>7}{'±0.5':>7}{'key':>7}{'MIREX':>7}{'Camelot':>9}{'x real time':>13}")
-    for name, results in rows.items():
-        tempo = [tempo_scores(t.bpm, bpm) for t, bpm, _ in results]
-        exact = statistics.mean(key == t.key for t, _, key in results)
-        mirex = statistics.mean(key_score(t.key, key) for t, _, key in results)
-        compatible = statistics.mean(camelot_compatible(t.key, key) for t, _, key in results)
-        print(f"{name:<18}{_pct(t[0] for t in tempo):>7}{_pct(t[1] for t in tempo):>7}{_pct(t[2] for t in tempo):>7}"
-              f"{exact:>7.0%}{mirex:>7.2f}{compatible:>9.0%}{audio_seconds / seconds[name]:>12.0f}x")
+    for name, estimates in results.items():
+        _summary_row(name, tracks, estimates, audio_seconds / seconds[name])
 
-    print("\nmusicsync by style (Acc1 / key exact):")
-    for style, _ in STYLES:
-        mine = [(t, bpm, key) for t, bpm, key in rows["musicsync"] if t.groove == style]
-        if mine:
-            print(f"  {style:<18} {_pct(tempo_scores(t.bpm, bpm)[0] for t, bpm, _ in mine):>5}"
-                  f" / {_pct(key == t.key for t, _, key in mine):>5}   ({len(mine)} tracks)")
+    mine = results["musicsync"]
+    print("\nmusicsync by group (Acc1 / ±0.5 / key exact):")
+    groups = [(f"{style}", lambda t, s=style: t.groove == s) for style, _ in labelled_set.STYLES]
+    groups += [(f"{rendering} rendering", lambda t, r=rendering: t.rendering == r) for rendering in renderings]
+    groups += [(case, lambda t, c=case: t.case == c) for case in labelled_set.HARD_CASES]
+    for label, belongs in groups:
+        chosen = [(t, e) for t, e in zip(tracks, mine, strict=True) if belongs(t)]
+        if chosen:
+            tempo = [tempo_scores(t.bpm, e[0]) for t, e in chosen]
+            print(f"  {label:<22} {_pct(s[0] for s in tempo):>5} / {_pct(s[2] for s in tempo):>5}"
+                  f" / {_pct(e[1] == t.key for t, e in chosen):>5}   ({len(chosen)} tracks)")
 
-    errors = [(conf, not tempo_scores(t.bpm, bpm)[0]) for (conf, _), (t, bpm, _) in zip(confident, rows["musicsync"],
-                                                                                        strict=True)]
-    key_errors = [(conf, key != t.key) for (_, conf), (t, _, key) in zip(confident, rows["musicsync"], strict=True)]
-    for label, pairs in (("tempo", errors), ("key", key_errors)):
-        pairs.sort(key=lambda pair: pair[0])
+    print("\nDoes musicsync's confidence predict its errors?")
+    for label, wrong, confidence in (
+        ("tempo (Acc1)", lambda t, e: not tempo_scores(t.bpm, e[0])[0], lambda e: e[2]),
+        ("key (exact)", lambda t, e: e[1] != t.key, lambda e: e[3]),
+    ):
+        pairs = sorted(((confidence(e), wrong(t, e)) for t, e in zip(tracks, mine, strict=True)), key=lambda p: p[0])
         half = len(pairs) // 2
-        low, high = sum(e for _, e in pairs[:half]), sum(e for _, e in pairs[half:])
-        print(f"{label} errors in the low-confidence half: {low}, in the high-confidence half: {high}")
+        low, high = sum(w for _, w in pairs[:half]), sum(w for _, w in pairs[half:])
+        print(f"  {label:<14} errors among the least confident half: {low}, the most confident half: {high}"
+              f" (median confidence {statistics.median(c for c, _ in pairs):.2f})")
+    if args.mix_minutes:
+        long_mix(args.mix_minutes)
     return 0
+
+
+_MEASURE_MIX = """
+import resource, sys
+from pathlib import Path
+from musicsync_assets.lib.analysis import analyze_file
+analyze_file(Path(sys.argv[2]))
+warmed = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(analyze_file(Path(sys.argv[1])).bpm, warmed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def long_mix(minutes: float) -> None:
+    """A DJ mix's length of plucks at 120 BPM, analysed by `analyze_file` in a child process that
+    reports its own peak resident memory, imports included (ffmpeg's is its own, a few MB)."""
+    import subprocess
+
+    from musicsync_assets.lib import audio
+
+    with tempfile.TemporaryDirectory(prefix="musicsync-mix-") as tmp:
+        mix, warm_up = Path(tmp) / "mix.flac", Path(tmp) / "warm-up.flac"
+        print(f"\nWriting a {minutes:g}-minute mix ...", flush=True)
+        for path, seconds in ((mix, minutes * 60), (warm_up, 10)):
+            subprocess.run([audio.ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i",
+                            f"aevalsrc=0.5*sin(2*PI*220*t)*exp(-20*mod(t\\,0.5)):s=44100:d={seconds}", "-ac", "2",
+                            str(path)], check=True)
+        started = time.perf_counter()
+        done = subprocess.run([sys.executable, "-c", _MEASURE_MIX, str(mix), str(warm_up)], check=True,
+                              capture_output=True, text=True)
+        seconds = time.perf_counter() - started
+    bpm, warmed_kb, peak_kb = done.stdout.split()
+    print(f"{minutes:g}-minute mix: {float(bpm):.1f} BPM, {minutes * 60 / seconds:.0f}x real time; peak memory "
+          f"{int(peak_kb) / 1024:.0f} MB, {int(warmed_kb) / 1024:.0f} MB of it already held after a 10-second "
+          f"warm-up (the mix as 16-bit stereo PCM would be {minutes * 60 * 44100 * 4 / 1e6:.0f} MB)")
+
+
+def _summary_row(name: str, tracks: list[Labelled], estimates: list[Estimate], speed: float) -> None:
+    tempo = [tempo_scores(t.bpm, e[0]) for t, e in zip(tracks, estimates, strict=True)]
+    keys = [(t.key, e[1]) for t, e in zip(tracks, estimates, strict=True)]
+    print(f"{name:<18}{_pct(s[0] for s in tempo):>7}{_pct(s[1] for s in tempo):>7}{_pct(s[2] for s in tempo):>7}"
+          f"{_pct(truth == guess for truth, guess in keys):>7}"
+          f"{statistics.mean(key_score(truth, guess) for truth, guess in keys):>7.2f}"
+          f"{_pct(camelot_compatible(truth, guess) for truth, guess in keys):>9}{speed:>12.0f}x")
 
 
 def _pct(values) -> str:

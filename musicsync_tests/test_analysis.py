@@ -1,9 +1,11 @@
 """Analysis on synthesised signals whose tempo and key are known exactly."""
 
+import subprocess
+
 import numpy as np
 import pytest
 
-from musicsync_assets.lib import demo
+from musicsync_assets.lib import audio, demo
 from musicsync_assets.lib.analysis import analyze_file, analyze_pcm, integrated_loudness
 from musicsync_assets.lib.musickeys import ALL_KEYS, parse_key
 
@@ -52,12 +54,69 @@ def test_a_two_second_clip_gives_no_confident_tempo():
     assert result.bpm is None and result.bpm_confidence == 0.0
 
 
-def test_noise_is_not_confident():
-    noise = np.random.default_rng(0).standard_normal((SR * 15, 2)) * 0.2
-    result = analyze_pcm(pcm_of(noise), SR)
-    clean = analyze_pcm(pcm_of(demo.render(120, parse_key("C major"), 15)), SR)
-    assert result.key_confidence < clean.key_confidence
-    assert result.key_confidence < 0.5
+def speech_like(seconds: float, seed: int) -> np.ndarray:
+    """Voiced syllables of irregular length and pitch through random formants, with pauses:
+    speech as far as a beat tracker is concerned (no pulse, no key)."""
+    from scipy import signal
+
+    rng = np.random.default_rng(seed)
+    out, position = np.zeros(int(seconds * SR)), 0
+    while position < len(out):
+        length = int(rng.uniform(0.08, 0.35) * SR)
+        t = np.arange(length) / SR
+        pitch = rng.uniform(100, 180) * (1 + 0.1 * np.sin(2 * np.pi * rng.uniform(1, 4) * t))
+        pulses = (np.diff(np.floor(np.cumsum(pitch) / SR), prepend=0) > 0).astype(float)
+        voiced = pulses + sum(signal.lfilter(*signal.iirpeak(formant, 5, SR), pulses) * 3
+                              for formant in rng.choice([300, 500, 700, 1100, 1500, 2500], 3, replace=False))
+        end = min(len(out), position + length)
+        out[position:end] += (voiced * np.sin(np.pi * np.arange(length) / length))[: end - position]
+        position += length + int(rng.choice([0.03, 0.06, 0.1, 0.25, 0.5]) * SR)
+    return np.stack([out, out], axis=1) / np.abs(out).max() * 0.7
+
+
+@pytest.mark.parametrize("kind", ["white noise", "brown noise", "speech", "more speech"])
+def test_noise_and_speech_get_no_tempo_and_an_unconfident_key(kind):
+    rng = np.random.default_rng(0)
+    signal = {"white noise": lambda: rng.standard_normal((SR * 30, 2)) * 0.2,
+              "brown noise": lambda: np.cumsum(rng.standard_normal((SR * 30, 2)), axis=0) * 0.002,
+              "speech": lambda: speech_like(30, seed=0), "more speech": lambda: speech_like(30, seed=1)}[kind]()
+    result = analyze_pcm(pcm_of(signal), SR)
+    clean = analyze_pcm(pcm_of(demo.render(120, parse_key("C major"), 30)), SR)
+    assert result.bpm is None and result.bpm_confidence < 0.15
+    assert result.key_confidence < 0.35 < clean.key_confidence
+
+
+def test_a_mono_8khz_file_is_read_like_any_other(tmp_path):
+    """A phone recording or an old web rip: one channel at 8 kHz."""
+    source = demo.write_audio(demo.render(124, parse_key("A minor"), 20), tmp_path / "full.wav", "wav")
+    narrow = tmp_path / "narrow.wav"
+    subprocess.run([audio.ffmpeg_exe(), "-v", "error", "-i", str(source), "-ac", "1", "-ar", "8000", str(narrow)],
+                   check=True)
+    result = analyze_file(narrow)
+    assert result.bpm == pytest.approx(124, abs=0.5) and result.key_name == "A minor"
+    assert result.duration_s == pytest.approx(20, abs=0.05)
+
+
+def test_a_long_mix_is_analysed_in_bounded_memory(tmp_path):
+    """Ten minutes (a two-hour mix behaves the same, block by block): the decoded track would be
+    106 MB as 16-bit stereo; the analyser holds a block and a few envelopes."""
+    import tracemalloc
+
+    mix = tmp_path / "mix.flac"
+    subprocess.run([audio.ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i",
+                    "aevalsrc=0.5*sin(2*PI*220*t)*exp(-20*mod(t\\,0.5)):s=44100:d=600", "-ac", "2", str(mix)],
+                   check=True)
+    warm_up = demo.write_audio(demo.render(120, parse_key("C major"), 5), tmp_path / "warm-up.flac", "flac")
+    analyze_file(warm_up)  # so the imports' memory is not counted as the track's
+    tracemalloc.start()
+    try:
+        result = analyze_file(mix)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert result.duration_s == pytest.approx(600, abs=0.1)
+    assert result.bpm == pytest.approx(120, abs=0.5)
+    assert peak < 40e6, f"peak {peak / 1e6:.0f} MB"
 
 
 @pytest.mark.parametrize("amplitude", [0.1, 0.5])

@@ -6,18 +6,29 @@ a mel onset envelope for tempo (autocorrelation with harmonic support, refined t
 frame), a 12-bin chroma from one STFT at a low sample rate for key.
 """
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from scipy.ndimage import maximum_filter1d
 
 from musicsync_assets.lib.musickeys import ALL_KEYS, MusicalKey
 
-ANALYZER_VERSION = "1.2"
+ANALYZER_VERSION = "2.0"
 TEMPO_SR = 22050
 TEMPO_HOP = 256
-KEY_SR = 11025
+CHROMA_HOP = 4096  # with an 8192-point FFT at TEMPO_SR: 2.7 Hz bins, a semitone apart from 50 Hz up
+BLOCK_S = 10
+HEAD_S = 120  # seconds kept as samples, to pin the first beat to its attack
+_POWER_FLOOR = 1e-10  # librosa's amin; its top_db clip would need the whole track's maximum first
 SILENCE_DBFS = -60.0
+N_MELS = 64
+TREBLE_HZ = 5000.0
+TATUM_SHARE = 0.4
+TATUM_FLOOR = 0.25  # weaker autocorrelation peaks are texture, not a pulse
+KEY_SEGMENT_S = 12.0
+NO_TEMPO_BELOW = 0.15  # below this a tempo is a guess: report none (noise, speech, free time)
 
 # Krumhansl-Kessler probe-tone profiles, C as tonic.
 _MAJOR_PROFILE = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
@@ -72,54 +83,241 @@ class Analysis:
 
 def analyze_pcm(pcm: np.ndarray, sample_rate: int, bpm_range: tuple[float, float] = (70.0, 180.0)) -> Analysis:
     """Analyses int16 PCM of shape (frames, channels)."""
-    import soxr
-
-    samples = pcm.astype(np.float32) / 32768.0
-    duration = len(samples) / sample_rate
-    peak = float(np.max(np.abs(samples))) if len(samples) else 0.0
-    peak_dbfs = float(20 * np.log10(peak)) if peak > 0 else None
-    if peak_dbfs is None or peak_dbfs < SILENCE_DBFS:
-        return Analysis(None, 0.0, None, 0.0, duration, None, peak_dbfs)
-    mono = samples.mean(axis=1)
-    for_tempo = soxr.resample(mono, sample_rate, TEMPO_SR)
-    fps = TEMPO_SR / TEMPO_HOP
-    envelope = onset_envelope(for_tempo, TEMPO_SR)
-    bpm, bpm_confidence = estimate_tempo(envelope, fps, bpm_range)
-    key, key_confidence = estimate_key(soxr.resample(for_tempo, TEMPO_SR, KEY_SR), KEY_SR)
-    loudness = integrated_loudness(samples, sample_rate)
-    intro_s, outro_s = intro_outro(for_tempo, TEMPO_SR)
-    return Analysis(
-        bpm, bpm_confidence, key, key_confidence, duration, loudness, peak_dbfs,
-        beat_offset_s=beat_offset(envelope, fps, bpm, for_tempo, TEMPO_SR) if bpm else None,
-        intro_s=intro_s, outro_s=outro_s, energy=energy_score(loudness, envelope, fps),
-    )
+    analyzer = Analyzer(sample_rate, pcm.shape[1], bpm_range)
+    block = BLOCK_S * sample_rate
+    for start in range(0, len(pcm), block):
+        analyzer.feed(pcm[start:start + block])
+    return analyzer.result()
 
 
 def analyze_file(path: Path, bpm_range: tuple[float, float] = (70.0, 180.0)) -> Analysis:
-    """Decodes a file the way the pipeline does and analyses it."""
+    """Decodes a file the way the pipeline does and analyses it a block at a time: a two-hour
+    mix needs no more memory than a three-minute track."""
     from musicsync_assets.lib import audio
 
-    described = audio.probe(path)
-    return analyze_pcm(audio.decode(path, 44100, 2, described.duration_s), 44100, bpm_range)
+    analyzer = Analyzer(44100, 2, bpm_range)
+    for block in audio.stream(path, 44100, 2, BLOCK_S, audio.probe(path).duration_s):
+        analyzer.feed(block)
+    return analyzer.result()
 
 
-def onset_envelope(y: np.ndarray, sr: int) -> np.ndarray:
-    """Spectral flux on a mel scale, TEMPO_HOP samples per frame."""
+class Analyzer:
+    """Takes PCM a block at a time and keeps only what the estimates need: two onset envelopes,
+    chroma frames, the energy of every 100 ms and the first minutes of samples (for the beat
+    grid). Everything works at TEMPO_SR: nothing a beat, a key or a loudness reading needs lies
+    above 11 kHz, and it halves the work."""
+
+    def __init__(self, sample_rate: int, channels: int, bpm_range: tuple[float, float] = (70.0, 180.0)):
+        import soxr
+
+        self.sample_rate, self.channels, self.bpm_range = sample_rate, channels, bpm_range
+        self._resampler = soxr.ResampleStream(sample_rate, TEMPO_SR, channels, dtype="int16")
+        self._downmix = np.full(channels, 1 / channels, np.float32)
+        self._frames_in = 0
+        self._peak = 0
+        self._onset_spectra = _Spectrogram(1024, TEMPO_HOP)
+        self._previous_db: np.ndarray | None = None
+        self._lower: list[np.ndarray] = []
+        self._treble: list[np.ndarray] = []
+        self._chroma_spectra = _Spectrogram(8192, CHROMA_HOP)
+        self._chroma: list[np.ndarray] = []
+        self._loudness = _LoudnessMeter(TEMPO_SR, channels)
+        self._head: list[np.ndarray] = []
+        self._head_samples = 0
+
+    def feed(self, pcm: np.ndarray) -> None:
+        """One block of int16 PCM, shape (frames, channels)."""
+        if not len(pcm):
+            return
+        self._frames_in += len(pcm)
+        self._peak = max(self._peak, int(pcm.max()), -int(pcm.min()))
+        self._consume(self._resampler.resample_chunk(pcm))
+
+    def _consume(self, resampled: np.ndarray) -> None:
+        if not len(resampled):
+            return
+        samples = resampled.astype(np.float32)
+        samples *= 1 / 32768
+        self._loudness.feed(samples)
+        mono = samples @ self._downmix  # a matrix product: far faster than .mean(axis=1)
+        if self._head_samples < HEAD_S * TEMPO_SR:
+            self._head.append(mono)
+            self._head_samples += len(mono)
+        self._add_onsets(self._onset_spectra.feed(mono))
+        self._add_chroma(self._chroma_spectra.feed(mono))
+
+    def _add_onsets(self, power: np.ndarray) -> None:
+        """Spectral flux on a mel scale, below TREBLE_HZ (kicks, snares, bass, chords) and above
+        it, where hi-hats and rides mark the subdivisions even when they are quiet."""
+        if not len(power):
+            return
+        filters, split = _mel_filters()
+        db = 10 * np.log10(np.maximum(power @ filters.T, _POWER_FLOOR))
+        previous = db[:1] if self._previous_db is None else self._previous_db
+        flux = np.maximum(0.0, np.diff(db, axis=0, prepend=previous))
+        self._previous_db = db[-1:]
+        self._lower.append(flux[:, :split].mean(axis=1))
+        self._treble.append(flux[:, split:].mean(axis=1))
+
+    def _add_chroma(self, power: np.ndarray) -> None:
+        if len(power):
+            chroma = power @ _chroma_filters().T
+            self._chroma.append(chroma / np.maximum(chroma.max(axis=1, keepdims=True), 1e-20))
+
+    def result(self) -> Analysis:
+        self._consume(self._resampler.resample_chunk(np.zeros((0, self.channels), np.int16), last=True))
+        self._add_onsets(self._onset_spectra.flush())
+        self._add_chroma(self._chroma_spectra.flush())
+        duration = self._frames_in / self.sample_rate
+        peak_dbfs = float(20 * np.log10(self._peak / 32768.0)) if self._peak else None
+        if peak_dbfs is None or peak_dbfs < SILENCE_DBFS:
+            return Analysis(None, 0.0, None, 0.0, duration, None, peak_dbfs)
+        fps = TEMPO_SR / TEMPO_HOP
+        envelope, treble = np.concatenate(self._lower), np.concatenate(self._treble)
+        bpm, bpm_confidence = estimate_tempo(envelope, fps, self.bpm_range, treble)
+        key, key_confidence = estimate_key(np.concatenate(self._chroma), TEMPO_SR / CHROMA_HOP)
+        loudness = self._loudness.integrated()
+        intro_s, outro_s = self._loudness.intro_outro()
+        return Analysis(
+            bpm, bpm_confidence, key, key_confidence, duration, loudness, peak_dbfs,
+            beat_offset_s=beat_offset(envelope, fps, bpm, np.concatenate(self._head), TEMPO_SR) if bpm else None,
+            intro_s=intro_s, outro_s=outro_s, energy=energy_score(loudness, envelope, fps),
+        )
+
+
+class _Spectrogram:
+    """Power spectra of a stream, frame by frame, as a centred STFT with a Hann window gives them."""
+
+    def __init__(self, n_fft: int, hop: int):
+        self.n_fft, self.hop = n_fft, hop
+        self.window = np.hanning(n_fft + 1)[:-1].astype(np.float32)
+        self.pending = np.zeros(n_fft // 2, np.float32)
+
+    def feed(self, samples: np.ndarray) -> np.ndarray:
+        """Power spectra, shape (frames, n_fft // 2 + 1), of every frame these samples complete."""
+        from scipy import fft
+
+        data = np.concatenate([self.pending, samples.astype(np.float32, copy=False)])
+        count = (len(data) - self.n_fft) // self.hop + 1 if len(data) >= self.n_fft else 0
+        self.pending = data[count * self.hop:]
+        if not count:
+            return np.zeros((0, self.n_fft // 2 + 1), np.float32)
+        frames = np.lib.stride_tricks.sliding_window_view(data, self.n_fft)[:: self.hop][:count]
+        spectrum = fft.rfft(frames * self.window, axis=1)
+        return spectrum.real ** 2 + spectrum.imag ** 2
+
+    def flush(self) -> np.ndarray:
+        return self.feed(np.zeros(self.n_fft // 2, np.float32))
+
+
+class _LoudnessMeter:
+    """ITU-R BS.1770 integrated loudness, fed a block at a time: K-weighting (its filter state
+    carried across blocks), then the energy of every 100 ms, from which the gated 400 ms blocks
+    and the 2-second levels that find the intro and outro are built at the end."""
+
+    def __init__(self, sr: int, channels: int):
+        self.sos = _k_weighting(sr).astype(np.float32)
+        self.state = np.zeros((len(self.sos), 2, channels), np.float32)
+        self.step = int(0.1 * sr)
+        self.pending = np.zeros(0)  # per-sample energy of an unfinished 100 ms segment
+        self.energies: list[np.ndarray] = []
+
+    def feed(self, samples: np.ndarray) -> None:
+        from scipy import signal
+
+        weighted, self.state = signal.sosfilt(self.sos, samples.astype(np.float32, copy=False), axis=0,
+                                              zi=self.state)
+        energy = np.concatenate([self.pending, np.square(weighted) @ np.ones(weighted.shape[1], np.float32)])
+        whole = len(energy) // self.step * self.step
+        self.energies.append(energy[:whole].reshape(-1, self.step).sum(axis=1, dtype=np.float64))
+        self.pending = energy[whole:]
+
+    def _segments(self) -> np.ndarray:
+        return np.concatenate(self.energies) if self.energies else np.zeros(0)
+
+    def integrated(self) -> float | None:
+        segments = self._segments()
+        if len(segments) < 4:
+            return None
+        # 400 ms blocks overlapping by 75% are sums of four consecutive 100 ms segments.
+        power = np.convolve(segments, np.ones(4), mode="valid") / (4 * self.step)
+        loudness = -0.691 + 10 * np.log10(np.maximum(power, 1e-12))
+        gated = power[loudness > -70]
+        if not len(gated):
+            return None
+        relative_gate = -0.691 + 10 * np.log10(gated.mean()) - 10
+        final = power[(loudness > -70) & (loudness > relative_gate)]
+        return float(-0.691 + 10 * np.log10(final.mean()))
+
+    def intro_outro(self) -> tuple[float, float]:
+        """Seconds before the track reaches its body, and after it leaves it.
+
+        The body is where the 2-second loudness is within 6 dB of the track's 75th percentile: a
+        beatless or quiet intro, a fade or a breakdown-only outro fall outside it."""
+        segments = self._segments()
+        count = len(segments) // 20
+        if count < 3:
+            return 0.0, 0.0
+        level = 10 * np.log10(np.maximum(segments[: count * 20].reshape(count, 20).sum(axis=1), 1e-12))
+        body = np.flatnonzero(level >= np.percentile(level, 75) - 6)
+        return float(body[0] * 2.0), float((count - body[-1] - 1) * 2.0)
+
+
+def integrated_loudness(samples: np.ndarray, sr: int) -> float | None:
+    """BS.1770 integrated loudness in LUFS of float samples, shape (frames, channels)."""
+    meter = _LoudnessMeter(sr, samples.shape[1])
+    meter.feed(samples)
+    return meter.integrated()
+
+
+def _k_weighting(sr: int) -> np.ndarray:
+    """BS.1770's two stages as second-order sections designed for this sample rate: a high shelf
+    (+4 dB above ~1.5 kHz), then the RLB high-pass at 38 Hz."""
+    gain_db, shelf_q, shelf_hz = 4.0, 1 / np.sqrt(2), 1500.0
+    a = 10 ** (gain_db / 40)
+    w0 = 2 * np.pi * shelf_hz / sr
+    alpha = np.sin(w0) / (2 * shelf_q)
+    cos_w0, root_a = np.cos(w0), np.sqrt(a)
+    shelf_b = [a * ((a + 1) + (a - 1) * cos_w0 + 2 * root_a * alpha),
+               -2 * a * ((a - 1) + (a + 1) * cos_w0),
+               a * ((a + 1) + (a - 1) * cos_w0 - 2 * root_a * alpha)]
+    shelf_a = [(a + 1) - (a - 1) * cos_w0 + 2 * root_a * alpha,
+               2 * ((a - 1) - (a + 1) * cos_w0),
+               (a + 1) - (a - 1) * cos_w0 - 2 * root_a * alpha]
+    w0 = 2 * np.pi * 38.0 / sr
+    alpha = np.sin(w0) / (2 * 0.5)
+    high_b = [(1 + np.cos(w0)) / 2, -(1 + np.cos(w0)), (1 + np.cos(w0)) / 2]
+    high_a = [1 + alpha, -2 * np.cos(w0), 1 - alpha]
+    return np.vstack([np.r_[shelf_b, shelf_a] / shelf_a[0], np.r_[high_b, high_a] / high_a[0]])
+
+
+@functools.cache
+def _mel_filters() -> tuple[np.ndarray, int]:
+    """The mel filter bank of the onset spectra, and the first band above TREBLE_HZ."""
     import librosa
 
-    return librosa.onset.onset_strength(y=y, sr=sr, hop_length=TEMPO_HOP, n_mels=64, fmax=8000)
+    filters = librosa.filters.mel(sr=TEMPO_SR, n_fft=1024, n_mels=N_MELS, fmax=TEMPO_SR / 2).astype(np.float32)
+    centres = librosa.mel_frequencies(N_MELS + 2, fmax=TEMPO_SR / 2)[1:-1]
+    return filters, int(np.searchsorted(centres, TREBLE_HZ))
 
 
-def estimate_tempo(envelope: np.ndarray, fps: float, bpm_range: tuple[float, float]) -> tuple[float | None, float]:
-    """Tempo in BPM and a confidence in [0, 1]; (None, 0) when there is no steady pulse."""
+@functools.cache
+def _chroma_filters() -> np.ndarray:
+    import librosa
+
+    return librosa.filters.chroma(sr=TEMPO_SR, n_fft=8192, tuning=0.0).astype(np.float32)
+
+
+def estimate_tempo(envelope: np.ndarray, fps: float, bpm_range: tuple[float, float],
+                   treble: np.ndarray | None = None) -> tuple[float | None, float]:
+    """Tempo in BPM and a confidence in [0, 1]; (None, 0) when there is no steady pulse.
+
+    `treble`, the onset envelope of the highest band, helps choose between half and double tempo."""
     if len(envelope) < fps * 4:
         return None, 0.0
-    envelope = envelope - envelope.mean()
-    if not np.any(envelope):
+    autocorr = _autocorrelation(envelope)
+    if autocorr is None:
         return None, 0.0
-    spectrum = np.fft.rfft(envelope, n=2 * len(envelope))
-    autocorr = np.fft.irfft(spectrum * np.conj(spectrum))[: len(envelope)]
-    autocorr /= autocorr[0]
 
     lo, hi = bpm_range
     min_lag = int(np.floor(60 * fps / (hi * 1.02)))
@@ -128,12 +326,14 @@ def estimate_tempo(envelope: np.ndarray, fps: float, bpm_range: tuple[float, flo
         return None, 0.0
     lags = np.arange(min_lag, max_lag + 1)
 
-    def at(lag: np.ndarray) -> np.ndarray:
-        return autocorr[np.clip(np.round(lag).astype(int), 0, len(autocorr) - 1)]
+    def at(multiple: float) -> np.ndarray:
+        # A frame's rounding error grows with the multiple, so look for the peak within it.
+        reach = maximum_filter1d(autocorr, size=2 * int(multiple) + 1) if multiple > 1 else autocorr
+        return reach[np.clip(np.round(lags * multiple).astype(int), 0, len(autocorr) - 1)]
 
     # A true beat period repeats at 2x and 4x its lag and is subdivided at half of it; a dotted
     # (3/2) or syncopated period rarely has all of these.
-    support = at(lags) + 0.5 * at(2 * lags) + 0.25 * at(4 * lags) + 0.5 * at(lags / 2)
+    support = at(1) + 0.5 * at(2) + 0.25 * at(4) + 0.5 * at(0.5)
     best = int(lags[np.argmax(support)])
     period = _refine_period(autocorr, best)
     bpm = 60 * fps / period
@@ -141,57 +341,66 @@ def estimate_tempo(envelope: np.ndarray, fps: float, bpm_range: tuple[float, flo
         bpm *= 2
     while bpm >= hi:
         bpm /= 2
-    tatum = _tatum_lag(autocorr, fps)
+    treble_autocorr = _autocorrelation(treble) if treble is not None else None
+    tatum = (_tatum_lag(treble_autocorr, fps) if treble_autocorr is not None else None) or _tatum_lag(autocorr, fps)
+    in_range = [c for c in (bpm, bpm * 2, bpm / 2) if lo <= c < hi]
+    octave_evidence = 1.0 if len(in_range) == 1 else 0.6
     if tatum:
         # Most grooves split the beat in two (eighth-note hats): the octave whose beat spans two
         # tatums is the one a DJ counts. Drum & bass read at half tempo would span four.
-        in_range = [c for c in (bpm, bpm * 2, bpm / 2) if lo <= c < hi]
-        bpm = min(in_range, key=lambda c: (abs(np.log2(60 * fps / c / tatum) - 1), c != bpm))
+        def misfit(candidate: float) -> float:
+            return abs(np.log2(60 * fps / candidate / tatum) - 1)
+
+        bpm = min(in_range, key=lambda c: (misfit(c), c != bpm))
+        octave_evidence = max(octave_evidence, 1.0 if misfit(bpm) < 0.2 else 0.6)
 
     background = float(np.median(autocorr[lags]))
-    peak = float(autocorr[best])
-    confidence = float(np.clip((peak - background) / (1.0 - background + 1e-9) * 1.6, 0.0, 1.0))
+    clarity = float(np.clip((autocorr[best] - background) / (1.0 - background + 1e-9) * 1.6, 0.0, 1.0))
+    confidence = clarity * octave_evidence * _steadiness(envelope, 60 * fps / bpm)
+    if confidence < NO_TEMPO_BELOW:
+        return None, confidence
     return float(bpm), confidence
+
+
+def _steadiness(envelope: np.ndarray, period: float) -> float:
+    """1 when both halves of the track keep the same beat period, falling to 0.3 as they drift
+    4% apart (a tempo change, a live drummer, a DJ mix)."""
+    halves = []
+    for half in np.array_split(envelope, 2):
+        autocorr = _autocorrelation(half)
+        low, high = int(period * 0.9), int(np.ceil(period * 1.1)) + 1
+        if autocorr is None or high + 1 >= len(autocorr):
+            return 1.0
+        peak = low + int(np.argmax(autocorr[low:high]))
+        halves.append(_refine_period(autocorr[: 2 * high], peak) if peak > low else float(peak))
+    drift = abs(halves[0] - halves[1]) / period
+    return float(np.clip(1 - drift / 0.04 * 0.7, 0.3, 1.0))
 
 
 def beat_offset(envelope: np.ndarray, fps: float, bpm: float, y: np.ndarray, sr: int) -> float:
     """Seconds to the first beat of the grid: the beat phase with the most onset energy, placed at
     the first beat where the music has begun, then pinned to that beat's attack in the waveform
-    (the onset envelope lags it by a frame or two). Which bar position is the downbeat is not decided."""
+    (a frame of the onset envelope sees an attack up to half a window early). Which bar position
+    is the downbeat is not decided. `y` may hold only the first minutes of the track."""
     beat = 60 * fps / bpm
     usable = len(envelope) - 1
     if usable <= 4 * beat:
         return 0.0
 
-    def strength(offset: float) -> float:
-        return float(envelope[np.arange(offset, usable, beat).astype(int)].mean())
-
-    first = max(np.arange(0, beat, 0.25), key=strength)
+    offsets = np.arange(0, beat, 0.25)
+    grid = offsets[:, None] + beat * np.arange(int(usable / beat) - 1)[None, :]
+    first = float(offsets[np.argmax(envelope[grid.astype(int)].mean(axis=1))])
+    if first > beat - 3:  # a phase just short of a whole beat is a beat at the very start
+        first -= beat
     sounding = np.flatnonzero(envelope > 0.1 * envelope.max())
     while sounding.size and first < sounding[0] - beat / 2:
         first += beat
     estimate = first / fps
-    start, stop = max(0, int((estimate - 0.06) * sr)), int((estimate + 0.02) * sr)
+    start, stop = max(0, int((estimate - 0.03) * sr)), int((estimate + 0.05) * sr)
     window = np.abs(y[start:stop])
     if not window.size or not window.max():
         return float(estimate)
     return float((start + np.argmax(window >= 0.5 * window.max())) / sr)
-
-
-def intro_outro(mono: np.ndarray, sr: int) -> tuple[float, float]:
-    """Seconds before the track reaches its body, and after it leaves it.
-
-    The body is where the 2-second loudness is within 6 dB of the track's 75th percentile: a
-    beatless or quiet intro, a fade or a breakdown-only outro fall outside it.
-    """
-    window = 2 * sr
-    count = len(mono) // window
-    if count < 3:
-        return 0.0, 0.0
-    power = (mono[: count * window].astype(np.float64) ** 2).reshape(count, window).mean(axis=1)
-    level = 10 * np.log10(np.maximum(power, 1e-12))
-    body = np.flatnonzero(level >= np.percentile(level, 75) - 6)
-    return float(body[0] * 2.0), float((count - body[-1] - 1) * 2.0)
 
 
 def energy_score(loudness_lufs: float | None, envelope: np.ndarray, fps: float) -> int:
@@ -205,15 +414,27 @@ def energy_score(loudness_lufs: float | None, envelope: np.ndarray, fps: float) 
     return int(round(1 + 9 * (0.6 * loud + 0.4 * busy)))
 
 
+def _autocorrelation(envelope: np.ndarray) -> np.ndarray | None:
+    """Normalised autocorrelation (lag 0 = 1) of a mean-removed envelope; None when it is flat."""
+    envelope = envelope - envelope.mean()
+    if not np.any(envelope):
+        return None
+    spectrum = np.fft.rfft(envelope, n=2 * len(envelope))
+    autocorr = np.fft.irfft(spectrum * np.conj(spectrum))[: len(envelope)]
+    return autocorr / autocorr[0]
+
+
 def _tatum_lag(autocorr: np.ndarray, fps: float) -> int | None:
     """The fastest regular pulse (in frames, 0.1-0.6 s): the first autocorrelation peak there
-    that reaches 60% of the strongest one."""
+    that reaches TATUM_SHARE of the strongest one."""
     low, high = int(0.1 * fps), min(int(0.6 * fps), len(autocorr) - 1)
     peaks = [lag for lag in range(low + 1, high) if autocorr[lag - 1] <= autocorr[lag] >= autocorr[lag + 1]]
     if not peaks:
         return None
     strongest = max(autocorr[lag] for lag in peaks)
-    return next(lag for lag in peaks if autocorr[lag] >= 0.6 * strongest)
+    if strongest <= 0:
+        return None
+    return next((lag for lag in peaks if autocorr[lag] >= max(TATUM_SHARE * strongest, TATUM_FLOOR)), None)
 
 
 def _refine_period(autocorr: np.ndarray, lag: int) -> float:
@@ -232,62 +453,39 @@ def _refine_period(autocorr: np.ndarray, lag: int) -> float:
     return float(estimates[-1]) if estimates else float(lag)
 
 
-def estimate_key(y: np.ndarray, sr: int) -> tuple[MusicalKey | None, float]:
-    """The best of the 24 keys by profile correlation, with a confidence in [0, 1]."""
-    import librosa
+def estimate_key(chroma: np.ndarray, frames_per_s: float) -> tuple[MusicalKey | None, float]:
+    """The best of the 24 keys by profile correlation, with a confidence in [0, 1].
 
-    chroma = librosa.feature.chroma_stft(y=y, sr=sr, n_fft=4096, hop_length=2048, tuning=0.0)
-    energy = chroma.sum(axis=0)
-    if not np.any(energy > 0):
+    The key comes from the whole track's pitch-class profile. The confidence also asks each
+    KEY_SEGMENT_S stretch on its own: a track whose stretches disagree (a modulation, a relative
+    major and minor in balance) gets a low one. `chroma` is (frames, 12), each frame scaled to a
+    maximum of 1."""
+    per_segment = max(1, int(KEY_SEGMENT_S * frames_per_s))
+    count = int(np.ceil(len(chroma) / per_segment))
+    profiles = np.stack([np.log1p(10 * chroma[i * per_segment:(i + 1) * per_segment]).sum(axis=0)
+                         for i in range(count)]) if count else np.zeros((0, 12))
+    weights = np.minimum(per_segment, len(chroma) - per_segment * np.arange(count))
+    voiced = profiles.std(axis=1) > 1e-6 * (1 + profiles.mean(axis=1))
+    profiles, weights = profiles[voiced], weights[voiced]
+    if not len(profiles):
         return None, 0.0
-    profile = np.log1p(10 * chroma).sum(axis=1)
-    if np.allclose(profile, profile.mean()):
-        return None, 0.0
-    scores = np.array([
-        np.corrcoef(profile, np.roll(_MAJOR_PROFILE if key.mode == "major" else _MINOR_PROFILE, key.tonic))[0, 1]
-        for key in ALL_KEYS
-    ])
-    order = np.argsort(scores)[::-1]
-    best, runner_up = scores[order[0]], scores[order[1]]
+    total = _zscore(profiles.sum(axis=0)) @ _KEY_TEMPLATES.T / 12  # Pearson correlation per key
+    scores = _zscore(profiles) @ _KEY_TEMPLATES.T / 12
+    order = np.argsort(total)[::-1]
+    best, runner_up = total[order[0]], total[order[1]]
     margin = (best - runner_up) / max(best, 1e-9)
-    confidence = float(np.clip(best, 0, 1) * np.clip(margin * 8, 0, 1))
+    # How close each stretch comes to rating the chosen key its best, weighted by its length.
+    agreement = float(np.average(np.clip(scores[:, order[0]] / np.maximum(scores.max(axis=1), 1e-9), 0, 1),
+                                 weights=weights)) ** 2
+    confidence = float(np.clip(best, 0, 1) * np.clip(margin * 8, 0, 1) * agreement)
     return ALL_KEYS[int(order[0])], confidence
 
 
-def integrated_loudness(samples: np.ndarray, sr: int) -> float | None:
-    """ITU-R BS.1770 integrated loudness in LUFS (K-weighting, 400 ms blocks, both gates)."""
-    from scipy import signal
+def _zscore(rows: np.ndarray) -> np.ndarray:
+    centred = rows - rows.mean(axis=-1, keepdims=True)
+    return centred / np.maximum(centred.std(axis=-1, keepdims=True), 1e-12)
 
-    # Stage 1: high shelf (+4 dB above ~1.5 kHz); stage 2: RLB high-pass at 38 Hz.
-    gain_db, shelf_q, shelf_hz = 4.0, 1 / np.sqrt(2), 1500.0
-    a = 10 ** (gain_db / 40)
-    w0 = 2 * np.pi * shelf_hz / sr
-    alpha = np.sin(w0) / (2 * shelf_q)
-    cos_w0, root_a = np.cos(w0), np.sqrt(a)
-    shelf_b = [a * ((a + 1) + (a - 1) * cos_w0 + 2 * root_a * alpha),
-               -2 * a * ((a - 1) + (a + 1) * cos_w0),
-               a * ((a + 1) + (a - 1) * cos_w0 - 2 * root_a * alpha)]
-    shelf_a = [(a + 1) - (a - 1) * cos_w0 + 2 * root_a * alpha,
-               2 * ((a - 1) - (a + 1) * cos_w0),
-               (a + 1) - (a - 1) * cos_w0 - 2 * root_a * alpha]
-    w0 = 2 * np.pi * 38.0 / sr
-    alpha = np.sin(w0) / (2 * 0.5)
-    high_b = [(1 + np.cos(w0)) / 2, -(1 + np.cos(w0)), (1 + np.cos(w0)) / 2]
-    high_a = [1 + alpha, -2 * np.cos(w0), 1 - alpha]
-    sos = np.vstack([np.r_[shelf_b, shelf_a] / shelf_a[0], np.r_[high_b, high_a] / high_a[0]])
-    weighted = signal.sosfilt(sos, samples, axis=0)
 
-    # 400 ms blocks overlapping by 75% are sums of four consecutive 100 ms segments.
-    step = int(0.1 * sr)
-    segments = len(weighted) // step
-    if segments < 4:
-        return None
-    segment_energy = (weighted[: segments * step] ** 2).reshape(segments, step, -1).sum(axis=(1, 2))
-    power = np.convolve(segment_energy, np.ones(4), mode="valid") / (4 * step)
-    loudness = -0.691 + 10 * np.log10(np.maximum(power, 1e-12))
-    gated = power[loudness > -70]
-    if not len(gated):
-        return None
-    relative_gate = -0.691 + 10 * np.log10(gated.mean()) - 10
-    final = power[(loudness > -70) & (loudness > relative_gate)]
-    return float(-0.691 + 10 * np.log10(final.mean()))
+_KEY_TEMPLATES = _zscore(np.stack([
+    np.roll(_MAJOR_PROFILE if key.mode == "major" else _MINOR_PROFILE, key.tonic) for key in ALL_KEYS
+]))

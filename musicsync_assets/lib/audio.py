@@ -9,7 +9,9 @@ import functools
 import re
 import shutil
 import subprocess
+import tempfile
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,23 +122,49 @@ def decode(path: Path, sample_rate: int, channels: int, declared_duration_s: flo
     Decoding errors and a stream much shorter than its container declares both mean a damaged
     file, and are raised rather than silently producing a short track.
     """
-    result = subprocess.run(
-        [ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error", "-i", str(path), "-map", "0:a:0",
-         "-f", "s16le", "-c:a", "pcm_s16le", "-ac", str(channels), "-ar", str(sample_rate), "pipe:1"],
-        check=False, capture_output=True,
-    )
-    errors = result.stderr.decode(errors="replace").strip()
-    if result.returncode != 0 or not result.stdout:
-        raise CorruptAudio(f"{Path(path).name} could not be decoded: {_first_line(errors) or 'no audio'}")
+    result = subprocess.run(_decode_command(path, sample_rate, channels), check=False, capture_output=True)
     pcm = np.frombuffer(result.stdout, dtype="<i2").reshape(-1, channels)
-    decoded_s = len(pcm) / sample_rate
+    _raise_if_damaged(path, result.returncode, result.stderr, len(pcm) / sample_rate, declared_duration_s)
+    return pcm
+
+
+def stream(path: Path, sample_rate: int, channels: int, block_s: float = 30.0,
+           declared_duration_s: float | None = None) -> Iterator[np.ndarray]:
+    """Like `decode`, in blocks of `block_s` seconds, so an hours-long mix never sits in memory whole.
+    The damage checks run once the stream has ended."""
+    block_bytes = int(block_s * sample_rate) * channels * 2
+    with tempfile.TemporaryFile() as errors:  # a file, not a pipe: ffmpeg never blocks on a full stderr
+        process = subprocess.Popen(_decode_command(path, sample_rate, channels), stdout=subprocess.PIPE,
+                                   stderr=errors)
+        frames = 0
+        try:
+            while block := process.stdout.read(block_bytes):
+                pcm = np.frombuffer(block[: len(block) - len(block) % (2 * channels)], dtype="<i2")
+                frames += len(pcm) // channels
+                yield pcm.reshape(-1, channels)
+        finally:
+            process.stdout.close()
+            returncode = process.wait()
+        errors.seek(0)
+        _raise_if_damaged(path, returncode, errors.read(), frames / sample_rate, declared_duration_s)
+
+
+def _decode_command(path: Path, sample_rate: int, channels: int) -> list[str]:
+    return [ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error", "-i", str(path), "-map", "0:a:0",
+            "-f", "s16le", "-c:a", "pcm_s16le", "-ac", str(channels), "-ar", str(sample_rate), "pipe:1"]
+
+
+def _raise_if_damaged(path: Path, returncode: int, stderr: bytes, decoded_s: float,
+                      declared_duration_s: float | None) -> None:
+    errors = stderr.decode(errors="replace").strip()
+    if returncode != 0 or not decoded_s:
+        raise CorruptAudio(f"{Path(path).name} could not be decoded: {_first_line(errors) or 'no audio'}")
     if errors and ("invalid" in errors.lower() or "error" in errors.lower()):
         raise CorruptAudio(f"{Path(path).name} is damaged: {_first_line(errors)}")
     if declared_duration_s and decoded_s < 0.97 * declared_duration_s:
         raise CorruptAudio(
             f"{Path(path).name} is truncated: {decoded_s:.1f} s decoded of {declared_duration_s:.1f} s declared"
         )
-    return pcm
 
 
 def decoded_duration(path: Path) -> float:

@@ -18,7 +18,7 @@ SAMPLE_RATE = 44100
 _MAJOR_TRIAD, _MINOR_TRIAD = (0, 4, 7), (0, 3, 7)
 # One chord per bar: (root in semitones above the tonic, triad). Major: I V vi IV. Minor: i VI iv V,
 # the harmonic-minor V (its raised seventh) being what tells a minor key from its relative major.
-_PROGRESSIONS = {
+PROGRESSIONS = {
     "major": ((0, _MAJOR_TRIAD), (7, _MAJOR_TRIAD), (9, _MINOR_TRIAD), (5, _MAJOR_TRIAD)),
     "minor": ((0, _MINOR_TRIAD), (8, _MAJOR_TRIAD), (5, _MINOR_TRIAD), (7, _MAJOR_TRIAD)),
 }
@@ -104,7 +104,7 @@ def render(bpm: float, key: MusicalKey, seconds: float, sr: int = SAMPLE_RATE, s
     t = np.arange(snare_len) / sr
     snare = (rng.standard_normal(snare_len) * 0.4 + np.sin(2 * np.pi * 180 * t)) * np.exp(-t * 30) * 0.6
 
-    progression = _PROGRESSIONS[key.mode]
+    progression = PROGRESSIONS[key.mode]
     bar = pattern.beats_per_bar * beat
     n_bars = int(np.ceil((seconds - intro_s) / bar))
     for bar_index in range(n_bars):
