@@ -45,10 +45,14 @@ def _instance():
     return dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home)))
 
 
-def _music_library():
+def _resources() -> dict:
     from musicsync_assets.defs.resources import build_resources
 
-    return build_resources()["music_library"]
+    return build_resources()
+
+
+def _music_library():
+    return _resources()["music_library"]
 
 
 def _print_table(rows: list[dict], columns: list[str]) -> None:
@@ -120,7 +124,32 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
+    if args.source_from:
+        return sync_from_likes(args.limit, args.dry_run)
+    if not args.sources:
+        print("name URLs, files or track keys to sync, or --from soundcloud-likes", file=sys.stderr)
+        return EXIT_USAGE
     return run_sync(args.sources)
+
+
+def sync_from_likes(limit: int | None, dry_run: bool) -> int:
+    """New SoundCloud likes, from where the sensor (or the last run of this) stopped."""
+    from musicsync_assets.defs.sources.soundcloud import discover_likes
+
+    resources = _resources()
+    found = discover_likes(resources["music_library"], resources["soundcloud"], budget=limit, dry_run=dry_run)
+    if found.paused:
+        print(found.paused, file=sys.stderr)
+        return EXIT_FAILED
+    print(("Would sync (dry run, nothing changed):" if dry_run else "SoundCloud likes:") if found.lines
+          else "No new SoundCloud likes.")
+    for line in found.lines + [f"skipped: {reason}" for reason in found.skipped]:
+        print(f"  {line}")
+    print(found.summary)
+    if dry_run or not found.to_sync:
+        return EXIT_OK
+    print()
+    return run_sync(found.to_sync)
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
@@ -143,6 +172,30 @@ def cmd_analyze(args: argparse.Namespace) -> int:
                   f"= {result['camelot']} ({result['key_confidence']:.2f}), {result['duration_s']:.1f} s, "
                   f"{result['loudness_lufs']} LUFS")
     return status
+
+
+def cmd_override(args: argparse.Namespace) -> int:
+    from musicsync_assets.lib.errors import MusicsyncError
+    from musicsync_assets.lib.library import set_overrides
+
+    if not (args.clear or args.bpm is not None or args.key is not None):
+        print("say what to override: --bpm, --key, or --clear", file=sys.stderr)
+        return EXIT_USAGE
+    store = _music_library().store
+    try:
+        track = set_overrides(store, args.track_key, args.bpm, args.key, args.clear)
+    except (MusicsyncError, ValueError) as error:
+        print(error, file=sys.stderr)
+        return EXIT_FAILED
+    analysis = store.analysis(track.track_key)
+    print(f"{track.display_title}: BPM {track.bpm_override or '-'} (estimated "
+          f"{round(analysis.bpm, 1) if analysis and analysis.bpm else '-'}), key {track.key_override or '-'} "
+          f"(estimated {analysis.key_name if analysis else '-'})")
+    if args.no_sync:
+        print(f"The tags change on the next sync: musicsync sync {track.track_key}")
+        return EXIT_OK
+    print("Writing the tags ...\n")
+    return run_sync([track.track_key])
 
 
 def cmd_library(args: argparse.Namespace) -> int:
@@ -213,8 +266,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="synthesise demo tracks into the inbox and sync them")
     demo.add_argument("--tracks", type=int, default=4, help="how many demo tracks (1-4)")
     demo.set_defaults(run=cmd_demo)
-    sync = commands.add_parser("sync", help="sync URLs or audio files")
-    sync.add_argument("sources", nargs="+", metavar="URL_OR_PATH")
+    sync = commands.add_parser("sync", help="sync URLs or audio files (or a catalogued track again, by its key)")
+    sync.add_argument("sources", nargs="*", metavar="URL_OR_PATH")
+    sync.add_argument("--from", dest="source_from", choices=["soundcloud-likes"],
+                      help="sync what is new there, from where the sensor last stopped")
+    sync.add_argument("--limit", type=int, help="with --from: read about this many new likes at most")
+    sync.add_argument("--dry-run", action="store_true", help="with --from: show what would be synced, change nothing")
     sync.set_defaults(run=cmd_sync)
     analyze = commands.add_parser("analyze", help="BPM, key and Camelot of audio files")
     analyze.add_argument("files", nargs="+", metavar="FILE")
@@ -223,6 +280,14 @@ def build_parser() -> argparse.ArgumentParser:
     library = commands.add_parser("library", help="list the catalog")
     library.add_argument("--json", action="store_true")
     library.set_defaults(run=cmd_library)
+    override = commands.add_parser("override", help="your own BPM or key for a track, written into its tags")
+    override.add_argument("track_key", help="as `musicsync library` lists it")
+    override.add_argument("--bpm", type=float, help="e.g. 128 or 174.5")
+    override.add_argument("--key", help='e.g. "A minor", "F#m", "8A" or "1m"')
+    override.add_argument("--clear", action="store_true", help="go back to the estimates")
+    override.add_argument("--no-sync", action="store_true", help="record only; the next sync writes the tags")
+    override.set_defaults(run=cmd_override)
+
     runs = commands.add_parser("runs", help="the run history")
     runs.add_argument("--limit", type=int, default=20)
     runs.set_defaults(run=cmd_runs)

@@ -15,7 +15,8 @@ REPO = Path(__file__).resolve().parent.parent
 
 def run(args: list[str], data_dir: Path, cwd: Path | None = None, **env) -> subprocess.CompletedProcess:
     # Nothing from the developer's own setup (a Dagster home, Notion credentials) leaks in.
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("NOTION_", "DAGSTER_HOME"))}
+    environment = {k: v for k, v in os.environ.items()
+                   if not k.startswith(("NOTION_", "SOUNDCLOUD_", "SPOTIFY_", "DAGSTER_HOME"))}
     environment.update({"MUSICSYNC_DATA_DIR": str(data_dir), **env})
     return subprocess.run(args, check=False, capture_output=True, text=True, cwd=cwd or REPO, env=environment, timeout=300)
 
@@ -86,3 +87,36 @@ def test_doctor_fails_when_the_data_dir_is_unusable(tmp_path):
     blocked.write_text("x")
     done = musicsync("doctor", data_dir=blocked)
     assert done.returncode == 1 and "✘ data directory" in done.stdout
+
+
+def test_override_refuses_what_is_not_a_tempo_or_a_key(tmp_path, audio_set):
+    store = Store(tmp_path / "musicsync.duckdb")
+    store.register_track("file-abc", "file", str(audio_set["flac"].path), "abc")
+    not_a_key = musicsync("override", "file-abc", "--key", "H minor", data_dir=tmp_path)
+    assert not_a_key.returncode == 1 and "not a key: 'H minor'" in not_a_key.stderr
+    not_a_tempo = musicsync("override", "file-abc", "--bpm", "1280", data_dir=tmp_path)
+    assert not_a_tempo.returncode == 1 and "between 20 and 300" in not_a_tempo.stderr
+    unknown = musicsync("override", "file-nope", "--bpm", "128", data_dir=tmp_path)
+    assert unknown.returncode == 1 and "not in the catalog" in unknown.stderr
+    recorded = musicsync("override", "file-abc", "--key", "Am", "--bpm", "174", "--no-sync", data_dir=tmp_path)
+    assert recorded.returncode == 0, recorded.stderr
+    assert "musicsync sync file-abc" in recorded.stdout
+    track = store.track("file-abc")
+    assert (track.bpm_override, track.key_override) == (174.0, "A minor")
+
+
+def test_sync_from_soundcloud_likes_dry_run_lists_without_changing_anything(tmp_path):
+    from musicsync_tests.fakes.soundcloud_server import CLIENT_ID, serve_soundcloud
+
+    with serve_soundcloud() as fake:
+        fake.add_track(2, "Second", "Artist", "2026-01-02T00:00:00Z")
+        fake.add_track(1, "First", "Artist", "2026-01-01T00:00:00Z")
+        unconfigured = musicsync("sync", "--from", "soundcloud-likes", data_dir=tmp_path)
+        done = run([sys.executable, "-m", "musicsync_assets.cli", "sync", "--from", "soundcloud-likes", "--dry-run"],
+                   tmp_path, SOUNDCLOUD_CLIENT_ID=CLIENT_ID, SOUNDCLOUD_USER=fake.permalink,
+                   MUSICSYNC_SOUNDCLOUD_API_URL=fake.base)
+    assert unconfigured.returncode == 1 and "SOUNDCLOUD_CLIENT_ID" in unconfigured.stderr
+    assert done.returncode == 0, done.stderr
+    assert "sc-1  Artist - First (200 s): to sync" in done.stdout
+    assert done.stdout.index("sc-1 ") < done.stdout.index("sc-2 ")  # oldest like first
+    assert Store(tmp_path / "musicsync.duckdb").tracks() == []

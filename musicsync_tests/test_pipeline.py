@@ -8,6 +8,7 @@ import pytest
 
 from musicsync_assets.defs.tracks.jobs import sync_tracks
 from musicsync_assets.lib import audio
+from musicsync_assets.lib.library import library_row, set_overrides
 from musicsync_assets.lib.musickeys import parse_key
 from musicsync_assets.lib.tags import read_tags
 from musicsync_tests.conftest import library_resources, url_of
@@ -135,9 +136,15 @@ def test_an_override_retags_without_reencoding(synced):
     key = synced.keys["mp3"]
     analysed_before = synced.store.query("SELECT analyzed_at FROM analysis WHERE track_key = ?", [key])[1]
     wav = next(f for f in synced.store.files(key) if f.format == "wav")
-    synced.store.update_track(key, bpm_override=131.0, key_override="8A")
-    [result] = sync_tracks(synced.instance, synced.resources, [synced.sources["mp3"]])
+    set_overrides(synced.store, key, bpm=131.0, key="8A")
+    [result] = sync_tracks(synced.instance, synced.resources, [key])  # a catalogued track, by its key
     assert result.ok
+    [values] = synced.store.run_track_values(result.run_id)
+    assert (values["bpm_override"], values["key_override"], values["key_estimate"]) == (131.0, "A minor", "F major")
+    assert values["bpm_estimate"] == pytest.approx(128, abs=0.5)
+    row = library_row(synced.store, key)
+    assert (row["bpm"], row["key"], row["open_key"], set(row["overridden"])) == (131.0, "A minor", "1m", {"bpm", "key"})
+    assert row["estimated"]["key"] == "F major"
     files_metadata = latest_metadata(synced.instance, "track_files", key)
     assert files_metadata["status"] == "done" and set(files_metadata["retagged"]) == {"m4a", "wav", "aiff"}
     assert files_metadata.get("written") in (None, [])

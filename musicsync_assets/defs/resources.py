@@ -12,6 +12,8 @@ from musicsync_assets.lib.library import LibrarySettings
 from musicsync_assets.lib.naming import DEFAULT_TEMPLATE
 from musicsync_assets.lib.notion_sync import NotionSettings, NotionSync
 from musicsync_assets.lib.paths import DataPaths, default_data_dir
+from musicsync_assets.lib.soundcloud import DEFAULT_API_URL as DEFAULT_SOUNDCLOUD_API
+from musicsync_assets.lib.soundcloud import SoundCloudClient
 from musicsync_assets.lib.store import Store
 
 
@@ -70,10 +72,8 @@ class NotionWorkspace(dg.ConfigurableResource):
     retry_backoff_s: float = 1.0
 
     def settings(self, formats: list[str]) -> NotionSettings:
-        # Outside a run (the `musicsync` command) an EnvVar field is still a reference: read it here.
-        token = self.token.get_value() if isinstance(self.token, dg.EnvVar) else self.token
         return NotionSettings(
-            token=token, tracks_database=self.tracks_database, tasks_database=self.tasks_database,
+            token=_secret_value(self.token), tracks_database=self.tracks_database, tasks_database=self.tasks_database,
             api_url=self.api_url, property_names=dict(self.property_names), formats=tuple(formats),
             assignee_id=self.assignee_id, task_priority=self.task_priority, dagster_url=self.dagster_url,
             requests_per_s=self.requests_per_s, retry_backoff_s=self.retry_backoff_s,
@@ -83,6 +83,34 @@ class NotionWorkspace(dg.ConfigurableResource):
         """A Notion session over the library's catalog, or None when Notion is not configured."""
         settings = self.settings(music.formats)
         return NotionSync(settings, music.store) if settings.configured else None
+
+
+class SoundCloudAccount(dg.ConfigurableResource):
+    """The user's SoundCloud, read through api-v2: whose likes to follow and the keys to do it.
+
+    Unset `client_id` or `user`: the SoundCloud sensor skips, saying what to set."""
+
+    client_id: str | None = None
+    oauth_token: str | None = None
+    user: str | None = None  # a numeric user ID or a profile permalink
+    api_url: str = DEFAULT_SOUNDCLOUD_API
+    likes_per_tick: int = 200
+    tracks_per_run: int = 50
+    first_sync: str = "all"  # all | newest:N | since:YYYY-MM-DD
+
+    @property
+    def configured(self) -> bool:
+        return bool(_secret_value(self.client_id) and self.user)
+
+    def client(self) -> SoundCloudClient | None:
+        if not _secret_value(self.client_id):
+            return None
+        return SoundCloudClient(_secret_value(self.client_id), _secret_value(self.oauth_token), self.api_url)
+
+
+def _secret_value(value):
+    # Outside a run (the `musicsync` command) an EnvVar field is still a reference: read it here.
+    return value.get_value() if isinstance(value, dg.EnvVar) else value
 
 
 def _optional_secret(name: str):
@@ -95,7 +123,7 @@ def _env_formats() -> list[str]:
     return [f.strip().lower() for f in listed.split(",") if f.strip()] or ["m4a", "wav", "aiff"]
 
 
-def build_resources(notion: dict | None = None, **library_overrides) -> dict:
+def build_resources(notion: dict | None = None, soundcloud: dict | None = None, **library_overrides) -> dict:
     """The resource dict for Definitions; tests pass overrides such as `data_dir` or Notion's URL."""
     settings = {"formats": _env_formats(),
                 "filename_template": os.environ.get("MUSICSYNC_FILENAME_TEMPLATE") or DEFAULT_TEMPLATE,
@@ -112,7 +140,14 @@ def build_resources(notion: dict | None = None, **library_overrides) -> dict:
         task_priority=os.environ.get("MUSICSYNC_NOTION_TASK_PRIORITY") or None,
         dagster_url=os.environ.get("MUSICSYNC_DAGSTER_URL") or "http://127.0.0.1:3000",
     ) if notion is None else NotionWorkspace(**notion)
-    return {"music_library": MusicLibrary(**settings), "notion": notion}
+    soundcloud = SoundCloudAccount(
+        client_id=_optional_secret("SOUNDCLOUD_CLIENT_ID"),
+        oauth_token=_optional_secret("SOUNDCLOUD_OAUTH_TOKEN"),
+        user=os.environ.get("SOUNDCLOUD_USER") or None,
+        api_url=os.environ.get("MUSICSYNC_SOUNDCLOUD_API_URL") or DEFAULT_SOUNDCLOUD_API,
+        first_sync=os.environ.get("MUSICSYNC_FIRST_SYNC") or "all",
+    ) if soundcloud is None else SoundCloudAccount(**soundcloud)
+    return {"music_library": MusicLibrary(**settings), "notion": notion, "soundcloud": soundcloud}
 
 
 @dg.definitions

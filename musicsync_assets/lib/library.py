@@ -24,6 +24,7 @@ from musicsync_assets.lib.errors import (
 from musicsync_assets.lib.musickeys import parse_key
 from musicsync_assets.lib.naming import DEFAULT_TEMPLATE, numbered, render_name
 from musicsync_assets.lib.paths import DataPaths, replace_atomically
+from musicsync_assets.lib.soundcloud import SoundCloudAuthError, SoundCloudClient
 from musicsync_assets.lib.sources import SourceRef, content_hash, identify
 from musicsync_assets.lib.store import AnalysisRecord, FileRecord, OriginalRecord, Store, TrackRecord
 from musicsync_assets.lib.tags import TagSet, read_tags, write_tags
@@ -78,6 +79,26 @@ def register(store: Store, source: str | SourceRef) -> SourceRef:
     return ref
 
 
+def set_overrides(store: Store, track_key: str, bpm: float | None = None, key: str | None = None,
+                  clear: bool = False) -> TrackRecord:
+    """Records the user's own BPM and/or key for a track; they win over the estimate in the tags
+    from the next sync on. `clear` goes back to the estimates."""
+    track = _require_track(store, track_key)
+    if clear:
+        store.update_track(track_key, bpm_override=None, key_override=None)
+        return store.track(track_key)
+    changes: dict[str, object] = {}
+    if bpm is not None:
+        if not 20 <= bpm <= 300:
+            raise ValueError(f"a BPM of {bpm:g} is not a tempo; give one between 20 and 300")
+        changes["bpm_override"] = round(float(bpm), 2)
+    if key is not None:
+        changes["key_override"] = parse_key(key).name  # raises with the accepted spellings
+    if changes:
+        store.update_track(track.track_key, **changes)
+    return store.track(track_key)
+
+
 def _require_track(store: Store, track_key: str) -> TrackRecord:
     track = store.track(track_key)
     if track is None:
@@ -90,8 +111,13 @@ def _require_track(store: Store, track_key: str) -> TrackRecord:
 def resolve_metadata(settings: LibrarySettings, track_key: str) -> Outcome:
     store = settings.store
     track = _require_track(store, track_key)
-    if track.title is not None:
+    if track.title is not None and not (track.artwork_url and not track.artwork_path):
         return Outcome(True, _track_details(track))
+    if track.title is not None:  # described when it was discovered (a like); only the artwork is missing
+        artwork = download.fetch_image(track.artwork_url)
+        if artwork:
+            store.update_track(track_key, artwork_path=str(_save_artwork(settings.paths, track_key, artwork)))
+        return Outcome(False, _track_details(store.track(track_key)))
     if track.source_kind == "file":
         fields, artwork = _describe_file(Path(track.source_url))
     elif track.source_kind == "spotify":
@@ -142,7 +168,9 @@ def _track_details(track: TrackRecord) -> dict:
 
 # --- stage 2: the original bytes ----------------------------------------------------------------
 
-def fetch_original(settings: LibrarySettings, track_key: str) -> Outcome:
+def fetch_original(settings: LibrarySettings, track_key: str, soundcloud: SoundCloudClient | None = None) -> Outcome:
+    """Downloads (or copies) the original. A SoundCloud like (`sc-<id>`) is fetched from the stream
+    SoundCloud's api-v2 names for it, which yt-dlp then downloads."""
     store = settings.store
     track = _require_track(store, track_key)
     known = store.original(track_key)
@@ -157,6 +185,11 @@ def fetch_original(settings: LibrarySettings, track_key: str) -> Outcome:
                 raise UnknownTrack(f"{source} is gone", "put the file back in the inbox, then run again")
             fetched = paths.scratch / f"{track_key}{source.suffix.lower()}"
             shutil.copyfile(source, fetched)
+        elif track_key.startswith("sc-"):
+            if soundcloud is None:
+                raise SoundCloudAuthError("a SoundCloud like is downloaded through api-v2, and no client_id is set")
+            stream = soundcloud.stream_url(soundcloud.track(int(track_key.removeprefix("sc-"))))
+            fetched = download.download_audio(stream, paths.scratch, track_key, settings.download_options)
         else:
             fetched = download.download_audio(track.source_url, paths.scratch, track_key, settings.download_options)
     except OSError as error:
@@ -376,8 +409,13 @@ def library_row(store: Store, track_key: str) -> dict:
     key = parse_key(key_text) if key_text else None
     return {
         "track_key": track.track_key, "title": track.display_title, "artists": track.artists,
-        "status": track.status, "bpm": round(bpm, 1) if bpm else None, "key": key.name if key else None,
-        "camelot": key.camelot if key else None,
+        "status": track.status, "bpm": round(bpm, 1) if bpm else None, "bpm_int": round(bpm) if bpm else None,
+        "key": key.name if key else None, "camelot": key.camelot if key else None,
+        "open_key": key.open_key if key else None,
+        "bpm_confidence": analysis.bpm_confidence if analysis else None,
+        "key_confidence": analysis.key_confidence if analysis else None,
+        "estimated": {"bpm": analysis.bpm, "key": analysis.key_name} if analysis else None,
+        "overridden": [name for name, value in (("bpm", track.bpm_override), ("key", track.key_override)) if value],
         "energy": analysis.energy if analysis else None,
         "beat_offset_s": analysis.beat_offset_s if analysis else None,
         "files": {f.format: f.path for f in files},

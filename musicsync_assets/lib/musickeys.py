@@ -54,7 +54,7 @@ def parse_key(text: str) -> MusicalKey:
             return key
     match = _KEY_TEXT.match(cleaned)
     if match is None:
-        raise ValueError(f"not a key: {text!r}")
+        raise ValueError(f"not a key: {text!r} (write it like \"A minor\", \"F#m\", \"8A\" or \"1m\")")
     root = match.group(1)[0].upper() + match.group(1)[1:]
     mode = "minor" if (match.group(2) or "").lower() in ("m", "min", "minor") else "major"
     tonic = PITCH_NAMES.index(root) if root in PITCH_NAMES else _ALIASES[root]

@@ -108,6 +108,22 @@ CREATE TABLE IF NOT EXISTS runs (
     error_message  VARCHAR,
     recorded_at    TIMESTAMP NOT NULL
 );
+-- What each run left in the tags: the estimate and the user's override side by side.
+CREATE TABLE IF NOT EXISTS run_track_values (
+    run_id        VARCHAR NOT NULL,
+    track_key     VARCHAR NOT NULL,
+    bpm_estimate  DOUBLE,
+    bpm_override  DOUBLE,
+    key_estimate  VARCHAR,
+    key_override  VARCHAR,
+    PRIMARY KEY (run_id, track_key)
+);
+-- Where each source's discovery stopped (likes read so far), shared by its sensor and the CLI.
+CREATE TABLE IF NOT EXISTS cursors (
+    name        VARCHAR PRIMARY KEY,
+    value       VARCHAR NOT NULL,
+    updated_at  TIMESTAMP NOT NULL
+);
 CREATE SEQUENCE IF NOT EXISTS notion_outbox_ids;
 CREATE TABLE IF NOT EXISTS notion_outbox (
     id          BIGINT PRIMARY KEY DEFAULT nextval('notion_outbox_ids'),
@@ -353,6 +369,10 @@ class Store:
         columns, rows = self._fetch(sql, params)
         return _record(cls, columns, rows[0] if rows else None)
 
+    def _fetch_dicts(self, sql: str, params: Sequence[Any] = ()) -> list[dict]:
+        columns, rows = self._fetch(sql, params)
+        return [dict(zip(columns, row, strict=True)) for row in rows]
+
     def _fetch_all(self, cls, sql: str, params: Sequence[Any] = ()) -> list:
         columns, rows = self._fetch(sql, params)
         return [_record(cls, columns, row) for row in rows]
@@ -381,18 +401,35 @@ class Store:
             )
             return not known
 
+    def add_source(self, track_key: str, kind: str, source_id: str, url: str) -> None:
+        """Records one more place a catalogued track comes from (the same recording liked elsewhere)."""
+        with self._connect() as db:
+            db.execute("INSERT INTO track_sources VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                       [kind, source_id, track_key, url, utcnow()])
+
     def key_for_source(self, kind: str, source_id: str) -> str | None:
         _, rows = self._fetch(
             "SELECT track_key FROM track_sources WHERE kind = ? AND source_id = ?", [kind, source_id]
         )
         return rows[0][0] if rows else None
 
+    def cursor(self, name: str) -> str | None:
+        _, rows = self._fetch("SELECT value FROM cursors WHERE name = ?", [name])
+        return rows[0][0] if rows else None
+
+    def save_cursor(self, name: str, value: str) -> None:
+        with self._connect() as db:
+            db.execute("INSERT OR REPLACE INTO cursors VALUES (?, ?, ?)", [name, value, utcnow()])
+
+    def source_ids(self, kind: str) -> set[str]:
+        """Every ID of one kind of source the catalog knows: one query, for a walk over many likes."""
+        _, rows = self._fetch("SELECT source_id FROM track_sources WHERE kind = ?", [kind])
+        return {row[0] for row in rows}
+
     def sources_of(self, track_key: str) -> list[dict]:
-        columns, rows = self._fetch(
-            "SELECT kind, source_id, url FROM track_sources WHERE track_key = ? ORDER BY added_at",
-            [track_key],
+        return self._fetch_dicts(
+            "SELECT kind, source_id, url FROM track_sources WHERE track_key = ? ORDER BY added_at", [track_key]
         )
-        return [dict(zip(columns, row, strict=True)) for row in rows]
 
     def track(self, track_key: str) -> TrackRecord | None:
         return self._fetch_one(TrackRecord, "SELECT * FROM tracks WHERE track_key = ?", [track_key])
@@ -430,7 +467,9 @@ class Store:
             db.execute("UPDATE files SET size_bytes = -1 WHERE track_key = ?", [track_key])
 
     def mark_failed(self, track_key: str, error_class: str, message: str) -> None:
-        self.update_track(track_key, status="failed", error_class=error_class, error_message=message)
+        """A failed track, or an *unavailable* one when the source offers nothing to download."""
+        status = "unavailable" if error_class == "unavailable" else "failed"
+        self.update_track(track_key, status=status, error_class=error_class, error_message=message)
 
     # --- originals, analysis, files -------------------------------------------------------
 
@@ -475,8 +514,18 @@ class Store:
     # --- run history ----------------------------------------------------------------------
 
     def record_run(self, run: RunRecord) -> None:
-        """Writes a run's row; recording the same run again updates it."""
+        """Writes a run's row, and each of its tracks' estimated and overridden BPM and key as they
+        stood when it ended; recording the same run again updates both."""
         with self._connect() as db:
+            db.execute(
+                "INSERT INTO run_track_values SELECT ?, t.track_key, a.bpm, t.bpm_override, a.key_name,"
+                " t.key_override FROM tracks t LEFT JOIN analysis a USING (track_key)"
+                " WHERE list_contains(?::VARCHAR[], t.track_key)"
+                " ON CONFLICT DO UPDATE SET bpm_estimate = excluded.bpm_estimate,"
+                " bpm_override = excluded.bpm_override, key_estimate = excluded.key_estimate,"
+                " key_override = excluded.key_override",
+                [run.run_id, run.track_keys],
+            )
             db.execute(
                 "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id) DO UPDATE SET"
                 " status = excluded.status, started_at = excluded.started_at,"
@@ -501,6 +550,9 @@ class Store:
         return self._fetch_all(
             RunRecord, "SELECT * FROM runs ORDER BY started_at DESC NULLS LAST LIMIT ?", [limit]
         )
+
+    def run_track_values(self, run_id: str) -> list[dict]:
+        return self._fetch_dicts("SELECT * FROM run_track_values WHERE run_id = ? ORDER BY track_key", [run_id])
 
     def check_results(self, run_id: str) -> list[CheckRecord]:
         return self._fetch_all(

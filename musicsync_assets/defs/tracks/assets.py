@@ -5,7 +5,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from musicsync_assets.defs.resources import MusicLibrary
+from musicsync_assets.defs.resources import MusicLibrary, SoundCloudAccount
 from musicsync_assets.lib import library
 from musicsync_assets.lib.errors import MusicsyncError
 from musicsync_assets.lib.library import Outcome
@@ -56,10 +56,11 @@ def track_metadata(context: dg.AssetExecutionContext, music_library: MusicLibrar
 
 
 @dg.asset(partitions_def=track_partitions, group_name=TRACKS_GROUP, deps=[track_metadata], kinds={"python"})
-def track_audio(context: dg.AssetExecutionContext, music_library: MusicLibrary) -> dg.MaterializeResult:
+def track_audio(context: dg.AssetExecutionContext, music_library: MusicLibrary,
+                soundcloud: SoundCloudAccount) -> dg.MaterializeResult:
     """The original audio exactly as downloaded or dropped in, kept untouched in `originals/` so every
     format can be re-rendered later without downloading again."""
-    outcome = run_stage(context, music_library, library.fetch_original)
+    outcome = run_stage(context, music_library, library.fetch_original, soundcloud=soundcloud.client())
     return dg.MaterializeResult(metadata=as_metadata(outcome))
 
 

@@ -6,7 +6,7 @@ import dagster as dg
 from pydantic import Field
 
 from musicsync_assets.defs.insights.run_history import TRACK_KEYS_TAG, record_run
-from musicsync_assets.defs.resources import MusicLibrary, NotionWorkspace
+from musicsync_assets.defs.resources import MusicLibrary, NotionWorkspace, SoundCloudAccount
 from musicsync_assets.defs.sinks.notion import notion_edits, notion_track_page
 from musicsync_assets.defs.tracks.assets import (
     analyze_and_render,
@@ -44,7 +44,8 @@ class TrackResult:
 
 def sync_tracks(instance: dg.DagsterInstance, resources: dict, sources: list[str], skip_synced: bool = False,
                 log=None, track_log_level: str = "DEBUG") -> list[TrackResult]:
-    """Registers each source as a track and runs `sync_track` for it in this process.
+    """Registers each source as a track and runs `sync_track` for it in this process. A source may
+    also be the key of a track already in the catalog: it is synced again (say, after an override).
 
     Every track gets its own run (visible in the UI, recorded in the run history); one failing
     track never stops the others. `resources` are the code location's (see `build_resources`).
@@ -54,14 +55,14 @@ def sync_tracks(instance: dg.DagsterInstance, resources: dict, sources: list[str
     results: list[TrackResult] = []
     for source in sources:
         try:
-            ref = library.register(store, source)
+            track_key = source if store.track(source) else library.register(store, source).track_key
         except MusicsyncError as error:
             results.append(TrackResult(source, None, None, False, str(error)))
             continue
-        if skip_synced and store.track(ref.track_key).status == "synced":
+        if skip_synced and store.track(track_key).status == "synced":
             continue
-        if ref.track_key not in {key for _, key in registered}:
-            registered.append((source, ref.track_key))
+        if track_key not in {key for _, key in registered}:
+            registered.append((source, track_key))
     keys = [key for _, key in registered]
     if keys:
         instance.add_dynamic_partitions(track_partitions.name, keys)
@@ -89,9 +90,10 @@ class SyncConfig(dg.Config):
 
 @dg.op(description="Adds each source as a track and syncs it, one run per track.")
 def sync_sources(context: dg.OpExecutionContext, config: SyncConfig, music_library: MusicLibrary,
-                 notion: NotionWorkspace) -> dg.Output:
+                 notion: NotionWorkspace, soundcloud: SoundCloudAccount) -> dg.Output:
     sources = config.sources or [str(p) for p in inbox_files(music_library.paths.inbox)]
-    results = sync_tracks(context.instance, {"music_library": music_library, "notion": notion}, sources,
+    resources = {"music_library": music_library, "notion": notion, "soundcloud": soundcloud}
+    results = sync_tracks(context.instance, resources, sources,
                           skip_synced=not config.sources, log=context.log, track_log_level=config.track_log_level)
     keys = [r.track_key for r in results if r.track_key]
     context.instance.add_run_tags(context.run_id, {TRACK_KEYS_TAG: ",".join(keys)})

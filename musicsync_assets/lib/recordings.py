@@ -1,0 +1,60 @@
+"""Is this the same recording as one already in the library? One track liked on two services must
+become one library entry with two sources, never two downloads.
+
+The same ISRC is the same recording. Without one, the same normalised first artist and title and
+lengths within 2 seconds are; a remix, a live take or an edit differs in its title, so it stays apart.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from musicsync_assets.lib.store import TrackRecord
+
+DURATION_TOLERANCE_S = 2.0
+_BRACKETED_FEATURE = re.compile(r"[\(\[]\s*(feat\.?|ft\.?|featuring|with)\s[^\)\]]*[\)\]]", re.IGNORECASE)
+_TRAILING_FEATURE = re.compile(r"\s(feat\.?|ft\.?|featuring)\s.*$", re.IGNORECASE)
+_NOT_WORD = re.compile(r"[^\w]+")
+
+
+def normalise(text: str) -> str:
+    """Lower case, accents and punctuation gone, featured artists dropped: "Café (feat. X)" → "cafe"."""
+    text = _TRAILING_FEATURE.sub("", _BRACKETED_FEATURE.sub("", text))
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode() or text
+    return _NOT_WORD.sub(" ", folded.lower()).strip()
+
+
+@dataclass(frozen=True)
+class Recording:
+    isrc: str | None
+    artist: str
+    title: str
+    duration_s: float | None
+
+
+class RecordingIndex:
+    """The catalog's tracks by ISRC and by (artist, title), built once for a batch of lookups."""
+
+    def __init__(self, tracks: list[TrackRecord]):
+        self._by_isrc: dict[str, str] = {}
+        self._by_name: dict[tuple[str, str], list[tuple[str, float | None]]] = {}
+        for track in tracks:
+            self.add(track.track_key, Recording(track.isrc, (track.artists or [""])[0], track.title or "",
+                                                track.duration_s))
+
+    def add(self, track_key: str, recording: Recording) -> None:
+        if recording.isrc:
+            self._by_isrc.setdefault(recording.isrc.upper(), track_key)
+        if recording.title:
+            name = (normalise(recording.artist), normalise(recording.title))
+            self._by_name.setdefault(name, []).append((track_key, recording.duration_s))
+
+    def find(self, recording: Recording) -> str | None:
+        """The key of a catalogued track that is this recording, or None."""
+        if recording.isrc and recording.isrc.upper() in self._by_isrc:
+            return self._by_isrc[recording.isrc.upper()]
+        for key, duration in self._by_name.get((normalise(recording.artist), normalise(recording.title)), []):
+            if duration is None or recording.duration_s is None \
+                    or abs(duration - recording.duration_s) <= DURATION_TOLERANCE_S:
+                return key
+        return None
