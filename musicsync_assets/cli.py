@@ -17,6 +17,8 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 
+from musicsync_assets.lib.discovery import SOURCES
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 _INSTANCE_YAML = """\
 # Written by musicsync: Dagster's run storage for the `musicsync` command.
@@ -108,6 +110,20 @@ def run_sync(sources: list[str]) -> int:
     return EXIT_OK if result.success else EXIT_FAILED
 
 
+def sync_next_in_chain(resources: dict) -> int:
+    from musicsync_assets.defs.sources.fallback import next_track
+
+    key, source, reasons = next_track(resources["music_library"], resources["soundcloud"], resources["spotify"],
+                                      resources["notion"])
+    for reason in reasons:
+        print(f"skipped {reason}")
+    if key is None:
+        print("Nothing to sync from any source.")
+        return EXIT_OK
+    print(f"{source} supplied {key}\n")
+    return run_sync([key])
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from musicsync_assets.lib import demo
 
@@ -125,24 +141,27 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_sync(args: argparse.Namespace) -> int:
     if args.source_from:
-        return sync_from_likes(args.limit, args.dry_run)
+        return sync_from(args.source_from, args.limit, args.dry_run)
     if not args.sources:
-        print("name URLs, files or track keys to sync, or --from soundcloud-likes", file=sys.stderr)
+        print("name URLs, files or track keys to sync, or --from a source", file=sys.stderr)
         return EXIT_USAGE
     return run_sync(args.sources)
 
 
-def sync_from_likes(limit: int | None, dry_run: bool) -> int:
-    """New SoundCloud likes, from where the sensor (or the last run of this) stopped."""
-    from musicsync_assets.defs.sources.soundcloud import discover_likes
+def sync_from(source: str, limit: int | None, dry_run: bool) -> int:
+    """What is new at one source, from where its sensor (or the last run of this) stopped."""
+    from musicsync_assets.defs.sources.likes import find_new
 
     resources = _resources()
-    found = discover_likes(resources["music_library"], resources["soundcloud"], budget=limit, dry_run=dry_run)
+    if source == "next":
+        return sync_next_in_chain(resources)
+    found = find_new(source, resources["music_library"], resources["soundcloud"], resources["spotify"],
+                     resources["notion"], budget=limit, dry_run=dry_run)
     if found.paused:
         print(found.paused, file=sys.stderr)
         return EXIT_FAILED
-    print(("Would sync (dry run, nothing changed):" if dry_run else "SoundCloud likes:") if found.lines
-          else "No new SoundCloud likes.")
+    print((f"Would sync from {source} (dry run, nothing changed):" if dry_run else f"New from {source}:")
+          if found.lines else f"Nothing new from {source}.")
     for line in found.lines + [f"skipped: {reason}" for reason in found.skipped]:
         print(f"  {line}")
     print(found.summary)
@@ -196,6 +215,46 @@ def cmd_override(args: argparse.Namespace) -> int:
         return EXIT_OK
     print("Writing the tags ...\n")
     return run_sync([track.track_key])
+
+
+def cmd_auth(args: argparse.Namespace) -> int:
+    """Spotify's authorisation-code flow, once, for the refresh token the sensors use."""
+    from musicsync_assets.lib.errors import MusicsyncError
+    from musicsync_assets.lib.spotify import DEFAULT_TOKEN_URL, authorize
+
+    def show(url: str) -> None:
+        print(f"Add http://127.0.0.1:{args.port}/callback as a redirect URI in your Spotify app's settings, "
+              f"then open this link and allow access:\n\n  {url}\n\nWaiting for Spotify ...", flush=True)
+
+    try:
+        refresh_token = authorize(os.environ.get("SPOTIFY_CLIENT_ID", ""), os.environ.get("SPOTIFY_CLIENT_SECRET", ""),
+                                  args.port, show, os.environ.get("MUSICSYNC_SPOTIFY_TOKEN_URL") or DEFAULT_TOKEN_URL)
+    except MusicsyncError as error:
+        print(error, file=sys.stderr)
+        return EXIT_FAILED
+    print(f"\nDone. Put this line in .env (it is a secret: keep it out of the repository):\n\n"
+          f"SPOTIFY_REFRESH_TOKEN={refresh_token}")
+    return EXIT_OK
+
+
+def cmd_match(args: argparse.Namespace) -> int:
+    """Your choice of upload for a Spotify track: kept in the overrides file, then synced."""
+    from musicsync_assets.lib.matching import load_overrides
+
+    music = _music_library()
+    track = music.store.track(args.track_key)
+    if track is None or track.source_kind != "spotify":
+        print(f"{args.track_key} is not a Spotify track in the catalog (see `musicsync library`)", file=sys.stderr)
+        return EXIT_FAILED
+    path = music.paths.match_overrides
+    overrides = load_overrides(path)
+    overrides[args.track_key.removeprefix("sp-")] = args.url
+    music.paths.ensure()
+    scratch = music.paths.scratch / path.name
+    scratch.write_text(json.dumps(overrides, indent=2, sort_keys=True) + "\n")
+    scratch.replace(path)
+    print(f"{track.display_title} will be downloaded from {args.url} (kept in {path})\n")
+    return run_sync([args.track_key])
 
 
 def cmd_library(args: argparse.Namespace) -> int:
@@ -268,8 +327,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(run=cmd_demo)
     sync = commands.add_parser("sync", help="sync URLs or audio files (or a catalogued track again, by its key)")
     sync.add_argument("sources", nargs="*", metavar="URL_OR_PATH")
-    sync.add_argument("--from", dest="source_from", choices=["soundcloud-likes"],
-                      help="sync what is new there, from where the sensor last stopped")
+    sync.add_argument("--from", dest="source_from", choices=["next", *SOURCES],
+                      help="sync what is new there, from where its sensor last stopped; `next`: the first of "
+                           "Spotify playing now, the newest SoundCloud like, the newest Spotify like, the Notion queue")
     sync.add_argument("--limit", type=int, help="with --from: read about this many new likes at most")
     sync.add_argument("--dry-run", action="store_true", help="with --from: show what would be synced, change nothing")
     sync.set_defaults(run=cmd_sync)
@@ -287,6 +347,16 @@ def build_parser() -> argparse.ArgumentParser:
     override.add_argument("--clear", action="store_true", help="go back to the estimates")
     override.add_argument("--no-sync", action="store_true", help="record only; the next sync writes the tags")
     override.set_defaults(run=cmd_override)
+
+    auth = commands.add_parser("auth", help="authorise musicsync with a service, once")
+    auth.add_argument("service", choices=["spotify"])
+    auth.add_argument("--port", type=int, default=8974, help="of the http://127.0.0.1:PORT/callback redirect URI")
+    auth.set_defaults(run=cmd_auth)
+
+    match = commands.add_parser("match", help="choose the upload a Spotify track is downloaded from")
+    match.add_argument("track_key", help="an sp-… key, as `musicsync library` lists it")
+    match.add_argument("url", help="the YouTube (or any) link to download it from")
+    match.set_defaults(run=cmd_match)
 
     runs = commands.add_parser("runs", help="the run history")
     runs.add_argument("--limit", type=int, default=20)

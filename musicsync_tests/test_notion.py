@@ -285,3 +285,29 @@ def test_queries_follow_the_cursor(notion):
     before = notion.fake.count("POST")
     found = list(gateway.query(notion.tracks, {"property": "Album", "rich_text": {"equals": "same"}}, page_size=2))
     assert len(found) == 5 and notion.fake.count("POST") - before == 3
+
+
+def test_links_added_to_notion_by_hand_are_synced_once(notion, instance, audio_set, audio_url, audio_root):
+    from musicsync_assets.defs.sources.likes import notion_queue_sensor
+    from musicsync_assets.defs.tracks.jobs import sync
+
+    first = url_of(audio_url, audio_root, audio_set["opus"])
+    second = url_of(audio_url, audio_root, audio_set["mp3"])
+    notion.fake.add_page(notion.tracks, {"Name": "play this", "Source URL": first})
+    notion.fake.add_page(notion.tracks, {"Name": "and this", "Source URL": second})
+    notion.fake.add_page(notion.tracks, {"Name": "an idea, no link yet"})
+
+    def tick():
+        definitions = dg.Definitions(jobs=[sync], sensors=[notion_queue_sensor], resources=notion.resources)
+        result = notion_queue_sensor.evaluate_tick(dg.build_sensor_context(
+            instance=instance, definitions=definitions, resources=notion.resources))
+        return [k for r in result.run_requests for k in r.run_config["ops"]["sync_sources"]["config"]["sources"]]
+
+    keys = tick()
+    assert len(keys) == 2 and keys == tick()  # still queued until synced, same keys
+    results = sync_tracks(instance, notion.resources, keys)
+    assert all(r.ok for r in results)
+    assert tick() == []
+    rows = {row["Source URL"]: row for row in notion.fake.rows(notion.tracks)}
+    assert len(rows) == 3  # the hand-made pages were adopted and filled in, not duplicated
+    assert rows[first]["Track Key"] == keys[0] and rows[second]["Downloaded"] is True

@@ -24,9 +24,14 @@ def test_names_are_compared_without_case_accents_punctuation_or_features(text, e
 def test_the_same_isrc_or_the_same_name_and_length_is_the_same_recording():
     index = RecordingIndex([track("yt-a", "Deadmau5", "Strobe", 634.0, isrc="CAN110900001"),
                             track("file-b", "Röyksopp", "Eple", 221.0)])
-    assert index.find(Recording("can110900001", "Someone Else", "Other Name", 10.0)) == "yt-a"
+    assert index.find(Recording("can110900001", "Someone Else", "Other Name", 633.0)) == "yt-a"
     assert index.find(Recording(None, "deadmau5", "Strobe (feat. Nobody)", 635.5)) == "yt-a"
     assert index.find(Recording(None, "Royksopp", "Eple", 222.9)) == "file-b"
+
+
+def test_an_isrc_reused_for_another_take_is_told_apart_by_its_length():
+    index = RecordingIndex([track("yt-a", "Deadmau5", "Strobe", 634.0, isrc="CAN110900001")])
+    assert index.find(Recording("CAN110900001", "Deadmau5", "Strobe (Radio Edit)", 212.0)) is None
 
 
 def test_a_remix_a_live_take_or_another_length_is_not():

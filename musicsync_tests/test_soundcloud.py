@@ -7,8 +7,9 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from musicsync_assets.defs.sources.soundcloud import CURSOR, discover_likes, soundcloud_likes_sensor
+from musicsync_assets.defs.sources.likes import find_new, soundcloud_likes_sensor
 from musicsync_assets.defs.tracks.jobs import sync, sync_tracks
+from musicsync_assets.lib.discovery import SOUNDCLOUD_LIKES as CURSOR
 from musicsync_assets.lib.discovery import FirstSync, LikesCursor
 from musicsync_assets.lib.soundcloud import (
     SkippedLike,
@@ -193,9 +194,19 @@ def test_a_dry_run_shows_what_would_be_synced_and_changes_nothing(fake, tmp_path
     fill(fake, 3)
     fake.add_track(9, "Locked", "Label", liked_at(0), protocols=("ctr-encrypted-hls",))
     resources = library_resources(tmp_path / "data", soundcloud=soundcloud_settings(fake))
-    music, account = resources["music_library"], resources["soundcloud"]
-    found = discover_likes(music, account, dry_run=True)
+    music, account, spotify, notion = (resources[name] for name in ("music_library", "soundcloud", "spotify", "notion"))
+    found = find_new(CURSOR, music, account, spotify, notion, dry_run=True)
     assert found.to_sync == ["sc-1000", "sc-1001", "sc-1002"]
     assert found.lines[0] == "sc-9  Label - Locked (200 s): unavailable, only DRM-protected streams"
     assert music.store.tracks() == [] and music.store.cursor(CURSOR) is None
-    assert discover_likes(music, account).to_sync == found.to_sync  # the real look finds the same
+    assert find_new(CURSOR, music, account, spotify, notion).to_sync == found.to_sync  # the real look finds the same
+
+
+def test_a_deleted_track_is_unavailable_not_retried(fake, tmp_path, instance):
+    fake.add_track(31, "Gone", "Someone", liked_at(1))
+    resources = library_resources(tmp_path / "data", soundcloud=soundcloud_settings(fake))
+    assert queued(tick(resources, instance)) == ["sc-31"]
+    del fake.tracks[31]  # deleted (or region-blocked) between the like and the download
+    [result] = sync_tracks(instance, resources, ["sc-31"])
+    track = resources["music_library"].store.track("sc-31")
+    assert not result.ok and track.status == "unavailable" and "deleted, private or region-blocked" in track.error_message

@@ -14,6 +14,9 @@ from musicsync_assets.lib.notion_sync import NotionSettings, NotionSync
 from musicsync_assets.lib.paths import DataPaths, default_data_dir
 from musicsync_assets.lib.soundcloud import DEFAULT_API_URL as DEFAULT_SOUNDCLOUD_API
 from musicsync_assets.lib.soundcloud import SoundCloudClient
+from musicsync_assets.lib.spotify import DEFAULT_API_URL as DEFAULT_SPOTIFY_API
+from musicsync_assets.lib.spotify import DEFAULT_TOKEN_URL as DEFAULT_SPOTIFY_TOKEN_URL
+from musicsync_assets.lib.spotify import SpotifyClient
 from musicsync_assets.lib.store import Store
 
 
@@ -31,6 +34,7 @@ class MusicLibrary(dg.ConfigurableResource):
     min_duration_s: float = 5.0
     download_rate_limit_bytes_per_s: int | None = None
     download_retries: int = 3
+    youtube_search: str = "ytmusic"  # where Spotify tracks are matched: ytmusic, or none (overrides file only)
 
     @property
     def paths(self) -> DataPaths:
@@ -50,6 +54,7 @@ class MusicLibrary(dg.ConfigurableResource):
             bpm_range=(self.bpm_min, self.bpm_max), min_duration_s=self.min_duration_s,
             download_options=DownloadOptions(rate_limit_bytes_per_s=self.download_rate_limit_bytes_per_s,
                                      retries=self.download_retries),
+            youtube_search=self.youtube_search,
         )
 
 
@@ -108,6 +113,30 @@ class SoundCloudAccount(dg.ConfigurableResource):
         return SoundCloudClient(_secret_value(self.client_id), _secret_value(self.oauth_token), self.api_url)
 
 
+class SpotifyAccount(dg.ConfigurableResource):
+    """The user's Spotify: liked tracks and what is playing now. Spotify serves no audio, so each
+    track is downloaded from its YouTube match. Unset credentials: the Spotify sensors skip, saying
+    what to set."""
+
+    client_id: str | None = None
+    client_secret: str | None = None
+    refresh_token: str | None = None
+    api_url: str = DEFAULT_SPOTIFY_API
+    token_url: str = DEFAULT_SPOTIFY_TOKEN_URL
+    likes_per_tick: int = 200
+    tracks_per_run: int = 50
+    first_sync: str = "all"  # all | newest:N | since:YYYY-MM-DD
+    max_wait_s: float = 30.0  # a longer Retry-After stops the tick instead of sleeping
+
+    @property
+    def configured(self) -> bool:
+        return all(_secret_value(v) for v in (self.client_id, self.client_secret, self.refresh_token))
+
+    def client(self) -> SpotifyClient:
+        return SpotifyClient(_secret_value(self.client_id), _secret_value(self.client_secret),
+                             _secret_value(self.refresh_token), self.api_url, self.token_url, self.max_wait_s)
+
+
 def _secret_value(value):
     # Outside a run (the `musicsync` command) an EnvVar field is still a reference: read it here.
     return value.get_value() if isinstance(value, dg.EnvVar) else value
@@ -123,7 +152,8 @@ def _env_formats() -> list[str]:
     return [f.strip().lower() for f in listed.split(",") if f.strip()] or ["m4a", "wav", "aiff"]
 
 
-def build_resources(notion: dict | None = None, soundcloud: dict | None = None, **library_overrides) -> dict:
+def build_resources(notion: dict | None = None, soundcloud: dict | None = None, spotify: dict | None = None,
+                    **library_overrides) -> dict:
     """The resource dict for Definitions; tests pass overrides such as `data_dir` or Notion's URL."""
     settings = {"formats": _env_formats(),
                 "filename_template": os.environ.get("MUSICSYNC_FILENAME_TEMPLATE") or DEFAULT_TEMPLATE,
@@ -147,7 +177,16 @@ def build_resources(notion: dict | None = None, soundcloud: dict | None = None, 
         api_url=os.environ.get("MUSICSYNC_SOUNDCLOUD_API_URL") or DEFAULT_SOUNDCLOUD_API,
         first_sync=os.environ.get("MUSICSYNC_FIRST_SYNC") or "all",
     ) if soundcloud is None else SoundCloudAccount(**soundcloud)
-    return {"music_library": MusicLibrary(**settings), "notion": notion, "soundcloud": soundcloud}
+    spotify = SpotifyAccount(
+        client_id=os.environ.get("SPOTIFY_CLIENT_ID") or None,
+        client_secret=_optional_secret("SPOTIFY_CLIENT_SECRET"),
+        refresh_token=_optional_secret("SPOTIFY_REFRESH_TOKEN"),
+        api_url=os.environ.get("MUSICSYNC_SPOTIFY_API_URL") or DEFAULT_SPOTIFY_API,
+        token_url=os.environ.get("MUSICSYNC_SPOTIFY_TOKEN_URL") or DEFAULT_SPOTIFY_TOKEN_URL,
+        first_sync=os.environ.get("MUSICSYNC_FIRST_SYNC") or "all",
+    ) if spotify is None else SpotifyAccount(**spotify)
+    return {"music_library": MusicLibrary(**settings), "notion": notion, "soundcloud": soundcloud,
+            "spotify": spotify}
 
 
 @dg.definitions

@@ -84,14 +84,14 @@ def probe(path: Path) -> AudioProbe:
         codec=audio.group(1),
         sample_rate=int(audio.group(2)),
         channels=channels,
-        duration_s=_declared_length(Path(path)) or (
+        duration_s=declared_length(Path(path)) or (
             int(duration.group(1)) * 3600 + int(duration.group(2)) * 60 + float(duration.group(3))
             if duration else None),
         has_cover=bool(_COVER.search(text)),
     )
 
 
-def _declared_length(path: Path) -> float | None:
+def declared_length(path: Path) -> float | None:
     """The length the file's header promises (WAV data size, FLAC sample count, MP4 duration).
 
     ffmpeg estimates some lengths from the bytes actually present, which hides truncation; the

@@ -7,13 +7,54 @@ ticks continue from. The cursor only moves past likes that were handed back as `
 """
 
 import json
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Protocol
+
+from musicsync_assets.lib.errors import MusicsyncError
+from musicsync_assets.lib.recordings import Recording, RecordingIndex
+from musicsync_assets.lib.store import Store
+
+# The sources of new tracks, in the fallback chain's order: their cursors' and `--from`'s names.
+SPOTIFY_PLAYING, SOUNDCLOUD_LIKES, SPOTIFY_LIKES = "spotify-playing", "soundcloud-likes", "spotify-likes"
+NOTION_QUEUE = "notion-queue"
+SOURCES = (SPOTIFY_PLAYING, SOUNDCLOUD_LIKES, SPOTIFY_LIKES, NOTION_QUEUE)
 
 
 class Like(Protocol):
+    """A liked track as any service describes it."""
+
+    id: Any
+    title: str
+    duration_s: float
+    isrc: str | None
+    artwork_url: str | None
     liked_at: str | None  # ISO 8601, so strings compare in time order
+
+    @property
+    def track_key(self) -> str: ...
+    @property
+    def artist(self) -> str: ...
+    @property
+    def artists(self) -> tuple[str, ...]: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def album(self) -> str | None: ...
+    @property
+    def year(self) -> int | None: ...
+    @property
+    def unavailable_reason(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class SkippedLike:
+    """A like that is not a track musicsync can sync (a playlist, a local file, a malformed entry)."""
+
+    reason: str
+    liked_at: str | None = None
 
 
 @dataclass(frozen=True)
@@ -119,3 +160,80 @@ def walk_likes(pages: Pages, cursor: LikesCursor, is_known: Callable[[Any], bool
         if resume:
             backfill.append(resume)
     return Discovered(new, skipped, LikesCursor(newest, backfill, None), page_count)
+
+
+@dataclass
+class LikesFound:
+    """What one look at a service's likes found, and what became of each."""
+
+    to_sync: list[str] = field(default_factory=list)  # track keys, oldest like first
+    lines: list[str] = field(default_factory=list)  # one per like, for people
+    skipped: list[str] = field(default_factory=list)
+    pages: int = 0
+    backfill_left: int = 0
+    paused: str | None = None  # why nothing was read (rate limited, not configured, refused)
+
+    @property
+    def summary(self) -> str:
+        return (f"{len(self.lines)} new likes in {self.pages} pages, {len(self.to_sync)} to sync, "
+                f"{len(self.skipped)} skipped; {self.backfill_left} older stretches still to read")
+
+
+def discover(store: Store, name: str, kind: str, pages: Callable[[], Pages], budget: int,
+             first_sync: FirstSync, dry_run: bool = False) -> LikesFound:
+    """Reads the likes newer than the cursor stored as `name` (and, budget permitting, older ones a
+    first sync has not reached yet), catalogues them as `kind` sources and moves the cursor past
+    them. A dry run reads the same likes and says what would happen, changing nothing.
+
+    `pages()` connects and returns the service's pager; a MusicsyncError with `retry_after_s`
+    pauses this source until then, any other is reported as the reason nothing was read."""
+    cursor = LikesCursor.load(store.cursor(name))
+    if cursor.rate_limited_until and time.time() < cursor.rate_limited_until:
+        until = datetime.fromtimestamp(cursor.rate_limited_until, UTC).strftime("%H:%M:%S UTC")
+        return LikesFound(paused=f"{name}: rate limited until {until}")
+    known = store.source_ids(kind)
+    try:
+        walked = walk_likes(pages(), cursor, is_known=lambda like: str(like.id) in known, budget=budget,
+                            first_sync=first_sync, is_like=lambda item: not isinstance(item, SkippedLike))
+    except MusicsyncError as error:
+        retry_after = getattr(error, "retry_after_s", None)
+        if retry_after is None:
+            return LikesFound(paused=str(error))
+        if not dry_run:
+            cursor.rate_limited_until = time.time() + retry_after
+            store.save_cursor(name, cursor.dump())
+        return LikesFound(paused=f"{error.reason}; nothing was lost, a later look carries on")
+
+    found = LikesFound(skipped=walked.skipped, pages=walked.pages, backfill_left=len(walked.cursor.backfill))
+    with store.session():  # one connection for the batch, opened only after the network walk
+        recordings = RecordingIndex(store.tracks())
+        for like in reversed(walked.new):  # oldest first, so the library fills in the order they were liked
+            key, outcome = take_like(store, like, kind, recordings, dry_run)
+            found.lines.append(f"{like.track_key}  {like.artist} - {like.title} ({like.duration_s:.0f} s): {outcome}")
+            if key and key not in found.to_sync:
+                found.to_sync.append(key)
+        if not dry_run:
+            store.save_cursor(name, walked.cursor.dump())
+    return found
+
+
+def take_like(store: Store, like: Like, kind: str, recordings: RecordingIndex, dry_run: bool = False
+              ) -> tuple[str | None, str]:
+    """Catalogues one liked track; returns the key to sync (None: nothing to sync) and what happened."""
+    recording = Recording(like.isrc, like.artist, like.title, like.duration_s)
+    same = recordings.find(recording)
+    if same and same != like.track_key:
+        # The same recording from another source: one more source for that entry, not a second download.
+        if not dry_run:
+            store.add_source(same, kind, str(like.id), like.url)
+        synced = store.track(same).status == "synced"
+        return (None if synced else same), f"same recording as {same}" + (" (already synced)" if synced else "")
+    reason = like.unavailable_reason
+    recordings.add(like.track_key, recording)
+    if not dry_run:
+        store.register_track(like.track_key, kind, like.url, str(like.id))
+        store.update_track(like.track_key, title=like.title, artists=list(like.artists), album=like.album,
+                           year=like.year, duration_s=like.duration_s, artwork_url=like.artwork_url, isrc=like.isrc)
+        if reason:  # recorded once with its reason, never retried
+            store.mark_failed(like.track_key, "unavailable", f"{like.url} offers {reason}")
+    return (None, f"unavailable, {reason}") if reason else (like.track_key, "to sync")

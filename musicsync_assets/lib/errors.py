@@ -55,3 +55,11 @@ class UnknownTrack(MusicsyncError):
 class ToolMissing(MusicsyncError):
     error_class = "setup"
     hint = "reinstall with `python3 run.py setup` (it brings ffmpeg through imageio-ffmpeg)"
+
+
+class NeedsReview(MusicsyncError):
+    """No upload matched well enough to download: a person picks (the track's status is *needs_review*)."""
+
+    error_class = "no_match"
+    hint = ("pick the right upload from the candidates (`musicsync library --json`), then "
+            "`musicsync match TRACK_KEY URL` and sync again")

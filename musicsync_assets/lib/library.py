@@ -12,11 +12,13 @@ from pathlib import Path
 
 import numpy as np
 
-from musicsync_assets.lib import audio, download
+from musicsync_assets.lib import audio, download, matching
 from musicsync_assets.lib.analysis import ANALYZER_VERSION, analyze_pcm
 from musicsync_assets.lib.errors import (
     DownloadFailed,
     LibraryNotWritable,
+    MusicsyncError,
+    NeedsReview,
     SilentAudio,
     TooShort,
     UnknownTrack,
@@ -26,6 +28,7 @@ from musicsync_assets.lib.naming import DEFAULT_TEMPLATE, numbered, render_name
 from musicsync_assets.lib.paths import DataPaths, replace_atomically
 from musicsync_assets.lib.soundcloud import SoundCloudAuthError, SoundCloudClient
 from musicsync_assets.lib.sources import SourceRef, content_hash, identify
+from musicsync_assets.lib.spotify import SpotifyClient
 from musicsync_assets.lib.store import AnalysisRecord, FileRecord, OriginalRecord, Store, TrackRecord
 from musicsync_assets.lib.tags import TagSet, read_tags, write_tags
 
@@ -41,6 +44,7 @@ class LibrarySettings:
     bpm_range: tuple[float, float] = (70.0, 180.0)
     min_duration_s: float = 5.0
     download_options: download.DownloadOptions = field(default_factory=download.DownloadOptions)
+    youtube_search: str = "ytmusic"  # where Spotify tracks are looked for: ytmusic, or none (overrides only)
 
     @property
     def store(self) -> Store:
@@ -108,7 +112,45 @@ def _require_track(store: Store, track_key: str) -> TrackRecord:
 
 # --- stage 1: metadata --------------------------------------------------------------------------
 
-def resolve_metadata(settings: LibrarySettings, track_key: str) -> Outcome:
+def resolve_metadata(settings: LibrarySettings, track_key: str, spotify: SpotifyClient | None = None) -> Outcome:
+    """Who and what the track is; with Spotify configured, a track from elsewhere is also looked up
+    there once, to fill the ISRC, album, year and artwork it lacks."""
+    described = _describe(settings, track_key)
+    track = settings.store.track(track_key)
+    if spotify is None or track.source_kind == "spotify" or settings.store.match(track_key) is not None:
+        return described
+    try:
+        filled = _fill_from_spotify(settings, track, spotify)
+    except MusicsyncError as error:  # a nicety: the track goes on, and the next sync looks again
+        filled = {"filled": [], "reason": str(error)}
+    return Outcome(False, {**_track_details(settings.store.track(track_key)), "spotify_match": filled})
+
+
+def _fill_from_spotify(settings: LibrarySettings, track: TrackRecord, spotify: SpotifyClient) -> dict:
+    """The best Spotify search result, if it scores well enough, fills what the track lacks (never
+    overwrites) and becomes one of its sources. The match and its score are kept either way."""
+    store = settings.store
+    if not track.title or not track.duration_s:
+        return {"filled": [], "reason": "no title or length to check a match by"}
+    wanted = matching.Wanted(track.title, tuple(track.artists), track.duration_s)
+    found = spotify.search_tracks(track.artists[0] if track.artists else "", track.title)
+    by_url = {t.url: t for t in found}
+    match = matching.choose(wanted, lambda _query: [
+        matching.Candidate(t.url, t.title, t.artists, t.duration_s, "song") for t in found])
+    store.save_match(track.track_key, match.url, match.score, "spotify-metadata", match.candidates)
+    best = by_url.get(match.url)
+    if best is None:
+        return {"filled": [], "score": match.score, "reason": "no Spotify result matched well enough"}
+    changes = {name: value for name, value, have in (
+        ("isrc", best.isrc, track.isrc), ("album", best.album, track.album), ("year", best.year, track.year),
+        ("artwork_url", best.artwork_url, track.artwork_path or track.artwork_url)) if value and not have}
+    if changes:
+        store.update_track(track.track_key, **changes)
+    store.add_source(track.track_key, "spotify", best.id, best.url)
+    return {"filled": sorted(changes), "score": match.score, "spotify": best.url}
+
+
+def _describe(settings: LibrarySettings, track_key: str) -> Outcome:
     store = settings.store
     track = _require_track(store, track_key)
     if track.title is not None and not (track.artwork_url and not track.artwork_path):
@@ -137,6 +179,23 @@ def resolve_metadata(settings: LibrarySettings, track_key: str) -> Outcome:
     return Outcome(False, _track_details(store.track(track_key)))
 
 
+def _matched_upload(settings: LibrarySettings, store: Store, track: TrackRecord) -> str:
+    """The upload to download for a Spotify track: the user's override, else the best match,
+    stored with its score and every candidate. Nothing good enough: NeedsReview."""
+    spotify_id = track.track_key.removeprefix("sp-")
+    # A Source URL the user corrected (on the Notion page) is their choice as much as the file is.
+    corrected = track.source_url if not track.source_url.startswith("https://open.spotify.com/") else None
+    override = matching.load_overrides(settings.paths.match_overrides).get(spotify_id) or corrected
+    search = matching.youtube_music_search() if settings.youtube_search == "ytmusic" and not override else None
+    wanted = matching.Wanted(track.title or "", tuple(track.artists), track.duration_s or 0.0, track.isrc)
+    found = matching.choose(wanted, search, override)
+    store.save_match(track.track_key, found.url, found.score, found.decided_by, found.candidates)
+    if found.url is None:
+        raise NeedsReview(f"no upload of {track.display_title} matched well enough (best score {found.score:.2f}, "
+                          f"{len(found.candidates)} candidates)")
+    return found.url
+
+
 def _describe_file(path: Path) -> tuple[dict, bytes | None]:
     if not path.is_file():
         raise UnknownTrack(f"{path} is gone", "put the file back in the inbox or sync it by its new path")
@@ -147,8 +206,8 @@ def _describe_file(path: Path) -> tuple[dict, bytes | None]:
         stem = path.stem
         artist_part, _, title_part = stem.partition(" - ")
         title, artists = (title_part, [artist_part]) if title_part else (stem, artists)
-    return ({"title": title, "artists": artists, "album": tags.album, "year": tags.year, "isrc": tags.isrc},
-            tags.artwork)
+    return ({"title": title, "artists": artists, "album": tags.album, "year": tags.year, "isrc": tags.isrc,
+             "duration_s": audio.declared_length(path)}, tags.artwork)
 
 
 def _save_artwork(paths: DataPaths, track_key: str, image: bytes) -> Path:
@@ -185,6 +244,9 @@ def fetch_original(settings: LibrarySettings, track_key: str, soundcloud: SoundC
                 raise UnknownTrack(f"{source} is gone", "put the file back in the inbox, then run again")
             fetched = paths.scratch / f"{track_key}{source.suffix.lower()}"
             shutil.copyfile(source, fetched)
+        elif track.source_kind == "spotify":
+            fetched = download.download_audio(_matched_upload(settings, store, track), paths.scratch, track_key,
+                                              settings.download_options)
         elif track_key.startswith("sc-"):
             if soundcloud is None:
                 raise SoundCloudAuthError("a SoundCloud like is downloaded through api-v2, and no client_id is set")
@@ -404,6 +466,7 @@ def library_row(store: Store, track_key: str) -> dict:
         analysis = store.analysis(track_key)
         files = store.files(track_key)
         sources = store.sources_of(track_key)
+        match = store.match(track_key)
     bpm = track.bpm_override or (analysis.bpm if analysis else None)
     key_text = track.key_override or (analysis.key_name if analysis else None)
     key = parse_key(key_text) if key_text else None
@@ -421,4 +484,5 @@ def library_row(store: Store, track_key: str) -> dict:
         "files": {f.format: f.path for f in files},
         "sources": [{"kind": s["kind"], "id": s["source_id"], "url": s["url"]} for s in sources],
         "error": track.error_message,
+        **({"match": {k: match[k] for k in ("url", "score", "decided_by", "candidates")}} if match else {}),
     }

@@ -149,11 +149,12 @@ class NotionGateway:
                            lambda: self.client.data_sources.update(data_source_id, properties=properties))
         return answer.get("properties", {})
 
-    def query(self, data_source_id: str, filter: dict | None = None, page_size: int = 100) -> Iterator[dict]:
+    def query(self, data_source_id: str, filter: dict | None = None, page_size: int = 100,
+              sorts: list[dict] | None = None) -> Iterator[dict]:
         cursor = None
         while True:
             body = {"page_size": page_size, **({"filter": filter} if filter else {}),
-                    **({"start_cursor": cursor} if cursor else {})}
+                    **({"sorts": sorts} if sorts else {}), **({"start_cursor": cursor} if cursor else {})}
             answer = self.call("a database query", lambda body=body: self.client.data_sources.query(
                 data_source_id, **body))
             yield from answer.get("results", [])

@@ -232,6 +232,18 @@ class NotionSync:
         self.store.save_notion_page(track_key, page["id"], page.get("url"), snapshot)
         return snapshot
 
+    def queued_urls(self) -> list[str]:
+        """The Source URLs of pages the user added to Tracks by hand and musicsync has not taken
+        yet (no Track Key, not downloaded): the queue of "single mode", oldest first."""
+        self.require_schema("Tracks")
+        name = self.settings.name
+        pages = self.gateway.query(self.data_source("Tracks"), {"and": [
+            {"property": name("Source URL"), "url": {"is_not_empty": True}},
+            {"property": name("Downloaded"), "checkbox": {"equals": False}},
+            {"property": name("Track Key"), "rich_text": {"is_empty": True}},
+        ]}, sorts=[{"timestamp": "created_time", "direction": "ascending"}])
+        return [decode_value(page["properties"][name("Source URL")]) for page in pages]
+
     def pull_edits(self, track_key: str) -> dict:
         """Reads the track's page and takes the user's overrides and corrected source URL from it."""
         report = self.require_schema("Tracks")

@@ -32,6 +32,11 @@ class DataPaths:
         return self.root / "artwork"
 
     @property
+    def match_overrides(self) -> Path:
+        """Your own choice of upload for Spotify tracks: {"<spotify id>": "<URL>", ...}."""
+        return self.root / "match_overrides.json"
+
+    @property
     def scratch(self) -> Path:
         """Half-finished downloads and encodes; only complete files leave it, by rename."""
         return self.root / ".incoming"

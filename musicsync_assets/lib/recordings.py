@@ -1,8 +1,10 @@
 """Is this the same recording as one already in the library? One track liked on two services must
 become one library entry with two sources, never two downloads.
 
-The same ISRC is the same recording. Without one, the same normalised first artist and title and
-lengths within 2 seconds are; a remix, a live take or an edit differs in its title, so it stays apart.
+The same ISRC with lengths within 2 seconds is the same recording (an ISRC is sometimes reused by
+mistake for another take: the length tells them apart). Without one, the same normalised first
+artist and title and lengths within 2 seconds are; a remix, a live take or an edit differs in its
+title, so it stays apart.
 """
 
 import re
@@ -36,7 +38,7 @@ class RecordingIndex:
     """The catalog's tracks by ISRC and by (artist, title), built once for a batch of lookups."""
 
     def __init__(self, tracks: list[TrackRecord]):
-        self._by_isrc: dict[str, str] = {}
+        self._by_isrc: dict[str, list[tuple[str, float | None]]] = {}
         self._by_name: dict[tuple[str, str], list[tuple[str, float | None]]] = {}
         for track in tracks:
             self.add(track.track_key, Recording(track.isrc, (track.artists or [""])[0], track.title or "",
@@ -44,16 +46,16 @@ class RecordingIndex:
 
     def add(self, track_key: str, recording: Recording) -> None:
         if recording.isrc:
-            self._by_isrc.setdefault(recording.isrc.upper(), track_key)
+            self._by_isrc.setdefault(recording.isrc.upper(), []).append((track_key, recording.duration_s))
         if recording.title:
             name = (normalise(recording.artist), normalise(recording.title))
             self._by_name.setdefault(name, []).append((track_key, recording.duration_s))
 
     def find(self, recording: Recording) -> str | None:
         """The key of a catalogued track that is this recording, or None."""
-        if recording.isrc and recording.isrc.upper() in self._by_isrc:
-            return self._by_isrc[recording.isrc.upper()]
-        for key, duration in self._by_name.get((normalise(recording.artist), normalise(recording.title)), []):
+        same_isrc = self._by_isrc.get(recording.isrc.upper(), []) if recording.isrc else []
+        same_name = self._by_name.get((normalise(recording.artist), normalise(recording.title)), [])
+        for key, duration in same_isrc + same_name:
             if duration is None or recording.duration_s is None \
                     or abs(duration - recording.duration_s) <= DURATION_TOLERANCE_S:
                 return key

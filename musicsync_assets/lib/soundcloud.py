@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
 
+from musicsync_assets.lib.discovery import SkippedLike
 from musicsync_assets.lib.errors import MusicsyncError
 
 DEFAULT_API_URL = "https://api-v2.soundcloud.com"
@@ -59,21 +60,29 @@ class SoundCloudTrack:
     transcodings: tuple[dict, ...] = field(default=(), repr=False)
 
     @property
+    def album(self) -> str | None:
+        return None  # SoundCloud uploads carry no album
+
+    @property
+    def year(self) -> int | None:
+        return None
+
+    @property
     def track_key(self) -> str:
         return f"sc-{self.id}"
+
+    @property
+    def artists(self) -> tuple[str, ...]:
+        return (self.artist,)
+
+    @property
+    def url(self) -> str:
+        return self.permalink_url
 
     @property
     def unavailable_reason(self) -> str | None:
         """Why no stream may be downloaded, or None when one can."""
         return _choose_transcoding(self.transcodings)[1]
-
-
-@dataclass(frozen=True)
-class SkippedLike:
-    """A like that is not a track musicsync can sync (a playlist, a malformed entry)."""
-
-    reason: str
-    liked_at: str | None = None
 
 
 class SoundCloudClient:

@@ -118,6 +118,15 @@ CREATE TABLE IF NOT EXISTS run_track_values (
     key_override  VARCHAR,
     PRIMARY KEY (run_id, track_key)
 );
+-- How each Spotify track was matched to an upload: the choice, its score, every candidate.
+CREATE TABLE IF NOT EXISTS matches (
+    track_key   VARCHAR PRIMARY KEY,
+    url         VARCHAR,
+    score       DOUBLE NOT NULL,
+    decided_by  VARCHAR NOT NULL,
+    candidates  JSON NOT NULL,
+    matched_at  TIMESTAMP NOT NULL
+);
 -- Where each source's discovery stopped (likes read so far), shared by its sensor and the CLI.
 CREATE TABLE IF NOT EXISTS cursors (
     name        VARCHAR PRIMARY KEY,
@@ -413,6 +422,18 @@ class Store:
         )
         return rows[0][0] if rows else None
 
+    def save_match(self, track_key: str, url: str | None, score: float, decided_by: str, candidates: list[dict]
+                   ) -> None:
+        with self._connect() as db:
+            db.execute("INSERT OR REPLACE INTO matches VALUES (?, ?, ?, ?, ?, ?)",
+                       [track_key, url, score, decided_by, json.dumps(candidates), utcnow()])
+
+    def match(self, track_key: str) -> dict | None:
+        rows = self._fetch_dicts("SELECT * FROM matches WHERE track_key = ?", [track_key])
+        if not rows:
+            return None
+        return {**rows[0], "candidates": json.loads(rows[0]["candidates"])}
+
     def cursor(self, name: str) -> str | None:
         _, rows = self._fetch("SELECT value FROM cursors WHERE name = ?", [name])
         return rows[0][0] if rows else None
@@ -467,8 +488,9 @@ class Store:
             db.execute("UPDATE files SET size_bytes = -1 WHERE track_key = ?", [track_key])
 
     def mark_failed(self, track_key: str, error_class: str, message: str) -> None:
-        """A failed track, or an *unavailable* one when the source offers nothing to download."""
-        status = "unavailable" if error_class == "unavailable" else "failed"
+        """A failed track; *unavailable* when the source offers nothing to download, *needs_review*
+        when no upload matched well enough."""
+        status = {"unavailable": "unavailable", "no_match": "needs_review"}.get(error_class, "failed")
         self.update_track(track_key, status=status, error_class=error_class, error_message=message)
 
     # --- originals, analysis, files -------------------------------------------------------

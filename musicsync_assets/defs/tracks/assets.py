@@ -5,7 +5,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from musicsync_assets.defs.resources import MusicLibrary, SoundCloudAccount
+from musicsync_assets.defs.resources import MusicLibrary, SoundCloudAccount, SpotifyAccount
 from musicsync_assets.lib import library
 from musicsync_assets.lib.errors import MusicsyncError
 from musicsync_assets.lib.library import Outcome
@@ -48,10 +48,13 @@ def as_metadata(outcome: Outcome) -> dict:
 
 
 @dg.asset(partitions_def=track_partitions, group_name=TRACKS_GROUP, deps=["notion_edits"], kinds={"python"})
-def track_metadata(context: dg.AssetExecutionContext, music_library: MusicLibrary) -> dg.MaterializeResult:
+def track_metadata(context: dg.AssetExecutionContext, music_library: MusicLibrary,
+                   spotify: SpotifyAccount) -> dg.MaterializeResult:
     """Who and what the track is: title, artists, album, year, ISRC and artwork, from the page it
-    came from (through yt-dlp) or from a dropped file's own tags and name."""
-    outcome = run_stage(context, music_library, library.resolve_metadata)
+    came from (through yt-dlp), a dropped file's own tags and name, or the like that found it;
+    with Spotify configured, completed from Spotify's match when it scores well enough."""
+    outcome = run_stage(context, music_library, library.resolve_metadata,
+                        spotify=spotify.client() if spotify.configured else None)
     return dg.MaterializeResult(metadata=as_metadata(outcome))
 
 

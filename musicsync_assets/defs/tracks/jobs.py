@@ -6,7 +6,7 @@ import dagster as dg
 from pydantic import Field
 
 from musicsync_assets.defs.insights.run_history import TRACK_KEYS_TAG, record_run
-from musicsync_assets.defs.resources import MusicLibrary, NotionWorkspace, SoundCloudAccount
+from musicsync_assets.defs.resources import MusicLibrary, NotionWorkspace, SoundCloudAccount, SpotifyAccount
 from musicsync_assets.defs.sinks.notion import notion_edits, notion_track_page
 from musicsync_assets.defs.tracks.assets import (
     analyze_and_render,
@@ -18,7 +18,7 @@ from musicsync_assets.defs.tracks.assets import (
 from musicsync_assets.defs.tracks.checks import analysis_plausible, audio_formats_valid, tags_complete
 from musicsync_assets.lib import library
 from musicsync_assets.lib.errors import MusicsyncError
-from musicsync_assets.lib.sources import inbox_files
+from musicsync_assets.lib.sources import identify, inbox_files
 
 TRACK_ASSETS = [notion_edits, track_metadata, track_audio, analyze_and_render, library_entry, notion_track_page]
 TRACK_CHECKS = [audio_formats_valid, tags_complete, analysis_plausible]
@@ -86,13 +86,17 @@ class SyncConfig(dg.Config):
     sources: list[str] = Field(default=[], description="URLs or file paths. Empty: every new file in the inbox.")
     track_log_level: str = Field(default="DEBUG", description="Console log level of each track's own run "
                                  "(their events are stored in full either way).")
+    dry_run: bool = Field(default=False, description="Only show which tracks the sources are and whether they "
+                          "would be synced: nothing is downloaded, written or sent to Notion.")
 
 
 @dg.op(description="Adds each source as a track and syncs it, one run per track.")
 def sync_sources(context: dg.OpExecutionContext, config: SyncConfig, music_library: MusicLibrary,
-                 notion: NotionWorkspace, soundcloud: SoundCloudAccount) -> dg.Output:
+                 notion: NotionWorkspace, soundcloud: SoundCloudAccount, spotify: SpotifyAccount) -> dg.Output:
     sources = config.sources or [str(p) for p in inbox_files(music_library.paths.inbox)]
-    resources = {"music_library": music_library, "notion": notion, "soundcloud": soundcloud}
+    if config.dry_run:
+        return _dry_run(context, music_library, sources)
+    resources = {"music_library": music_library, "notion": notion, "soundcloud": soundcloud, "spotify": spotify}
     results = sync_tracks(context.instance, resources, sources,
                           skip_synced=not config.sources, log=context.log, track_log_level=config.track_log_level)
     keys = [r.track_key for r in results if r.track_key]
@@ -105,9 +109,27 @@ def sync_sources(context: dg.OpExecutionContext, config: SyncConfig, music_libra
         raise dg.Failure(
             description=f"{len(failed)} of {len(results)} tracks failed: "
                         + "; ".join(f"{r.source}: {r.reason}" for r in failed),
-            metadata={"tracks": table, "error_class": "track_failures"},
+            metadata={"tracks": table, "error_class": "track_failures", "synced": len(results) - len(failed),
+                      "failed": len(failed)},
         )
-    return dg.Output(len(results), metadata={"tracks": table, "synced": len(results)})
+    return dg.Output(len(results), metadata={"tracks": table, "synced": len(results), "failed": 0})
+
+
+def _dry_run(context: dg.OpExecutionContext, music_library: MusicLibrary, sources: list[str]) -> dg.Output:
+    store = music_library.store
+    rows = []
+    for source in sources:
+        try:
+            known = store.track(source)
+            key = source if known else identify(source).track_key
+            known = known or store.track(key)
+            verdict = f"already {known.status}" if known and known.status == "synced" else "would sync"
+        except MusicsyncError as error:
+            key, verdict = "-", f"would fail: {error}"
+        rows.append(f"| {source} | {key} | {verdict} |")
+        context.log.info(f"dry run: {source} → {key}: {verdict}")
+    table = dg.MetadataValue.md("| source | track | dry run |\n|---|---|---|\n" + "\n".join(rows))
+    return dg.Output(0, metadata={"tracks": table, "dry_run": True})
 
 
 @dg.job(executor_def=dg.in_process_executor, description="Syncs the URLs or files named in the run config "

@@ -1,0 +1,239 @@
+"""Spotify through spotipy against a loopback Web API: likes paged by offset, what is playing,
+token refresh, 401 and 429; the sensors across ticks; a like that syncs from its chosen upload."""
+
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from musicsync_assets.defs.resources import build_resources
+from musicsync_assets.defs.sources.likes import spotify_likes_sensor, spotify_playing_sensor
+from musicsync_assets.defs.tracks.jobs import sync, sync_tracks
+from musicsync_assets.lib.discovery import SPOTIFY_LIKES, LikesCursor, SkippedLike
+from musicsync_assets.lib.spotify import SpotifyAuthError, SpotifyClient, SpotifyRateLimited, SpotifyTrack
+from musicsync_assets.lib.tags import read_tags
+from musicsync_tests.conftest import library_resources, url_of
+from musicsync_tests.fakes.spotify_server import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    REFRESH_TOKEN,
+    FakeSpotify,
+    serve_spotify,
+)
+
+
+def added_at(n: int) -> str:
+    return (datetime(2026, 1, 1) + timedelta(minutes=n)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def spotify_id(n: int) -> str:
+    return f"{n:06d}".ljust(22, "x")
+
+
+@pytest.fixture
+def fake():
+    with serve_spotify() as server:
+        yield server
+
+
+def fill(fake: FakeSpotify, count: int) -> None:
+    for n in reversed(range(count)):
+        fake.add_like(spotify_id(n), f"Song {n}", ["Artist", "Guest"], added_at(n))
+
+
+def spotify_settings(fake: FakeSpotify, **overrides) -> dict:
+    return {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "refresh_token": REFRESH_TOKEN,
+            "api_url": fake.api_url, "token_url": fake.token_url, **overrides}
+
+
+def client_for(fake: FakeSpotify, refresh_token: str = REFRESH_TOKEN) -> SpotifyClient:
+    return SpotifyClient(CLIENT_ID, CLIENT_SECRET, refresh_token, fake.api_url, fake.token_url, max_wait_s=1)
+
+
+def tick(sensor, resources, instance):
+    definitions = dg.Definitions(jobs=[sync], sensors=[sensor], resources=resources)
+    return sensor.evaluate_tick(dg.build_sensor_context(instance=instance, definitions=definitions,
+                                                        resources=resources))
+
+
+def queued(result) -> list[str]:
+    return [key for request in result.run_requests
+            for key in request.run_config["ops"]["sync_sources"]["config"]["sources"]]
+
+
+def test_likes_page_by_offset_after_a_token_refresh_and_tolerate_missing_fields(fake):
+    fill(fake, 120)
+    fake.likes[1]["track"].pop("external_ids")
+    fake.likes[2]["track"]["album"] = None
+    fake.likes.insert(4, {"added_at": added_at(500), "track": {"id": None, "name": "local.mp3", "is_local": True}})
+    pages = list(client_for(fake).liked_pages())
+    tracks = [t for page, _ in pages for t in page if isinstance(t, SpotifyTrack)]
+    assert [len(page) for page, _ in pages] == [50, 50, 21] and pages[-1][1] is None
+    assert fake.requests[0] == "POST /api/token"
+    assert [r for r in fake.requests if "offset=" in r][:2] == ["GET /v1/me/tracks?limit=50&offset=0",
+                                                                "GET /v1/me/tracks?offset=50&limit=50"]
+    assert tracks[0] == SpotifyTrack(spotify_id(119), "Song 119", ("Artist", "Guest"), 200.0, "Song 119 (Single)",
+                                     2024, None, f"{fake.base}/art/{spotify_id(119)}.jpg", added_at(119))
+    assert (tracks[2].album, tracks[2].artwork_url) == (None, None)
+    assert any(isinstance(t, SkippedLike) and "local file" in t.reason for page, _ in pages for t in page)
+
+
+def test_nothing_playing_is_none_and_a_track_playing_is_a_track(fake):
+    client = client_for(fake)
+    assert client.currently_playing() is None
+    fake.playing = fake.add_like(spotify_id(7), "Now", ["DJ"], added_at(7))
+    assert client.currently_playing().title == "Now"
+
+
+def test_a_revoked_token_and_a_long_429_are_explained(fake):
+    with pytest.raises(SpotifyAuthError, match="musicsync auth spotify"):
+        next(client_for(fake, refresh_token="revoked").liked_pages())
+    client = client_for(fake)
+    client.currently_playing()  # the token is refreshed; the 429 below is the API's
+    fake.queued_errors.append((429, {"Retry-After": "3600"}, {"error": {"status": 429, "message": "slow down"}}))
+    with pytest.raises(SpotifyRateLimited) as raised:
+        client.currently_playing()
+    assert raised.value.retry_after_s == 3600
+
+
+def test_a_short_429_is_waited_out(fake):
+    client = client_for(fake)
+    client.currently_playing()
+    fake.queued_errors.append((429, {"Retry-After": "1"}, {"error": {"status": 429, "message": "slow down"}}))
+    assert client.currently_playing() is None
+    assert fake.requests[-2:] == ["GET /v1/me/player/currently-playing?additional_types=track"] * 2
+
+
+def test_the_likes_sensor_spreads_a_first_sync_and_then_reads_one_page(fake, tmp_path, instance):
+    fill(fake, 260)
+    resources = library_resources(tmp_path / "data", spotify=spotify_settings(fake, likes_per_tick=100))
+    seen = []
+    for expected in (100, 100, 60, 0):
+        result = tick(spotify_likes_sensor, resources, instance)
+        assert len(queued(result)) == expected
+        seen += queued(result)
+    assert sorted(seen) == sorted(f"sp-{spotify_id(n)}" for n in range(260))
+    for n in (260, 261):
+        fake.add_like(spotify_id(n), f"Song {n}", ["Artist"], added_at(n), on_top=True)
+    fake.likes.sort(key=lambda item: item["added_at"], reverse=True)
+    before = len(fake.requests)
+    assert queued(tick(spotify_likes_sensor, resources, instance)) == [f"sp-{spotify_id(260)}", f"sp-{spotify_id(261)}"]
+    assert len([r for r in fake.requests[before:] if "me/tracks" in r]) == 1
+    cursor = LikesCursor.load(resources["music_library"].store.cursor(SPOTIFY_LIKES))
+    assert cursor.newest == added_at(261) and cursor.backfill == []
+
+
+def test_the_playing_sensor_adds_the_track_once(fake, tmp_path, instance):
+    resources = library_resources(tmp_path / "data", spotify=spotify_settings(fake))
+    assert queued(tick(spotify_playing_sensor, resources, instance)) == []
+    fake.playing = fake.add_like(spotify_id(5), "Now", ["DJ"], added_at(5))
+    assert queued(tick(spotify_playing_sensor, resources, instance)) == [f"sp-{spotify_id(5)}"]
+    assert queued(tick(spotify_playing_sensor, resources, instance)) == []
+
+
+def test_a_rate_limited_tick_stops_and_says_until_when(fake, tmp_path, instance):
+    fill(fake, 3)
+    resources = library_resources(tmp_path / "data", spotify=spotify_settings(fake))
+    fake.queued_errors.append((429, {"Retry-After": "3600"}, {"error": {"status": 429, "message": "slow down"}}))
+    assert "retry after 3600" in tick(spotify_likes_sensor, resources, instance).skip_message
+    assert "rate limited until" in tick(spotify_likes_sensor, resources, instance).skip_message
+
+
+def test_a_like_syncs_from_the_users_chosen_upload_or_waits_for_review(fake, tmp_path, instance, audio_set,
+                                                                       audio_url, audio_root):
+    fake.add_like(spotify_id(2), "Nowhere To Be Found", ["Nobody"], added_at(2), seconds=200)
+    fake.add_like(spotify_id(1), "Harbour Lights", ["Tidal State"], added_at(1), seconds=12, isrc="GBXYZ2600001")
+    # No YouTube search (the tests have no network): only the overrides file decides.
+    resources = build_resources(notion={}, soundcloud={}, spotify=spotify_settings(fake),
+                                data_dir=str(tmp_path / "data"), youtube_search="none")
+    music = resources["music_library"]
+    music.paths.ensure()
+    music.paths.match_overrides.write_text(json.dumps({spotify_id(1): url_of(audio_url, audio_root, audio_set["aac"])}))
+    keys = queued(tick(spotify_likes_sensor, resources, instance))
+    assert keys == [f"sp-{spotify_id(1)}", f"sp-{spotify_id(2)}"]  # oldest like first
+    chosen, unmatched = sync_tracks(instance, resources, keys)
+    assert chosen.ok and music.store.track(chosen.track_key).status == "synced"
+    assert {f.format for f in music.store.files(chosen.track_key)} == {"m4a", "wav", "aiff"}
+    assert music.store.match(chosen.track_key)["decided_by"] == "override"
+    assert music.store.track(chosen.track_key).isrc == "GBXYZ2600001"
+    assert not unmatched.ok and "matched well enough" in unmatched.reason
+    assert music.store.track(unmatched.track_key).status == "needs_review"
+    assert Path(music.paths.match_overrides).is_file()
+
+
+def test_authorising_once_gives_the_refresh_token(fake):
+    import socket
+    import threading
+
+    import requests
+
+    from musicsync_assets.lib.spotify import authorize
+    from musicsync_tests.fakes.spotify_server import AUTH_CODE
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    shown: list[str] = []
+
+    def browser_answers(url: str) -> None:  # what the user's browser does after "Agree"
+        shown.append(url)
+        state = dict(part.split("=", 1) for part in url.split("?", 1)[1].split("&"))["state"]
+        threading.Thread(target=requests.get, args=(
+            f"http://127.0.0.1:{port}/callback?code={AUTH_CODE}&state={state}",), daemon=True).start()
+
+    token = authorize(CLIENT_ID, CLIENT_SECRET, port, browser_answers, fake.token_url, timeout_s=30)
+    assert token == REFRESH_TOKEN
+    assert f"redirect_uri=http%3A%2F%2F127.0.0.1%3A{port}%2Fcallback" in shown[0]
+    assert "user-library-read" in shown[0].replace("+", " ").replace("%20", " ")
+
+
+def test_the_fallback_chain_takes_the_first_source_that_has_something(fake, tmp_path):
+    from musicsync_assets.defs.sources.fallback import next_track
+    from musicsync_tests.fakes.soundcloud_server import CLIENT_ID as SOUNDCLOUD_CLIENT_ID
+    from musicsync_tests.fakes.soundcloud_server import serve_soundcloud
+
+    with serve_soundcloud() as soundcloud_fake:
+        resources = library_resources(tmp_path / "data", spotify=spotify_settings(fake), soundcloud={
+            "client_id": SOUNDCLOUD_CLIENT_ID, "user": soundcloud_fake.permalink, "api_url": soundcloud_fake.base})
+        args = resources["music_library"], resources["soundcloud"], resources["spotify"], resources["notion"]
+        assert next_track(*args) == (None, None, [
+            "spotify-playing: nothing new playing", "soundcloud-likes: nothing new", "spotify-likes: nothing new",
+            "notion-queue: Notion is not configured: set NOTION_TOKEN and NOTION_TRACKS_DATABASE"])
+        fake.add_like(spotify_id(1), "Liked", ["A"], added_at(1))
+        fake.add_like(spotify_id(2), "Older", ["A"], added_at(0))
+        assert next_track(*args)[:2] == (f"sp-{spotify_id(1)}", "spotify-likes")
+        soundcloud_fake.add_track(5, "Cloud", "B", added_at(3))
+        key, source, reasons = next_track(*args)
+        assert (key, source) == ("sc-5", "soundcloud-likes") and reasons == ["spotify-playing: nothing new playing"]
+        fake.playing = fake.add_like(spotify_id(9), "Now", ["C"], added_at(9))
+        assert next_track(*args)[:2] == (f"sp-{spotify_id(9)}", "spotify-playing")
+
+
+def test_a_track_from_elsewhere_is_completed_from_its_spotify_match(fake, tmp_path, instance, audio_set):
+    fake.catalog.append(fake.add_like(spotify_id(40), "Harbour Lights", ["Tidal State"], added_at(0), seconds=12,
+                                      isrc="GBXYZ2600040"))
+    fake.likes.clear()  # in Spotify's catalogue, not among the user's likes
+    fake.catalog.append(fake.add_like(spotify_id(41), "Copper Sun", ["Lumen Drive"], added_at(0), seconds=300,
+                                      isrc="GBXYZ2600041"))
+    fake.likes.clear()
+    resources = library_resources(tmp_path / "data", spotify=spotify_settings(fake))
+    store = resources["music_library"].store
+    matched, too_long = sync_tracks(instance, resources, [str(audio_set["aac"].path), str(audio_set["mp3"].path)])
+    assert matched.ok and too_long.ok
+    track = store.track(matched.track_key)
+    assert (track.isrc, track.album) == ("GBXYZ2600040", "musicsync demo")  # filled, never overwritten
+    assert read_tags(Path(store.files(matched.track_key)[0].path)).isrc == "GBXYZ2600040"
+    assert {s["kind"] for s in store.sources_of(matched.track_key)} == {"file", "spotify"}
+    assert store.match(matched.track_key)["decided_by"] == "spotify-metadata"
+    assert store.track(too_long.track_key).isrc is None  # a 300 s namesake of a 10 s track fills nothing
+    assert store.match(too_long.track_key)["url"] is None
+
+
+def test_a_stale_access_token_is_an_auth_error_not_a_crash(fake):
+    client = client_for(fake)
+    client.currently_playing()
+    fake.access_token = "rotated-elsewhere"  # the token spotipy holds is no longer accepted
+    with pytest.raises(SpotifyAuthError, match="401"):
+        client.currently_playing()
