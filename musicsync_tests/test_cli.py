@@ -120,3 +120,16 @@ def test_sync_from_soundcloud_likes_dry_run_lists_without_changing_anything(tmp_
     assert "sc-1  Artist - First (200 s): to sync" in done.stdout
     assert done.stdout.index("sc-1 ") < done.stdout.index("sc-2 ")  # oldest like first
     assert Store(tmp_path / "musicsync.duckdb").tracks() == []
+
+
+def test_doctor_shows_tracks_waiting_for_review_and_where_likes_were_read(tmp_path):
+    from musicsync_assets.lib.discovery import LikesCursor
+
+    store = Store(tmp_path / "musicsync.duckdb")
+    store.register_track("sp-abc", "spotify", "https://open.spotify.com/track/abc", "abc")
+    store.mark_failed("sp-abc", "no_match", "no upload matched well enough")
+    store.save_cursor("spotify-likes", LikesCursor("2026-11-01T10:00:00Z", ["https://x/next"], 4e9).dump())
+    done = musicsync("doctor", data_dir=tmp_path)
+    assert "1 Spotify tracks had no good enough match" in done.stdout
+    assert "read up to the like of 2026-11-01T10:00:00Z; first sync still reading older likes" in done.stdout
+    assert "rate limited until" in done.stdout

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from musicsync_assets.lib.errors import MusicsyncError
+from musicsync_assets.lib.errors import MusicsyncError, RateLimited
 from musicsync_assets.lib.recordings import Recording, RecordingIndex
 from musicsync_assets.lib.store import Store
 
@@ -185,8 +185,8 @@ def discover(store: Store, name: str, kind: str, pages: Callable[[], Pages], bud
     first sync has not reached yet), catalogues them as `kind` sources and moves the cursor past
     them. A dry run reads the same likes and says what would happen, changing nothing.
 
-    `pages()` connects and returns the service's pager; a MusicsyncError with `retry_after_s`
-    pauses this source until then, any other is reported as the reason nothing was read."""
+    `pages()` connects and returns the service's pager; a RateLimited pauses this source until the
+    service allows it again, any other MusicsyncError is reported as the reason nothing was read."""
     cursor = LikesCursor.load(store.cursor(name))
     if cursor.rate_limited_until and time.time() < cursor.rate_limited_until:
         until = datetime.fromtimestamp(cursor.rate_limited_until, UTC).strftime("%H:%M:%S UTC")
@@ -195,14 +195,13 @@ def discover(store: Store, name: str, kind: str, pages: Callable[[], Pages], bud
     try:
         walked = walk_likes(pages(), cursor, is_known=lambda like: str(like.id) in known, budget=budget,
                             first_sync=first_sync, is_like=lambda item: not isinstance(item, SkippedLike))
-    except MusicsyncError as error:
-        retry_after = getattr(error, "retry_after_s", None)
-        if retry_after is None:
-            return LikesFound(paused=str(error))
+    except RateLimited as error:
         if not dry_run:
-            cursor.rate_limited_until = time.time() + retry_after
+            cursor.rate_limited_until = time.time() + error.retry_after_s
             store.save_cursor(name, cursor.dump())
         return LikesFound(paused=f"{error.reason}; nothing was lost, a later look carries on")
+    except MusicsyncError as error:
+        return LikesFound(paused=str(error))
 
     found = LikesFound(skipped=walked.skipped, pages=walked.pages, backfill_left=len(walked.cursor.backfill))
     with store.session():  # one connection for the batch, opened only after the network walk

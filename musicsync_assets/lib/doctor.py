@@ -3,11 +3,13 @@
 import os
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass
 
 import requests
 
 from musicsync_assets.lib import audio
+from musicsync_assets.lib.discovery import SOURCES, LikesCursor
 from musicsync_assets.lib.paths import DataPaths
 from musicsync_assets.lib.store import Store
 
@@ -37,7 +39,8 @@ class Finding:
 
 
 def examine(paths: DataPaths) -> list[Finding]:
-    return [_ffmpeg(), _data_dir(paths), _database(paths), *_credentials(), _notion_backlog(paths), _eagle()]
+    return [_ffmpeg(), _data_dir(paths), _database(paths), *_credentials(), _notion_backlog(paths), _review(paths),
+            *_sources(paths), _eagle()]
 
 
 def _ffmpeg() -> Finding:
@@ -77,6 +80,35 @@ def _notion_backlog(paths: DataPaths) -> Finding:
         return Finding("Notion backlog", "ok", "nothing waiting")
     reason = waiting[0]["last_error"] or "not sent yet"
     return Finding("Notion backlog", "optional", f"{len(waiting)} updates waiting; the oldest: {reason}")
+
+
+def _review(paths: DataPaths) -> Finding:
+    try:
+        waiting = Store(paths.database, lock_timeout_s=5).tracks("needs_review")
+    except Exception as error:  # noqa: BLE001 - the catalog finding above already explains it
+        return Finding("needs review", "optional", f"unknown ({type(error).__name__})")
+    if not waiting:
+        return Finding("needs review", "ok", "no track is waiting for a person")
+    return Finding("needs review", "optional", f"{len(waiting)} Spotify tracks had no good enough match; pick one "
+                   f"with `musicsync match TRACK_KEY URL` (candidates: `musicsync library --json`)")
+
+
+def _sources(paths: DataPaths) -> list[Finding]:
+    """Where each source's likes were last read, and any pause a rate limit imposed."""
+    try:
+        store = Store(paths.database, lock_timeout_s=5)
+        cursors = {name: LikesCursor.load(store.cursor(name)) for name in SOURCES if store.cursor(name)}
+    except Exception:  # noqa: BLE001 - the catalog finding above already explains it
+        return []
+    findings = []
+    for name, cursor in cursors.items():
+        detail = f"read up to the like of {cursor.newest}" if cursor.newest else "nothing read yet"
+        if cursor.backfill:
+            detail += f"; first sync still reading older likes ({len(cursor.backfill)} stretches)"
+        if cursor.rate_limited_until and cursor.rate_limited_until > time.time():
+            detail += f"; rate limited until {time.strftime('%H:%M:%S', time.localtime(cursor.rate_limited_until))}"
+        findings.append(Finding(name, "ok", detail))
+    return findings
 
 
 def _credentials() -> list[Finding]:

@@ -63,3 +63,15 @@ class NeedsReview(MusicsyncError):
     error_class = "no_match"
     hint = ("pick the right upload from the candidates (`musicsync library --json`), then "
             "`musicsync match TRACK_KEY URL` and sync again")
+
+
+class RateLimited(MusicsyncError):
+    """A service asked to slow down for longer than is worth waiting: the caller stops and records
+    until when, so nothing calls the service before then."""
+
+    error_class = "rate_limited"
+    hint = "the service asked to slow down; the next sensor tick after that time carries on"
+
+    def __init__(self, reason: str, retry_after_s: float, hint: str | None = None):
+        super().__init__(reason, hint)
+        self.retry_after_s = retry_after_s

@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import requests
 
 from musicsync_assets.lib.discovery import SkippedLike
-from musicsync_assets.lib.errors import MusicsyncError
+from musicsync_assets.lib.errors import MusicsyncError, RateLimited
 
 DEFAULT_API_URL = "https://api-v2.soundcloud.com"
 _DRM_PROTOCOLS = ("encrypted-hls", "ctr-", "cbc-")
@@ -26,13 +26,8 @@ class SoundCloudAuthError(MusicsyncError):
             "(the browser's oauth_token cookie) again, in the environment or .env")
 
 
-class SoundCloudRateLimited(MusicsyncError):
-    error_class = "rate_limited"
+class SoundCloudRateLimited(RateLimited):
     hint = "SoundCloud asked to slow down; the next sensor tick after that time carries on"
-
-    def __init__(self, reason: str, retry_after_s: float):
-        super().__init__(reason)
-        self.retry_after_s = retry_after_s
 
 
 class SoundCloudError(MusicsyncError):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import requests
 
 from musicsync_assets.lib.discovery import SkippedLike
-from musicsync_assets.lib.errors import MusicsyncError
+from musicsync_assets.lib.errors import MusicsyncError, RateLimited
 
 DEFAULT_API_URL = "https://api.spotify.com/v1/"
 DEFAULT_TOKEN_URL = "https://accounts.spotify.com/api/token"
@@ -26,13 +26,8 @@ class SpotifyAuthError(MusicsyncError):
     hint = "run `musicsync auth spotify` and put the refresh token it prints in .env"
 
 
-class SpotifyRateLimited(MusicsyncError):
-    error_class = "rate_limited"
+class SpotifyRateLimited(RateLimited):
     hint = "Spotify asked to slow down; the next sensor tick after that time carries on"
-
-    def __init__(self, reason: str, retry_after_s: float):
-        super().__init__(reason)
-        self.retry_after_s = retry_after_s
 
 
 class SpotifyError(MusicsyncError):

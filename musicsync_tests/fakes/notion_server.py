@@ -13,7 +13,9 @@ import time
 import uuid
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from musicsync_tests.fakes import loopback
 
 TEXT_TYPES = ("title", "rich_text")
 
@@ -307,15 +309,8 @@ class _Handler(BaseHTTPRequestHandler):
 @contextmanager
 def serve(fake: FakeNotion):
     """Runs the fake on 127.0.0.1; yields the base URL to give notion-client (without /v1)."""
-    handler = type("Handler", (_Handler,), {"fake": fake})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with loopback.serve(type("Handler", (_Handler,), {"fake": fake})) as base:
+        yield base
 
 
 def track_schema_properties(formats=("m4a", "wav", "aiff")) -> dict[str, str]:

@@ -2,12 +2,11 @@
 opaque `next_href` that omits client_id, /tracks/{id}, and transcoding URLs that answer with a
 signed stream URL. Every request must carry client_id; 429s and other errors can be queued."""
 
-import json
-import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlencode
+
+from musicsync_tests.fakes.loopback import json_handler, serve
 
 CLIENT_ID = "a" * 32
 
@@ -83,30 +82,10 @@ class FakeSoundCloud:
 def serve_soundcloud(fake: FakeSoundCloud | None = None):
     fake = fake or FakeSoundCloud()
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            parts = urlsplit(self.path)
-            query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-            fake.requests.append(self.path)
-            status, headers, body = fake.answer(parts.path, query)
-            payload = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(payload)
+    def answer(method: str, path: str, query: dict, headers: dict, body: str):
+        fake.requests.append(path + ("?" + urlencode(query) if query else ""))
+        return fake.answer(path, query)
 
-        def log_message(self, format, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    fake.base = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serve(json_handler(answer)) as base:
+        fake.base = base
         yield fake
-    finally:
-        server.shutdown()
-        server.server_close()

@@ -3,12 +3,11 @@ offset with an absolute `next`, `me/player/currently-playing` (204 when nothing 
 refresh, 401 for a stale token, and queued errors such as a 429 with Retry-After."""
 
 import base64
-import json
-import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode
+
+from musicsync_tests.fakes.loopback import json_handler, serve
 
 CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, AUTH_CODE = "client-id", "client-secret", "refresh-token", "auth-code"
 
@@ -87,39 +86,10 @@ class FakeSpotify:
 def serve_spotify(fake: FakeSpotify | None = None):
     fake = fake or FakeSpotify()
 
-    class Handler(BaseHTTPRequestHandler):
-        def _serve(self, method: str) -> None:
-            parts = urlsplit(self.path)
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length).decode() if length else ""
-            fake.requests.append(f"{method} {self.path}")
-            status, headers, payload = fake.answer(method, parts.path, {k: v[0] for k, v in parse_qs(parts.query).items()},
-                                                   dict(self.headers), body)
-            data = b"" if payload is None else json.dumps(payload).encode()
-            self.send_response(status)
-            if data:
-                self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
+    def answer(method: str, path: str, query: dict, headers: dict, body: str):
+        fake.requests.append(f"{method} {path}" + ("?" + urlencode(query) if query else ""))
+        return fake.answer(method, path, query, headers, body)
 
-        def do_GET(self):
-            self._serve("GET")
-
-        def do_POST(self):
-            self._serve("POST")
-
-        def log_message(self, format, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    fake.base = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serve(json_handler(answer)) as base:
+        fake.base = base
         yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
