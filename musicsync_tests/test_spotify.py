@@ -237,3 +237,24 @@ def test_a_stale_access_token_is_an_auth_error_not_a_crash(fake):
     fake.access_token = "rotated-elsewhere"  # the token spotipy holds is no longer accepted
     with pytest.raises(SpotifyAuthError, match="401"):
         client.currently_playing()
+
+
+def test_a_pasted_spotify_link_is_described_by_the_api_and_downloaded_from_its_match(
+        fake, tmp_path, instance, audio_set, audio_url, audio_root):
+    fake.catalog.append(fake.add_like(spotify_id(50), "Copper Sun", ["Lumen Drive"], added_at(0), seconds=10,
+                                      isrc="GBXYZ2600050"))
+    fake.likes.clear()
+    link = f"https://open.spotify.com/track/{spotify_id(50)}?si=shared"
+    resources = build_resources(notion={}, soundcloud={}, spotify=spotify_settings(fake),
+                                data_dir=str(tmp_path / "data"), youtube_search="none")
+    music = resources["music_library"]
+    music.paths.ensure()
+    music.paths.match_overrides.write_text(json.dumps({spotify_id(50): url_of(audio_url, audio_root, audio_set["mp3"])}))
+    [result] = sync_tracks(instance, resources, [link])
+    assert result.ok, result.reason
+    track = music.store.track(result.track_key)
+    assert (track.title, track.artists, track.isrc, track.year) == ("Copper Sun", ["Lumen Drive"], "GBXYZ2600050", 2024)
+
+    unconfigured = library_resources(tmp_path / "other")
+    [refused] = sync_tracks(instance, unconfigured, [link])
+    assert not refused.ok and "Spotify is not configured" in refused.reason and "musicsync auth spotify" in refused.reason

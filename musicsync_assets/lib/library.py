@@ -15,7 +15,6 @@ import numpy as np
 from musicsync_assets.lib import audio, download, matching
 from musicsync_assets.lib.analysis import ANALYZER_VERSION, analyze_pcm
 from musicsync_assets.lib.errors import (
-    DownloadFailed,
     LibraryNotWritable,
     MusicsyncError,
     NeedsReview,
@@ -28,7 +27,7 @@ from musicsync_assets.lib.naming import DEFAULT_TEMPLATE, numbered, render_name
 from musicsync_assets.lib.paths import DataPaths, replace_atomically
 from musicsync_assets.lib.soundcloud import SoundCloudAuthError, SoundCloudClient
 from musicsync_assets.lib.sources import SourceRef, content_hash, identify
-from musicsync_assets.lib.spotify import SpotifyClient
+from musicsync_assets.lib.spotify import SpotifyAuthError, SpotifyClient
 from musicsync_assets.lib.store import AnalysisRecord, FileRecord, OriginalRecord, Store, TrackRecord
 from musicsync_assets.lib.tags import TagSet, read_tags, write_tags
 
@@ -115,7 +114,7 @@ def _require_track(store: Store, track_key: str) -> TrackRecord:
 def resolve_metadata(settings: LibrarySettings, track_key: str, spotify: SpotifyClient | None = None) -> Outcome:
     """Who and what the track is; with Spotify configured, a track from elsewhere is also looked up
     there once, to fill the ISRC, album, year and artwork it lacks."""
-    described = _describe(settings, track_key)
+    described = _describe(settings, track_key, spotify)
     track = settings.store.track(track_key)
     if spotify is None or track.source_kind == "spotify" or settings.store.match(track_key) is not None:
         return described
@@ -150,7 +149,7 @@ def _fill_from_spotify(settings: LibrarySettings, track: TrackRecord, spotify: S
     return {"filled": sorted(changes), "score": match.score, "spotify": best.url}
 
 
-def _describe(settings: LibrarySettings, track_key: str) -> Outcome:
+def _describe(settings: LibrarySettings, track_key: str, spotify: SpotifyClient | None) -> Outcome:
     store = settings.store
     track = _require_track(store, track_key)
     if track.title is not None and not (track.artwork_url and not track.artwork_path):
@@ -163,8 +162,13 @@ def _describe(settings: LibrarySettings, track_key: str) -> Outcome:
     if track.source_kind == "file":
         fields, artwork = _describe_file(Path(track.source_url))
     elif track.source_kind == "spotify":
-        raise DownloadFailed("Spotify does not serve audio to download",
-                             "sync the same track from YouTube or SoundCloud by its link")
+        if spotify is None:
+            raise SpotifyAuthError("a Spotify link is described through the Spotify API, and Spotify is not "
+                                   "configured")
+        found = spotify.track(track_key.removeprefix("sp-"))
+        fields = {"title": found.title, "artists": list(found.artists), "album": found.album, "year": found.year,
+                  "isrc": found.isrc, "duration_s": found.duration_s, "artwork_url": found.artwork_url}
+        artwork = download.fetch_image(found.artwork_url) if found.artwork_url else None
     else:
         info = download.fetch_info(track.source_url, settings.download_options)
         fields = {"title": info.title, "artists": info.artists, "album": info.album, "year": info.year,

@@ -124,6 +124,13 @@ class SpotifyClient:
                                item.get("added_at") if isinstance(item, dict) else None) for item in items], next_href
             page = self._call(lambda href=next_href: self.spotify.next({"next": href})) if next_href else None
 
+    def track(self, track_id: str) -> SpotifyTrack:
+        """One track by its ID (`GET /tracks/{id}`, still open to dev-mode apps, unlike the batch call)."""
+        parsed = parse_track(self._call(lambda: self.spotify.track(track_id)))
+        if isinstance(parsed, SkippedLike):
+            raise SpotifyError(f"Spotify track {track_id} is {parsed.reason}")
+        return parsed
+
     def search_tracks(self, artist: str, title: str, limit: int = 10) -> list[SpotifyTrack]:
         """Spotify's own search by artist and title (10 results at most since 2026)."""
         answer = self._call(lambda: self.spotify.search(f'track:"{title}" artist:"{artist}"', limit=limit,

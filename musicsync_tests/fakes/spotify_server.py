@@ -66,6 +66,10 @@ class FakeSpotify:
             return 200, {}, {"href": f"{self.base}/v1/me/tracks?offset={offset}&limit={limit}", "limit": limit,
                              "offset": offset, "total": len(self.likes), "items": page, "previous": None,
                              "next": f"{self.base}/v1/me/tracks?offset={offset + limit}&limit={limit}" if more else None}
+        if path.startswith("/v1/tracks/"):
+            wanted = path.rsplit("/", 1)[1]
+            found = [t for t in self.catalog + [item["track"] for item in self.likes] if t["id"] == wanted]
+            return (200, {}, found[0]) if found else (404, {}, {"error": {"status": 404, "message": "Not found"}})
         if path == "/v1/search":
             # Enough of Spotify's field filters for `track:"…" artist:"…"`: every word must appear.
             words = [w.strip('"').lower() for w in query.get("q", "").replace(":", " ").split()
