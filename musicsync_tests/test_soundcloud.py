@@ -126,7 +126,12 @@ def test_a_first_sync_can_take_only_the_newest_or_the_recent(fake, tmp_path, ins
     result = tick(resources, instance)
     assert len(queued(result)) == expected
     assert stored_cursor(resources).backfill == []
-    assert FirstSync.parse(first_sync)
+
+
+@pytest.mark.parametrize("text", ["everything", "newest:", "since:2026", "newest:ten"])
+def test_a_first_sync_setting_that_means_nothing_is_refused_with_the_forms_it_takes(text):
+    with pytest.raises(ValueError, match="use all, newest:N or since:YYYY-MM-DD"):
+        FirstSync.parse(text)
 
 
 def test_unavailable_likes_are_recorded_once_and_never_run(fake, tmp_path, instance):

@@ -160,7 +160,7 @@ def test_a_like_syncs_from_the_users_chosen_upload_or_waits_for_review(fake, tmp
     assert music.store.track(chosen.track_key).isrc == "GBXYZ2600001"
     assert not unmatched.ok and "matched well enough" in unmatched.reason
     assert music.store.track(unmatched.track_key).status == "needs_review"
-    assert Path(music.paths.match_overrides).is_file()
+    assert music.store.match(unmatched.track_key)["decided_by"] == "none"
 
 
 def test_authorising_once_gives_the_refresh_token(fake):
