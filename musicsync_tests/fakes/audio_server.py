@@ -1,10 +1,11 @@
 """A loopback web server for audio the tests synthesise: what yt-dlp downloads from in the tests."""
 
 import functools
-import threading
 from contextlib import contextmanager
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
+
+from musicsync_tests.fakes.loopback import serve
 
 
 class _Handler(SimpleHTTPRequestHandler):
@@ -19,11 +20,5 @@ class _Handler(SimpleHTTPRequestHandler):
 @contextmanager
 def serve_folder(folder: Path):
     """Serves `folder` on 127.0.0.1 at a free port; yields the base URL (no trailing slash)."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Handler, directory=str(folder)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve(functools.partial(_Handler, directory=str(folder))) as base:
+        yield base

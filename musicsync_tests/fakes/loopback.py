@@ -5,11 +5,13 @@ import json
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-# (method, path, query, headers, body) -> (status, extra headers, JSON payload or None for no body)
-Answer = Callable[[str, str, dict[str, str], dict[str, str], str], tuple[int, dict, object]]
+# (method, path, query, headers (case-insensitive), body) -> (status, extra headers, JSON payload or
+# None for an empty body)
+Answer = Callable[[str, str, dict[str, str], Message, str], tuple[int, dict, object]]
 
 
 def json_handler(answer: Answer) -> type[BaseHTTPRequestHandler]:
@@ -19,7 +21,7 @@ def json_handler(answer: Answer) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length).decode() if length else ""
             query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-            status, headers, payload = answer(method, parts.path, query, dict(self.headers), body)
+            status, headers, payload = answer(method, parts.path, query, self.headers, body)
             data = b"" if payload is None else json.dumps(payload).encode()
             self.send_response(status)
             if data:
@@ -46,7 +48,7 @@ def json_handler(answer: Answer) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def serve(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+def serve(handler: Callable[..., BaseHTTPRequestHandler]) -> Iterator[str]:
     """Serves on 127.0.0.1 at a free port; yields the base URL (no trailing slash)."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -13,7 +13,6 @@ import time
 import uuid
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler
 
 from musicsync_tests.fakes import loopback
 
@@ -268,48 +267,24 @@ class FakeNotion:
         }[operator]()
 
 
-class _Handler(BaseHTTPRequestHandler):
-    fake: FakeNotion
-
-    def _serve(self, method: str) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
+def _answer(fake: FakeNotion) -> loopback.Answer:
+    def answer(method: str, path: str, query: dict, headers, body: str):
         try:
-            body = json.loads(raw) if raw else {}
-            answer, status, headers = self.fake.handle(method, self.path.split("?")[0], self.headers, body), 200, {}
+            return 200, {}, fake.handle(method, path, headers, json.loads(body) if body else {})
         except NotionError as error:
-            answer = {"object": "error", "status": error.status, "code": error.code, "message": error.message,
-                      "request_id": str(uuid.uuid4())}
-            status, headers = error.status, error.headers
+            return error.status, error.headers, {"object": "error", "status": error.status, "code": error.code,
+                                                 "message": error.message, "request_id": str(uuid.uuid4())}
         except json.JSONDecodeError:
-            answer, status, headers = {"object": "error", "status": 400, "code": "invalid_json",
-                                       "message": "Error parsing JSON body."}, 400, {}
-        data = json.dumps(answer).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
+            return 400, {}, {"object": "error", "status": 400, "code": "invalid_json",
+                             "message": "Error parsing JSON body."}
 
-    def do_GET(self):
-        self._serve("GET")
-
-    def do_POST(self):
-        self._serve("POST")
-
-    def do_PATCH(self):
-        self._serve("PATCH")
-
-    def log_message(self, format, *args):
-        pass
+    return answer
 
 
 @contextmanager
 def serve(fake: FakeNotion):
     """Runs the fake on 127.0.0.1; yields the base URL to give notion-client (without /v1)."""
-    with loopback.serve(type("Handler", (_Handler,), {"fake": fake})) as base:
+    with loopback.serve(loopback.json_handler(_answer(fake))) as base:
         yield base
 
 
