@@ -17,7 +17,7 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 
-from musicsync_assets.lib.discovery import SOURCES
+from musicsync_assets.lib.sources import SOURCES
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 _INSTANCE_YAML = """\

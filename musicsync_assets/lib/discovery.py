@@ -15,12 +15,14 @@ from typing import Any, Protocol
 
 from musicsync_assets.lib.errors import MusicsyncError, RateLimited
 from musicsync_assets.lib.recordings import Recording, RecordingIndex
+from musicsync_assets.lib.sources import (  # noqa: F401 - the names of the sources discovery reads
+    NOTION_QUEUE,
+    SOUNDCLOUD_LIKES,
+    SOURCES,
+    SPOTIFY_LIKES,
+    SPOTIFY_PLAYING,
+)
 from musicsync_assets.lib.store import Store
-
-# The sources of new tracks, in the fallback chain's order: their cursors' and `--from`'s names.
-SPOTIFY_PLAYING, SOUNDCLOUD_LIKES, SPOTIFY_LIKES = "spotify-playing", "soundcloud-likes", "spotify-likes"
-NOTION_QUEUE = "notion-queue"
-SOURCES = (SPOTIFY_PLAYING, SOUNDCLOUD_LIKES, SPOTIFY_LIKES, NOTION_QUEUE)
 
 
 class Like(Protocol):

@@ -97,7 +97,8 @@ def _sources(paths: DataPaths) -> list[Finding]:
     """Where each source's likes were last read, and any pause a rate limit imposed."""
     try:
         store = Store(paths.database, lock_timeout_s=5)
-        cursors = {name: LikesCursor.load(store.cursor(name)) for name in SOURCES if store.cursor(name)}
+        stored = {name: store.cursor(name) for name in SOURCES}
+        cursors = {name: LikesCursor.load(text) for name, text in stored.items() if text}
     except Exception:  # noqa: BLE001 - the catalog finding above already explains it
         return []
     findings = []

@@ -13,6 +13,12 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from musicsync_assets.lib.errors import NotAudio, UnknownTrack
 
+# The sources of new tracks, in the fallback chain's order: their cursors' and `--from`'s names.
+# Kept here, in a module with no heavy imports, because the command line's parser needs them.
+SPOTIFY_PLAYING, SOUNDCLOUD_LIKES, SPOTIFY_LIKES = "spotify-playing", "soundcloud-likes", "spotify-likes"
+NOTION_QUEUE = "notion-queue"
+SOURCES = (SPOTIFY_PLAYING, SOUNDCLOUD_LIKES, SPOTIFY_LIKES, NOTION_QUEUE)
+
 # Files a browser or copier is still writing, and the OS's own litter.
 _UNFINISHED_SUFFIXES = {".part", ".crdownload", ".download", ".tmp", ".partial"}
 _TRACKING_PARAMS = re.compile(r"^(utm_.*|si|feature|fbclid|gclid|ref|ref_src|in|pp)$")
