@@ -34,8 +34,8 @@ import numpy as np
 
 from benchmarks import labelled_set
 from benchmarks.labelled_set import Labelled
-from musicsync_assets.lib.analysis import analyze_file
-from musicsync_assets.lib.musickeys import ALL_KEYS, MusicalKey, parse_key
+from musicsync_assets.lib.audio.analysis import analyze_file
+from musicsync_assets.lib.audio.musickeys import ALL_KEYS, MusicalKey, parse_key
 
 Estimate = tuple[float | None, MusicalKey | None, float, float]  # bpm, key, bpm confidence, key confidence
 
@@ -184,7 +184,7 @@ def main() -> int:
 _MEASURE_MIX = """
 import resource, sys
 from pathlib import Path
-from musicsync_assets.lib.analysis import analyze_file
+from musicsync_assets.lib.audio.analysis import analyze_file
 analyze_file(Path(sys.argv[2]))
 warmed = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print(analyze_file(Path(sys.argv[1])).bpm, warmed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
@@ -196,13 +196,13 @@ def long_mix(minutes: float) -> None:
     reports its own peak resident memory, imports included (ffmpeg's is its own, a few MB)."""
     import subprocess
 
-    from musicsync_assets.lib import audio
+    from musicsync_assets.lib.audio import codec
 
     with tempfile.TemporaryDirectory(prefix="musicsync-mix-") as tmp:
         mix, warm_up = Path(tmp) / "mix.flac", Path(tmp) / "warm-up.flac"
         print(f"\nWriting a {minutes:g}-minute mix ...", flush=True)
         for path, seconds in ((mix, minutes * 60), (warm_up, 10)):
-            subprocess.run([audio.ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i",
+            subprocess.run([codec.ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i",
                             f"aevalsrc=0.5*sin(2*PI*220*t)*exp(-20*mod(t\\,0.5)):s=44100:d={seconds}", "-ac", "2",
                             str(path)], check=True)
         started = time.perf_counter()

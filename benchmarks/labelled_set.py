@@ -1,7 +1,7 @@
 """The labelled set the analysis benchmark scores against, built on demand from a seed.
 
 Two renderings of the same musical plan:
-- *synth*: musicsync's own synthesis (`lib/demo.py`), pure tones and noise drums;
+- *synth*: musicsync's own synthesis (`lib/audio/demo.py`), pure tones and noise drums;
 - *soundfont*: the plan written as General MIDI and rendered by FluidSynth through a real
   soundfont (pianos, strings, organs, basses, a GM drum kit), the timbres real records have.
 
@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from musicsync_assets.lib import demo
-from musicsync_assets.lib.musickeys import ALL_KEYS, MusicalKey
+from musicsync_assets.lib.audio import demo
+from musicsync_assets.lib.audio.musickeys import ALL_KEYS, MusicalKey
 
 STYLES = (  # groove, tempo range
     ("house", (118, 130)), ("techno", (128, 140)), ("breakbeat", (170, 176)), ("boom_bap", (80, 100)),
@@ -145,10 +145,10 @@ def _render_soundfont(path: Path, bpm: float, key: MusicalKey, groove: str, seco
     wav = path.with_suffix(".wav")
     subprocess.run(["fluidsynth", "-ni", "-q", "-g", "0.5", "-r", "44100", "-F", str(wav), str(font), str(midi)],
                    check=True, capture_output=True)
-    from musicsync_assets.lib import audio
+    from musicsync_assets.lib.audio import codec
 
     # FluidSynth renders the release tail past the song; cut to the planned length like the synth set.
-    pcm = audio.decode(wav, 44100, 2)[: int(seconds * 44100)]
+    pcm = codec.decode(wav, 44100, 2)[: int(seconds * 44100)]
     wav.unlink()
     midi.unlink()
     return demo.write_audio(pcm.astype(np.float32) / 32768, path, "flac")

@@ -24,9 +24,12 @@ import dagster as dg
 
 from musicsync_assets.defs.resources import build_resources
 from musicsync_assets.defs.tracks.jobs import sync_tracks
-from musicsync_assets.lib import audio, demo, library, verify
-from musicsync_assets.lib.analysis import analyze_pcm
-from musicsync_assets.lib.musickeys import ALL_KEYS
+from musicsync_assets.lib.audio import codec
+from musicsync_assets.lib.audio import demo
+from musicsync_assets.lib.pipeline import stages
+from musicsync_assets.lib.pipeline import verify
+from musicsync_assets.lib.audio.analysis import analyze_pcm
+from musicsync_assets.lib.audio.musickeys import ALL_KEYS
 
 SOURCE_CONTAINERS = ("m4a", "opus", "mp3")
 
@@ -41,9 +44,9 @@ def make_sources(folder: Path, count: int, seconds: float) -> list[Path]:
 
 
 def ffmpeg_floor(source: Path, scratch: Path) -> float:
-    is_aac = audio.probe(source).codec == "aac"
+    is_aac = codec.probe(source).codec == "aac"
     m4a = ["-c:a", "copy"] if is_aac else ["-c:a", "aac", "-b:a", "256k", "-ar", "44100", "-ac", "2"]
-    command = [audio.ffmpeg_exe(), "-nostdin", "-v", "error", "-y", "-i", str(source),
+    command = [codec.ffmpeg_exe(), "-nostdin", "-v", "error", "-y", "-i", str(source),
                "-map", "0:a:0", *m4a, str(scratch / "floor.m4a"),
                "-map", "0:a:0", "-c:a", "pcm_s16le", "-ar", "44100", "-ac", "2", str(scratch / "floor.wav"),
                "-map", "0:a:0", "-c:a", "pcm_s16be", "-ar", "44100", "-ac", "2", str(scratch / "floor.aiff")]
@@ -52,14 +55,14 @@ def ffmpeg_floor(source: Path, scratch: Path) -> float:
     return time.perf_counter() - started
 
 
-def plain_stages(settings: library.LibrarySettings, source: Path) -> float:
+def plain_stages(settings: stages.LibrarySettings, source: Path) -> float:
     """The same per-track work and checks, called directly: what the run costs without Dagster."""
     started = time.perf_counter()
-    ref = library.register(settings.store, str(source))
-    library.resolve_metadata(settings, ref.track_key)
-    library.fetch_original(settings, ref.track_key)
-    library.analyze_and_render(settings, ref.track_key)
-    library.file_in_library(settings, ref.track_key)
+    ref = stages.register(settings.store, str(source))
+    stages.resolve_metadata(settings, ref.track_key)
+    stages.fetch_original(settings, ref.track_key)
+    stages.analyze_and_render(settings, ref.track_key)
+    stages.file_in_library(settings, ref.track_key)
     verify.audio_problems(settings, settings.store, ref.track_key)
     verify.tag_problems(settings, settings.store, ref.track_key)
     verify.analysis_problems(settings, settings.store.analysis(ref.track_key))
@@ -79,7 +82,7 @@ def main() -> int:
         sources = make_sources(root / "sources", args.tracks, args.seconds)
 
         # Warm the analysis imports once so no run pays them alone (a daemon-launched run would).
-        analyze_pcm(audio.decode(sources[0], 44100, 2)[: 44100 * 10], 44100)
+        analyze_pcm(codec.decode(sources[0], 44100, 2)[: 44100 * 10], 44100)
 
         resources = build_resources(notion={}, data_dir=str(root / "dagster-data"))
         step_seconds: dict[str, list[float]] = defaultdict(list)
@@ -100,7 +103,7 @@ def main() -> int:
 
         analysis_speed, floors = [], []
         for source in sources:
-            pcm = audio.decode(source, 44100, 2)
+            pcm = codec.decode(source, 44100, 2)
             for _ in range(3):
                 started = time.perf_counter()
                 analyze_pcm(pcm, 44100)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 
-from musicsync_assets.lib.sources import SOURCES
+from musicsync_assets.lib.pipeline.sources import SOURCES
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 _INSTANCE_YAML = """\
@@ -35,7 +35,7 @@ def _instance():
     import dagster as dg
     from dagster._core.instance.ref import InstanceRef
 
-    from musicsync_assets.lib.paths import default_data_dir
+    from musicsync_assets.lib.catalog.paths import default_data_dir
 
     if os.environ.get("DAGSTER_HOME"):
         return dg.DagsterInstance.get()
@@ -68,7 +68,7 @@ def _print_table(rows: list[dict], columns: list[str]) -> None:
 
 
 def _library_rows(keys: list[str] | None = None) -> list[dict]:
-    from musicsync_assets.lib.library import library_row
+    from musicsync_assets.lib.pipeline.stages import library_row
 
     store = _music_library().store
     tracks = keys if keys is not None else [t.track_key for t in store.tracks()]
@@ -125,7 +125,7 @@ def sync_next_in_chain(resources: dict) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from musicsync_assets.lib import demo
+    from musicsync_assets.lib.audio import demo
 
     inbox = _music_library().paths.ensure().inbox
     made = [demo.write_demo_track(track, inbox, seed=i) for i, track in enumerate(demo.DEMO_TRACKS[: args.tracks])]
@@ -172,7 +172,7 @@ def sync_from(source: str, limit: int | None, dry_run: bool) -> int:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from musicsync_assets.lib.analysis import analyze_file
+    from musicsync_assets.lib.audio.analysis import analyze_file
     from musicsync_assets.lib.errors import MusicsyncError
 
     settings = _music_library().settings()
@@ -195,7 +195,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 def cmd_override(args: argparse.Namespace) -> int:
     from musicsync_assets.lib.errors import MusicsyncError
-    from musicsync_assets.lib.library import set_overrides
+    from musicsync_assets.lib.pipeline.stages import set_overrides
 
     if not (args.clear or args.bpm is not None or args.key is not None):
         print("say what to override: --bpm, --key, or --clear", file=sys.stderr)
@@ -220,7 +220,7 @@ def cmd_override(args: argparse.Namespace) -> int:
 def cmd_auth(args: argparse.Namespace) -> int:
     """Spotify's authorisation-code flow, once, for the refresh token the sensors use."""
     from musicsync_assets.lib.errors import MusicsyncError
-    from musicsync_assets.lib.spotify import DEFAULT_TOKEN_URL, authorize
+    from musicsync_assets.lib.services.spotify import DEFAULT_TOKEN_URL, authorize
 
     def show(url: str) -> None:
         print(f"Add http://127.0.0.1:{args.port}/callback as a redirect URI in your Spotify app's settings, "
@@ -239,7 +239,7 @@ def cmd_auth(args: argparse.Namespace) -> int:
 
 def cmd_match(args: argparse.Namespace) -> int:
     """Your choice of upload for a Spotify track: kept in the overrides file, then synced."""
-    from musicsync_assets.lib.matching import load_overrides
+    from musicsync_assets.lib.pipeline.matching import load_overrides
 
     music = _music_library()
     track = music.store.track(args.track_key)

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from musicsync_assets.defs.resources import MusicLibrary, build_resources
-from musicsync_assets.lib import demo
-from musicsync_assets.lib.demo import DemoTrack
-from musicsync_assets.lib.musickeys import MusicalKey, parse_key
+from musicsync_assets.lib.audio import demo
+from musicsync_assets.lib.audio.demo import DemoTrack
+from musicsync_assets.lib.audio.musickeys import MusicalKey, parse_key
 from musicsync_tests.fakes.audio_server import serve_folder
 
 

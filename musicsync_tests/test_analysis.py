@@ -5,9 +5,10 @@ import subprocess
 import numpy as np
 import pytest
 
-from musicsync_assets.lib import audio, demo
-from musicsync_assets.lib.analysis import analyze_file, analyze_pcm, integrated_loudness
-from musicsync_assets.lib.musickeys import ALL_KEYS, parse_key
+from musicsync_assets.lib.audio import codec
+from musicsync_assets.lib.audio import demo
+from musicsync_assets.lib.audio.analysis import analyze_file, analyze_pcm, integrated_loudness
+from musicsync_assets.lib.audio.musickeys import ALL_KEYS, parse_key
 
 SR = 44100
 
@@ -90,7 +91,7 @@ def test_a_mono_8khz_file_is_read_like_any_other(tmp_path):
     """A phone recording or an old web rip: one channel at 8 kHz."""
     source = demo.write_audio(demo.render(124, parse_key("A minor"), 20), tmp_path / "full.wav", "wav")
     narrow = tmp_path / "narrow.wav"
-    subprocess.run([audio.ffmpeg_exe(), "-v", "error", "-i", str(source), "-ac", "1", "-ar", "8000", str(narrow)],
+    subprocess.run([codec.ffmpeg_exe(), "-v", "error", "-i", str(source), "-ac", "1", "-ar", "8000", str(narrow)],
                    check=True)
     result = analyze_file(narrow)
     assert result.bpm == pytest.approx(124, abs=0.5) and result.key_name == "A minor"
@@ -103,7 +104,7 @@ def test_a_long_mix_is_analysed_in_bounded_memory(tmp_path):
     import tracemalloc
 
     mix = tmp_path / "mix.flac"
-    subprocess.run([audio.ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i",
+    subprocess.run([codec.ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i",
                     "aevalsrc=0.5*sin(2*PI*220*t)*exp(-20*mod(t\\,0.5)):s=44100:d=600", "-ac", "2", str(mix)],
                    check=True)
     warm_up = demo.write_audio(demo.render(120, parse_key("C major"), 5), tmp_path / "warm-up.flac", "flac")

@@ -124,7 +124,7 @@ def test_collisions_never_overwrite_another_track(resources, music, instance, au
     original = audio_set["mp3"].path
     twin = tmp_path / original.name
     shutil.copy(audio_set["aac"].path, tmp_path / "twin.m4a")
-    from musicsync_assets.lib.tags import read_tags, write_tags
+    from musicsync_assets.lib.audio.tags import read_tags, write_tags
 
     write_tags(tmp_path / "twin.m4a", read_tags(original))
     results = sync_tracks(instance, resources, [str(original), str(tmp_path / "twin.m4a")])

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from musicsync_assets.lib.store import Store
+from musicsync_assets.lib.catalog.store import Store
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -123,7 +123,7 @@ def test_sync_from_soundcloud_likes_dry_run_lists_without_changing_anything(tmp_
 
 
 def test_doctor_shows_tracks_waiting_for_review_and_where_likes_were_read(tmp_path):
-    from musicsync_assets.lib.discovery import LikesCursor
+    from musicsync_assets.lib.pipeline.discovery import LikesCursor
 
     store = Store(tmp_path / "musicsync.duckdb")
     store.register_track("sp-abc", "spotify", "https://open.spotify.com/track/abc", "abc")

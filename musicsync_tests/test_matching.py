@@ -2,7 +2,7 @@
 
 import pytest
 
-from musicsync_assets.lib.matching import Candidate, Wanted, choose, score
+from musicsync_assets.lib.pipeline.matching import Candidate, Wanted, choose, score
 
 STROBE = Wanted("Strobe", ("deadmau5",), 634.0, isrc="CAN110900001")
 

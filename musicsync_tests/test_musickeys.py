@@ -1,6 +1,6 @@
 import pytest
 
-from musicsync_assets.lib.musickeys import ALL_KEYS, parse_key
+from musicsync_assets.lib.audio.musickeys import ALL_KEYS, parse_key
 
 # The published Camelot wheel and Open Key notation, written out independently of the code.
 CAMELOT = {

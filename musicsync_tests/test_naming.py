@@ -1,6 +1,6 @@
 import pytest
 
-from musicsync_assets.lib.naming import numbered, render_name, safe_filename
+from musicsync_assets.lib.pipeline.naming import numbered, render_name, safe_filename
 
 
 @pytest.mark.parametrize(("raw", "safe"), [

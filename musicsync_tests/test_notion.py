@@ -11,8 +11,8 @@ import pytest
 
 from musicsync_assets.defs.sinks.notion import notion_backlog_sensor, notion_failure_tasks
 from musicsync_assets.defs.tracks.jobs import sync_tracks
-from musicsync_assets.lib.notion import NotionGateway, NotionNotShared, NotionUnavailable, database_id_from
-from musicsync_assets.lib.tags import read_tags
+from musicsync_assets.lib.services.notion import NotionGateway, NotionNotShared, NotionUnavailable, database_id_from
+from musicsync_assets.lib.audio.tags import read_tags
 from musicsync_tests.conftest import copy_into, library_resources, url_of
 from musicsync_tests.fakes.audio_server import serve_folder
 from musicsync_tests.fakes.notion_server import (
@@ -184,7 +184,7 @@ def test_the_client_keeps_to_three_requests_a_second(notion):
 
 
 def test_long_titles_emoji_and_right_to_left_text(notion, instance, audio_set, tmp_path):
-    from musicsync_assets.lib.tags import TagSet, write_tags
+    from musicsync_assets.lib.audio.tags import TagSet, write_tags
 
     title = "שלום עולם 🎧 " + "x" * 2500
     tagged = copy_into(tmp_path, audio_set["mp3"], "long.mp3")

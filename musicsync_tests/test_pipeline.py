@@ -7,10 +7,10 @@ import dagster as dg
 import pytest
 
 from musicsync_assets.defs.tracks.jobs import sync_tracks
-from musicsync_assets.lib import audio
-from musicsync_assets.lib.library import library_row, set_overrides
-from musicsync_assets.lib.musickeys import parse_key
-from musicsync_assets.lib.tags import read_tags
+from musicsync_assets.lib.audio import codec
+from musicsync_assets.lib.pipeline.stages import library_row, set_overrides
+from musicsync_assets.lib.audio.musickeys import parse_key
+from musicsync_assets.lib.audio.tags import read_tags
 from musicsync_tests.conftest import library_resources, url_of
 
 TAGGED = ("aac", "mp3", "flac", "unicode")
@@ -53,10 +53,10 @@ def test_files_decode_with_the_configured_format(synced):
         for fmt, record in files.items():
             path = Path(record.path)
             assert path.parent == synced.music.paths.library / fmt
-            described = audio.probe(path)
+            described = codec.probe(path)
             assert (described.codec, described.sample_rate, described.channels) == (
-                audio.EXPECTED_CODEC[fmt], 44100, 2)
-            assert audio.decoded_duration(path) == pytest.approx(original.duration_s, rel=0.01)
+                codec.EXPECTED_CODEC[fmt], 44100, 2)
+            assert codec.decoded_duration(path) == pytest.approx(original.duration_s, rel=0.01)
 
 
 def test_aac_sources_are_copied_not_reencoded(synced):

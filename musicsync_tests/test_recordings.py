@@ -2,8 +2,8 @@
 
 import pytest
 
-from musicsync_assets.lib.recordings import Recording, RecordingIndex, normalise
-from musicsync_assets.lib.store import TrackRecord
+from musicsync_assets.lib.catalog.recordings import Recording, RecordingIndex, normalise
+from musicsync_assets.lib.catalog.store import TrackRecord
 
 
 def track(key: str, artist: str, title: str, seconds: float | None, isrc: str | None = None) -> TrackRecord:

@@ -9,7 +9,7 @@ import dagster as dg
 from musicsync_assets.defs.insights.run_history import run_history_failure, run_history_success
 from musicsync_assets.defs.sources.inbox import MAX_RUNS_PER_TICK, inbox_sensor
 from musicsync_assets.defs.tracks.jobs import TRACK_ASSETS, TRACK_CHECKS, sync_track_job, sync_tracks
-from musicsync_assets.lib.sources import identify
+from musicsync_assets.lib.pipeline.sources import identify
 from musicsync_tests.conftest import copy_into
 
 

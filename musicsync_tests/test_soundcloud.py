@@ -9,15 +9,15 @@ import pytest
 
 from musicsync_assets.defs.sources.likes import find_new, soundcloud_likes_sensor
 from musicsync_assets.defs.tracks.jobs import sync, sync_tracks
-from musicsync_assets.lib.discovery import SOUNDCLOUD_LIKES as CURSOR
-from musicsync_assets.lib.discovery import FirstSync, LikesCursor
-from musicsync_assets.lib.soundcloud import (
+from musicsync_assets.lib.pipeline.discovery import SOUNDCLOUD_LIKES as CURSOR
+from musicsync_assets.lib.pipeline.discovery import FirstSync, LikesCursor
+from musicsync_assets.lib.services.soundcloud import (
     SkippedLike,
     SoundCloudAuthError,
     SoundCloudClient,
     SoundCloudTrack,
 )
-from musicsync_assets.lib.tags import read_tags
+from musicsync_assets.lib.audio.tags import read_tags
 from musicsync_tests.conftest import library_resources, url_of
 from musicsync_tests.fakes.soundcloud_server import CLIENT_ID, FakeSoundCloud, serve_soundcloud
 

@@ -1,7 +1,7 @@
 import pytest
 
 from musicsync_assets.lib.errors import NotAudio, UnknownTrack
-from musicsync_assets.lib.sources import identify, identify_url, inbox_files, normalise_url
+from musicsync_assets.lib.pipeline.sources import identify, identify_url, inbox_files, normalise_url
 
 
 @pytest.mark.parametrize("url", [

@@ -11,9 +11,9 @@ import pytest
 from musicsync_assets.defs.resources import build_resources
 from musicsync_assets.defs.sources.likes import spotify_likes_sensor, spotify_playing_sensor
 from musicsync_assets.defs.tracks.jobs import sync, sync_tracks
-from musicsync_assets.lib.discovery import SPOTIFY_LIKES, LikesCursor, SkippedLike
-from musicsync_assets.lib.spotify import SpotifyAuthError, SpotifyClient, SpotifyRateLimited, SpotifyTrack
-from musicsync_assets.lib.tags import read_tags
+from musicsync_assets.lib.pipeline.discovery import SPOTIFY_LIKES, LikesCursor, SkippedLike
+from musicsync_assets.lib.services.spotify import SpotifyAuthError, SpotifyClient, SpotifyRateLimited, SpotifyTrack
+from musicsync_assets.lib.audio.tags import read_tags
 from musicsync_tests.conftest import library_resources, url_of
 from musicsync_tests.fakes.spotify_server import (
     CLIENT_ID,
@@ -169,7 +169,7 @@ def test_authorising_once_gives_the_refresh_token(fake):
 
     import requests
 
-    from musicsync_assets.lib.spotify import authorize
+    from musicsync_assets.lib.services.spotify import authorize
     from musicsync_tests.fakes.spotify_server import AUTH_CODE
 
     with socket.socket() as probe:

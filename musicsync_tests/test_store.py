@@ -6,7 +6,7 @@ from pathlib import Path
 
 import duckdb
 
-from musicsync_assets.lib.store import CheckRecord, RunRecord, Store, utcnow
+from musicsync_assets.lib.catalog.store import CheckRecord, RunRecord, Store, utcnow
 
 
 def _writer(db_path: str, worker: int, count: int) -> None:

@@ -5,9 +5,10 @@ from mutagen.aiff import AIFF
 from mutagen.mp4 import MP4
 from mutagen.wave import WAVE
 
-from musicsync_assets.lib import audio, demo
-from musicsync_assets.lib.musickeys import parse_key
-from musicsync_assets.lib.tags import TagSet, read_tags, write_tags
+from musicsync_assets.lib.audio import codec
+from musicsync_assets.lib.audio import demo
+from musicsync_assets.lib.audio.musickeys import parse_key
+from musicsync_assets.lib.audio.tags import TagSet, read_tags, write_tags
 
 FULL = TagSet(
     title='Glass / Steel "Dub" — שלום 🎧', artists=["Åsa Ström", "AC/DC"], album="Demo Album", year=2024,
@@ -21,22 +22,22 @@ def blank_files(tmp_path_factory):
     folder = tmp_path_factory.mktemp("tagging")
     samples = demo.render(120, parse_key("A minor"), 3)
     files = {}
-    for fmt in audio.FORMATS:
-        path = folder / f"blank.{audio.FORMATS[fmt][0]}"
-        encoder = audio.Encoder((samples * 32767).astype("<i2"), 44100, {fmt: path}, 256)
+    for fmt in codec.FORMATS:
+        path = folder / f"blank.{codec.FORMATS[fmt][0]}"
+        encoder = codec.Encoder((samples * 32767).astype("<i2"), 44100, {fmt: path}, 256)
         encoder.finish()
         files[fmt] = path
     return files
 
 
-@pytest.mark.parametrize("fmt", list(audio.FORMATS))
+@pytest.mark.parametrize("fmt", list(codec.FORMATS))
 def test_round_trip_in_every_format(blank_files, tmp_path, fmt):
     path = tmp_path / blank_files[fmt].name
     path.write_bytes(blank_files[fmt].read_bytes())
     wanted = TagSet(**{**FULL.__dict__, "artwork": demo.cover_art_png()})
     write_tags(path, wanted)
     assert read_tags(path) == wanted
-    audio.decoded_duration(path)  # tagging left the audio playable
+    codec.decoded_duration(path)  # tagging left the audio playable
 
 
 def test_standard_fields_are_used(blank_files, tmp_path):

@@ -6,18 +6,18 @@ from pathlib import Path
 
 import dagster as dg
 
-from musicsync_assets.lib.audio import FORMATS
-from musicsync_assets.lib.download import DownloadOptions
-from musicsync_assets.lib.library import LibrarySettings
-from musicsync_assets.lib.naming import DEFAULT_TEMPLATE
-from musicsync_assets.lib.notion_sync import NotionSettings, NotionSync
-from musicsync_assets.lib.paths import DataPaths, default_data_dir
-from musicsync_assets.lib.soundcloud import DEFAULT_API_URL as DEFAULT_SOUNDCLOUD_API
-from musicsync_assets.lib.soundcloud import SoundCloudClient
-from musicsync_assets.lib.spotify import DEFAULT_API_URL as DEFAULT_SPOTIFY_API
-from musicsync_assets.lib.spotify import DEFAULT_TOKEN_URL as DEFAULT_SPOTIFY_TOKEN_URL
-from musicsync_assets.lib.spotify import SpotifyClient
-from musicsync_assets.lib.store import Store
+from musicsync_assets.lib.audio.codec import FORMATS
+from musicsync_assets.lib.services.download import DownloadOptions
+from musicsync_assets.lib.pipeline.stages import LibrarySettings
+from musicsync_assets.lib.pipeline.naming import DEFAULT_TEMPLATE
+from musicsync_assets.lib.pipeline.notion_sync import NotionSettings, NotionSync
+from musicsync_assets.lib.catalog.paths import DataPaths, default_data_dir
+from musicsync_assets.lib.services.soundcloud import DEFAULT_API_URL as DEFAULT_SOUNDCLOUD_API
+from musicsync_assets.lib.services.soundcloud import SoundCloudClient
+from musicsync_assets.lib.services.spotify import DEFAULT_API_URL as DEFAULT_SPOTIFY_API
+from musicsync_assets.lib.services.spotify import DEFAULT_TOKEN_URL as DEFAULT_SPOTIFY_TOKEN_URL
+from musicsync_assets.lib.services.spotify import SpotifyClient
+from musicsync_assets.lib.catalog.store import Store
 
 
 class MusicLibrary(dg.ConfigurableResource):

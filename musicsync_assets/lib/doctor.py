@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 import requests
 
-from musicsync_assets.lib import audio
-from musicsync_assets.lib.discovery import SOURCES, LikesCursor
-from musicsync_assets.lib.paths import DataPaths
-from musicsync_assets.lib.store import Store
+from musicsync_assets.lib.audio import codec
+from musicsync_assets.lib.pipeline.discovery import SOURCES, LikesCursor
+from musicsync_assets.lib.catalog.paths import DataPaths
+from musicsync_assets.lib.catalog.store import Store
 
 # Optional services: the credentials each needs, by environment variable (values are never shown).
 SERVICES = {
@@ -45,7 +45,7 @@ def examine(paths: DataPaths) -> list[Finding]:
 
 def _ffmpeg() -> Finding:
     try:
-        exe = audio.ffmpeg_exe()
+        exe = codec.ffmpeg_exe()
         version = subprocess.run([exe, "-version"], check=False, capture_output=True, text=True, timeout=20).stdout.split("\n")[0]
     except Exception as error:  # noqa: BLE001 - any failure here means the same thing to the user
         return Finding("ffmpeg", "broken", f"not usable ({error}); reinstall with `python3 run.py setup`")

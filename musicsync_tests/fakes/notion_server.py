@@ -290,13 +290,13 @@ def serve(fake: FakeNotion):
 
 def track_schema_properties(formats=("m4a", "wav", "aiff")) -> dict[str, str]:
     """The properties musicsync needs in Tracks, by name and type (what `notion check --fix` adds)."""
-    from musicsync_assets.lib.notion_sync import TRACK_PROPERTIES
+    from musicsync_assets.lib.pipeline.notion_sync import TRACK_PROPERTIES
 
     return {**{n: t for n, (t, _) in TRACK_PROPERTIES.items()}, **{f"{f.upper()} Path": "rich_text" for f in formats}}
 
 
 def task_schema_properties() -> dict[str, str]:
-    from musicsync_assets.lib.notion_sync import TASK_PROPERTIES
+    from musicsync_assets.lib.pipeline.notion_sync import TASK_PROPERTIES
 
     return {n: t for n, (t, _) in TASK_PROPERTIES.items()}
 

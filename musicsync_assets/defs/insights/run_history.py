@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from musicsync_assets.defs.resources import MusicLibrary
-from musicsync_assets.lib.store import RunRecord, Store
+from musicsync_assets.lib.catalog.store import RunRecord, Store
 
 TRACK_KEYS_TAG = "musicsync/track_keys"
 

@@ -7,8 +7,8 @@ from musicsync_assets.defs.insights.run_history import summarise_run
 from musicsync_assets.defs.resources import MusicLibrary, NotionWorkspace
 from musicsync_assets.defs.tracks.assets import TRACKS_GROUP, track_partitions
 from musicsync_assets.lib.errors import MusicsyncError
-from musicsync_assets.lib.notion import NotionSchemaError
-from musicsync_assets.lib.notion_sync import NotionSync
+from musicsync_assets.lib.services.notion import NotionSchemaError
+from musicsync_assets.lib.pipeline.notion_sync import NotionSync
 
 TRACK_JOB = "sync_track"
 NOT_CONFIGURED = "not configured (set NOTION_TOKEN and NOTION_TRACKS_DATABASE)"

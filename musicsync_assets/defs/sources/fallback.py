@@ -8,7 +8,7 @@ from musicsync_assets.defs.insights.run_history import TRACK_KEYS_TAG
 from musicsync_assets.defs.resources import MusicLibrary, NotionWorkspace, SoundCloudAccount, SpotifyAccount
 from musicsync_assets.defs.sources.likes import SOURCE_TAG, find_new
 from musicsync_assets.defs.tracks.jobs import sync_tracks
-from musicsync_assets.lib.discovery import (
+from musicsync_assets.lib.pipeline.discovery import (
     NOTION_QUEUE,
     SOUNDCLOUD_LIKES,
     SOURCES,

@@ -8,9 +8,9 @@ import dagster as dg
 from musicsync_assets.defs.resources import MusicLibrary
 from musicsync_assets.defs.tracks.assets import track_partitions
 from musicsync_assets.defs.tracks.jobs import sync_track_job
-from musicsync_assets.lib import library
+from musicsync_assets.lib.pipeline import stages
 from musicsync_assets.lib.errors import MusicsyncError
-from musicsync_assets.lib.sources import inbox_files
+from musicsync_assets.lib.pipeline.sources import inbox_files
 
 MAX_RUNS_PER_TICK = 25
 
@@ -36,7 +36,7 @@ def inbox_sensor(context: dg.SensorEvaluationContext, music_library: MusicLibrar
             continue
         seen[str(path)] = signature
         try:
-            ref = library.register(store, str(path))
+            ref = stages.register(store, str(path))
         except MusicsyncError as error:
             skipped.append(f"{path.name}: {error}")
             continue

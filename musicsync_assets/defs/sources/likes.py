@@ -9,8 +9,8 @@ import dagster as dg
 
 from musicsync_assets.defs.resources import MusicLibrary, NotionWorkspace, SoundCloudAccount, SpotifyAccount
 from musicsync_assets.defs.tracks.jobs import sync
-from musicsync_assets.lib import library
-from musicsync_assets.lib.discovery import (
+from musicsync_assets.lib.pipeline import stages
+from musicsync_assets.lib.pipeline.discovery import (
     NOTION_QUEUE,
     SOUNDCLOUD_LIKES,
     SPOTIFY_LIKES,
@@ -22,8 +22,8 @@ from musicsync_assets.lib.discovery import (
     take_like,
 )
 from musicsync_assets.lib.errors import MusicsyncError
-from musicsync_assets.lib.recordings import RecordingIndex
-from musicsync_assets.lib.sources import identify
+from musicsync_assets.lib.catalog.recordings import RecordingIndex
+from musicsync_assets.lib.pipeline.sources import identify
 
 SOURCE_TAG = "musicsync/source"
 _NOT_CONFIGURED = {
@@ -82,7 +82,7 @@ def _notion_queue(music_library: MusicLibrary, notion: NotionWorkspace, budget: 
         known = store.key_for_source(ref.kind, ref.source_id)
         if known and store.track(known).status != "pending":
             continue  # taken before: synced, or failed with a task that says why
-        key = known or (ref.track_key if dry_run else library.register(store, ref).track_key)
+        key = known or (ref.track_key if dry_run else stages.register(store, ref).track_key)
         found.lines.append(f"{key}  {url}: to sync (Notion queue)")
         found.to_sync.append(key)
     return found

@@ -6,9 +6,9 @@ from pathlib import Path
 import dagster as dg
 
 from musicsync_assets.defs.resources import MusicLibrary, SoundCloudAccount, SpotifyAccount
-from musicsync_assets.lib import library
+from musicsync_assets.lib.pipeline import stages
 from musicsync_assets.lib.errors import MusicsyncError
-from musicsync_assets.lib.library import Outcome
+from musicsync_assets.lib.pipeline.stages import Outcome
 
 track_partitions = dg.DynamicPartitionsDefinition(name="tracks")
 
@@ -53,7 +53,7 @@ def track_metadata(context: dg.AssetExecutionContext, music_library: MusicLibrar
     """Who and what the track is: title, artists, album, year, ISRC and artwork, from the page it
     came from (through yt-dlp), a dropped file's own tags and name, or the like that found it;
     with Spotify configured, completed from Spotify's match when it scores well enough."""
-    outcome = run_stage(context, music_library, library.resolve_metadata,
+    outcome = run_stage(context, music_library, stages.resolve_metadata,
                         spotify=spotify.client() if spotify.configured else None)
     return dg.MaterializeResult(metadata=as_metadata(outcome))
 
@@ -63,7 +63,7 @@ def track_audio(context: dg.AssetExecutionContext, music_library: MusicLibrary,
                 soundcloud: SoundCloudAccount) -> dg.MaterializeResult:
     """The original audio exactly as downloaded or dropped in, kept untouched in `originals/` so every
     format can be re-rendered later without downloading again."""
-    outcome = run_stage(context, music_library, library.fetch_original, soundcloud=soundcloud.client())
+    outcome = run_stage(context, music_library, stages.fetch_original, soundcloud=soundcloud.client())
     return dg.MaterializeResult(metadata=as_metadata(outcome))
 
 
@@ -90,7 +90,7 @@ def track_audio(context: dg.AssetExecutionContext, music_library: MusicLibrary,
 def analyze_and_render(context: dg.AssetExecutionContext, music_library: MusicLibrary) -> Iterator:
     """Decodes the original once, analyses it while ffmpeg writes every format, then tags the files."""
     selected = {key.to_user_string() for key in context.selected_asset_keys}
-    analysis, files = run_stage(context, music_library, library.analyze_and_render,
+    analysis, files = run_stage(context, music_library, stages.analyze_and_render,
                                 analysis_wanted="track_analysis" in selected,
                                 files_wanted="track_files" in selected)
     if "track_analysis" in selected:
@@ -104,7 +104,7 @@ def analyze_and_render(context: dg.AssetExecutionContext, music_library: MusicLi
 def library_entry(context: dg.AssetExecutionContext, music_library: MusicLibrary) -> dg.MaterializeResult:
     """The track's row in the library catalog (DuckDB), marked synced once every format and the
     analysis are in place; what `musicsync library` lists."""
-    outcome = run_stage(context, music_library, library.file_in_library)
+    outcome = run_stage(context, music_library, stages.file_in_library)
     row = outcome.details
     table = "\n".join(f"| {fmt} | `{path}` |" for fmt, path in row["files"].items())
     return dg.MaterializeResult(metadata={

@@ -7,8 +7,8 @@ history's `check_results` table.
 import dagster as dg
 
 from musicsync_assets.defs.resources import MusicLibrary
-from musicsync_assets.lib import verify
-from musicsync_assets.lib.store import CheckRecord
+from musicsync_assets.lib.pipeline import verify
+from musicsync_assets.lib.catalog.store import CheckRecord
 
 
 def _result(context: dg.AssetCheckExecutionContext, music: MusicLibrary, name: str, problems: list[str],

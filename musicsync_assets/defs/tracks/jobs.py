@@ -16,9 +16,9 @@ from musicsync_assets.defs.tracks.assets import (
     track_partitions,
 )
 from musicsync_assets.defs.tracks.checks import analysis_plausible, audio_formats_valid, tags_complete
-from musicsync_assets.lib import library
+from musicsync_assets.lib.pipeline import stages
 from musicsync_assets.lib.errors import MusicsyncError
-from musicsync_assets.lib.sources import identify, inbox_files
+from musicsync_assets.lib.pipeline.sources import identify, inbox_files
 
 TRACK_ASSETS = [notion_edits, track_metadata, track_audio, analyze_and_render, library_entry, notion_track_page]
 TRACK_CHECKS = [audio_formats_valid, tags_complete, analysis_plausible]
@@ -55,7 +55,7 @@ def sync_tracks(instance: dg.DagsterInstance, resources: dict, sources: list[str
     results: list[TrackResult] = []
     for source in sources:
         try:
-            track_key = source if store.track(source) else library.register(store, source).track_key
+            track_key = source if store.track(source) else stages.register(store, source).track_key
         except MusicsyncError as error:
             results.append(TrackResult(source, None, None, False, str(error)))
             continue

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from scipy.ndimage import maximum_filter1d
 
-from musicsync_assets.lib.musickeys import ALL_KEYS, MusicalKey
+from musicsync_assets.lib.audio.musickeys import ALL_KEYS, MusicalKey
 
 ANALYZER_VERSION = "2.0"
 TEMPO_SR = 22050
@@ -93,10 +93,10 @@ def analyze_pcm(pcm: np.ndarray, sample_rate: int, bpm_range: tuple[float, float
 def analyze_file(path: Path, bpm_range: tuple[float, float] = (70.0, 180.0)) -> Analysis:
     """Decodes a file the way the pipeline does and analyses it a block at a time: a two-hour
     mix needs no more memory than a three-minute track."""
-    from musicsync_assets.lib import audio
+    from musicsync_assets.lib.audio import codec
 
     analyzer = Analyzer(44100, 2, bpm_range)
-    for block in audio.stream(path, 44100, 2, BLOCK_S, audio.probe(path).duration_s):
+    for block in codec.stream(path, 44100, 2, BLOCK_S, codec.probe(path).duration_s):
         analyzer.feed(block)
     return analyzer.result()
 

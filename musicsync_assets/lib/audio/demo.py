@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from musicsync_assets.lib import audio
-from musicsync_assets.lib.musickeys import MusicalKey, parse_key
+from musicsync_assets.lib.audio import codec
+from musicsync_assets.lib.audio.musickeys import MusicalKey, parse_key
 
 SAMPLE_RATE = 44100
 _MAJOR_TRIAD, _MINOR_TRIAD = (0, 4, 7), (0, 3, 7)
@@ -143,7 +143,7 @@ def _add(target: np.ndarray, start: int, sound: np.ndarray) -> None:
 def cover_art_png(colour: str = "0x2a6f97") -> bytes:
     """A small solid-colour PNG, made by ffmpeg so no image library is needed."""
     result = subprocess.run(
-        [audio.ffmpeg_exe(), "-nostdin", "-v", "error", "-f", "lavfi", "-i", f"color=c={colour}:s=64x64",
+        [codec.ffmpeg_exe(), "-nostdin", "-v", "error", "-f", "lavfi", "-i", f"color=c={colour}:s=64x64",
          "-frames:v", "1", "-f", "image2pipe", "-c:v", "png", "pipe:1"],
         capture_output=True, check=True,
     )
@@ -154,7 +154,7 @@ def write_audio(samples: np.ndarray, path: Path, container: str, sr: int = SAMPL
     """Encodes float stereo samples into `path` with the given container's usual codec."""
     pcm = (np.clip(samples, -1, 1) * 32767).astype("<i2")
     subprocess.run(
-        [audio.ffmpeg_exe(), "-nostdin", "-v", "error", "-f", "s16le", "-ar", str(sr), "-ac",
+        [codec.ffmpeg_exe(), "-nostdin", "-v", "error", "-f", "s16le", "-ar", str(sr), "-ac",
          str(pcm.shape[1]), "-i", "pipe:0", *_CONTAINER_ARGS[container], "-y", str(path)],
         input=pcm.tobytes(), check=True,
     )
@@ -163,8 +163,8 @@ def write_audio(samples: np.ndarray, path: Path, container: str, sr: int = SAMPL
 
 def write_demo_track(track: DemoTrack, folder: Path, seed: int = 0) -> Path:
     """Renders one demo track with its title, artist and cover art embedded, as a listener's file would be."""
-    from musicsync_assets.lib.naming import safe_filename
-    from musicsync_assets.lib.tags import TagSet, write_tags
+    from musicsync_assets.lib.pipeline.naming import safe_filename
+    from musicsync_assets.lib.audio.tags import TagSet, write_tags
 
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{safe_filename(f'{track.artist} - {track.title}')}.{track.container}"

@@ -3,12 +3,12 @@
 from dataclasses import asdict
 from pathlib import Path
 
-from musicsync_assets.lib import audio
+from musicsync_assets.lib.audio import codec
 from musicsync_assets.lib.errors import CorruptAudio
-from musicsync_assets.lib.library import LibrarySettings, expected_tags
-from musicsync_assets.lib.musickeys import ALL_KEYS
-from musicsync_assets.lib.store import AnalysisRecord, Store
-from musicsync_assets.lib.tags import read_tags
+from musicsync_assets.lib.pipeline.stages import LibrarySettings, expected_tags
+from musicsync_assets.lib.audio.musickeys import ALL_KEYS
+from musicsync_assets.lib.catalog.store import AnalysisRecord, Store
+from musicsync_assets.lib.audio.tags import read_tags
 
 DURATION_TOLERANCE = 0.01
 
@@ -24,14 +24,14 @@ def audio_problems(settings: LibrarySettings, store: Store, track_key: str) -> t
             problems.append(f"{fmt}: no file")
             continue
         try:
-            described = audio.probe(Path(record.path))
-            played_s = audio.decoded_duration(Path(record.path))
+            described = codec.probe(Path(record.path))
+            played_s = codec.decoded_duration(Path(record.path))
         except CorruptAudio as error:
             problems.append(f"{fmt}: {error.reason}")
             continue
         # A stream-copied M4A keeps the source's own rate, by design.
         want_rate = original.sample_rate if record.encoding == "copy" and original else settings.sample_rate
-        want_codec = audio.EXPECTED_CODEC[fmt]
+        want_codec = codec.EXPECTED_CODEC[fmt]
         if described.codec != want_codec:
             problems.append(f"{fmt}: codec {described.codec}, expected {want_codec}")
         if described.sample_rate != want_rate:

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from musicsync_assets.lib.errors import MusicsyncError
-from musicsync_assets.lib.musickeys import parse_key
-from musicsync_assets.lib.notion import (
+from musicsync_assets.lib.audio.musickeys import parse_key
+from musicsync_assets.lib.services.notion import (
     NotionGateway,
     NotionRejected,
     NotionSchemaError,
@@ -19,7 +19,7 @@ from musicsync_assets.lib.notion import (
     decode_value,
     encode_value,
 )
-from musicsync_assets.lib.store import Store
+from musicsync_assets.lib.catalog.store import Store
 
 SCHEMA_CACHE_S = 900
 NO_PAGE_CACHE_S = 120  # about one track's sync: from reading edits to writing its page
@@ -178,7 +178,7 @@ class NotionSync:
 
     def track_values(self, track_key: str) -> dict:
         """What the track's page should say, by property name; None clears a property."""
-        from musicsync_assets.lib.library import library_row
+        from musicsync_assets.lib.pipeline.stages import library_row
 
         store, name = self.store, self.settings.name
         row = library_row(store, track_key)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import requests
 
-from musicsync_assets.lib.audio import ffmpeg_exe
+from musicsync_assets.lib.audio.codec import ffmpeg_exe
 from musicsync_assets.lib.errors import DownloadFailed, NotAudio
 
 log = logging.getLogger(__name__)

@@ -14,15 +14,15 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from musicsync_assets.lib.errors import MusicsyncError, RateLimited
-from musicsync_assets.lib.recordings import Recording, RecordingIndex
-from musicsync_assets.lib.sources import (  # noqa: F401 - the names of the sources discovery reads
+from musicsync_assets.lib.catalog.recordings import Recording, RecordingIndex
+from musicsync_assets.lib.pipeline.sources import (  # noqa: F401 - the names of the sources discovery reads
     NOTION_QUEUE,
     SOUNDCLOUD_LIKES,
     SOURCES,
     SPOTIFY_LIKES,
     SPOTIFY_PLAYING,
 )
-from musicsync_assets.lib.store import Store
+from musicsync_assets.lib.catalog.store import Store
 
 
 class Like(Protocol):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import requests
 
-from musicsync_assets.lib.discovery import SkippedLike
+from musicsync_assets.lib.pipeline.discovery import SkippedLike
 from musicsync_assets.lib.errors import MusicsyncError, RateLimited
 
 DEFAULT_API_URL = "https://api.spotify.com/v1/"

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from musicsync_assets.lib.store import TrackRecord
+from musicsync_assets.lib.catalog.store import TrackRecord
 
 DURATION_TOLERANCE_S = 2.0
 _BRACKETED_FEATURE = re.compile(r"[\(\[]\s*(feat\.?|ft\.?|featuring|with)\s[^\)\]]*[\)\]]", re.IGNORECASE)

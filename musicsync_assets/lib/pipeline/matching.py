@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from difflib import SequenceMatcher
 
-from musicsync_assets.lib.recordings import normalise
+from musicsync_assets.lib.catalog.recordings import normalise
 
 THRESHOLD = 0.75
 MAX_DURATION_GAP_S = 10.0

@@ -12,8 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
-from musicsync_assets.lib import audio, download, matching
-from musicsync_assets.lib.analysis import ANALYZER_VERSION, analyze_pcm
+from musicsync_assets.lib.audio import codec
+from musicsync_assets.lib.services import download
+from musicsync_assets.lib.pipeline import matching
+from musicsync_assets.lib.audio.analysis import ANALYZER_VERSION, analyze_pcm
 from musicsync_assets.lib.errors import (
     LibraryNotWritable,
     MusicsyncError,
@@ -22,14 +24,14 @@ from musicsync_assets.lib.errors import (
     TooShort,
     UnknownTrack,
 )
-from musicsync_assets.lib.musickeys import parse_key
-from musicsync_assets.lib.naming import DEFAULT_TEMPLATE, numbered, render_name
-from musicsync_assets.lib.paths import DataPaths, replace_atomically
-from musicsync_assets.lib.soundcloud import SoundCloudAuthError, SoundCloudClient
-from musicsync_assets.lib.sources import SourceRef, content_hash, identify
-from musicsync_assets.lib.spotify import SpotifyAuthError, SpotifyClient
-from musicsync_assets.lib.store import AnalysisRecord, FileRecord, OriginalRecord, Store, TrackRecord
-from musicsync_assets.lib.tags import TagSet, read_tags, write_tags
+from musicsync_assets.lib.audio.musickeys import parse_key
+from musicsync_assets.lib.pipeline.naming import DEFAULT_TEMPLATE, numbered, render_name
+from musicsync_assets.lib.catalog.paths import DataPaths, replace_atomically
+from musicsync_assets.lib.services.soundcloud import SoundCloudAuthError, SoundCloudClient
+from musicsync_assets.lib.pipeline.sources import SourceRef, content_hash, identify
+from musicsync_assets.lib.services.spotify import SpotifyAuthError, SpotifyClient
+from musicsync_assets.lib.catalog.store import AnalysisRecord, FileRecord, OriginalRecord, Store, TrackRecord
+from musicsync_assets.lib.audio.tags import TagSet, read_tags, write_tags
 
 
 @dataclass(frozen=True)
@@ -211,7 +213,7 @@ def _describe_file(path: Path) -> tuple[dict, bytes | None]:
         artist_part, _, title_part = stem.partition(" - ")
         title, artists = (title_part, [artist_part]) if title_part else (stem, artists)
     return ({"title": title, "artists": artists, "album": tags.album, "year": tags.year, "isrc": tags.isrc,
-             "duration_s": audio.declared_length(path)}, tags.artwork)
+             "duration_s": codec.declared_length(path)}, tags.artwork)
 
 
 def _save_artwork(paths: DataPaths, track_key: str, image: bytes) -> Path:
@@ -261,7 +263,7 @@ def fetch_original(settings: LibrarySettings, track_key: str, soundcloud: SoundC
     except OSError as error:
         raise disk_errors_explained(error, paths.root) from error
     try:
-        described = audio.probe(fetched)
+        described = codec.probe(fetched)
         if described.duration_s is not None and described.duration_s < settings.min_duration_s:
             raise TooShort(f"the audio lasts {described.duration_s:.1f} s, under the {settings.min_duration_s:g} s minimum")
     except Exception:
@@ -326,16 +328,16 @@ def analyze_and_render(settings: LibrarySettings, track_key: str, *, analysis_wa
 
     pcm = None
     if need_analysis or to_encode:
-        pcm = audio.decode(Path(original.path), settings.sample_rate, settings.channels, original.duration_s)
+        pcm = codec.decode(Path(original.path), settings.sample_rate, settings.channels, original.duration_s)
         _refuse_unusable(pcm, settings)
     copy_m4a = "m4a" in to_encode and original.codec == "aac" and original.channels == settings.channels
-    encoded = {fmt: settings.paths.scratch / f"{track_key}.{audio.FORMATS[fmt][0]}" for fmt in to_encode}
+    encoded = {fmt: settings.paths.scratch / f"{track_key}.{codec.FORMATS[fmt][0]}" for fmt in to_encode}
     encoder = None
     try:
         settings.paths.ensure()
         if copy_m4a:
-            audio.copy_audio_stream(Path(original.path), encoded["m4a"])
-        encoder = audio.Encoder(pcm, settings.sample_rate,
+            codec.copy_audio_stream(Path(original.path), encoded["m4a"])
+        encoder = codec.Encoder(pcm, settings.sample_rate,
                                 {f: p for f, p in encoded.items() if not (copy_m4a and f == "m4a")},
                                 settings.aac_kbps) if to_encode else None
         if need_analysis:
@@ -397,11 +399,11 @@ def _file_in_tags(settings: LibrarySettings, store: Store, track: TrackRecord, a
         if fmt in encoded:
             work = encoded[fmt]
         else:
-            work = settings.paths.scratch / f"{track.track_key}.retag.{audio.FORMATS[fmt][0]}"
+            work = settings.paths.scratch / f"{track.track_key}.retag.{codec.FORMATS[fmt][0]}"
             shutil.copyfile(previous.path, work)
         write_tags(work, tags)
         final = Path(previous.path) if previous else _free_path(settings, store, track, fmt)
-        described = audio.probe(work)
+        described = codec.probe(work)
         replace_atomically(work, final)
         record = FileRecord(
             track_key=track.track_key, format=fmt, path=str(final), codec=described.codec,
@@ -422,7 +424,7 @@ def _free_path(settings: LibrarySettings, store: Store, track: TrackRecord, fmt:
                        album=track.album or "", year=str(track.year or ""), track_key=track.track_key)
     folder = settings.paths.library / fmt
     folder.mkdir(parents=True, exist_ok=True)
-    extension = audio.FORMATS[fmt][0]
+    extension = codec.FORMATS[fmt][0]
     attempt = 1
     while True:
         candidate = folder / f"{numbered(stem, attempt)}.{extension}"

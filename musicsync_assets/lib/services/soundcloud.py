@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
 
-from musicsync_assets.lib.discovery import SkippedLike
+from musicsync_assets.lib.pipeline.discovery import SkippedLike
 from musicsync_assets.lib.errors import MusicsyncError, RateLimited
 
 DEFAULT_API_URL = "https://api-v2.soundcloud.com"
