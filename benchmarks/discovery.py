@@ -5,7 +5,7 @@ Spotify and SoundCloud (real spotipy and requests on the wire, the real sensors 
 
 For each service: a first sync of `--likes` likes (every sensor tick until nothing is left), then
 `--new` likes more and one incremental tick. Targets: the incremental tick makes O(new likes) calls
-(at most 2 pages per service) in under 2 s; the first sync launches at most one run per 50 tracks.
+(at most 2 pages per service) in under 2 s; every new like gets its own run, requested by partition.
 """
 
 import argparse
@@ -19,9 +19,9 @@ from pathlib import Path
 import dagster as dg
 
 from musicsync_assets.defs.sources.likes import soundcloud_likes_sensor, spotify_likes_sensor
-from musicsync_assets.defs.tracks.jobs import sync
 from musicsync_tests.conftest import library_resources
 from musicsync_tests.fakes import soundcloud_server, spotify_server
+from musicsync_tests.harness import track_definitions
 
 
 def liked_at(n: int) -> str:
@@ -30,12 +30,12 @@ def liked_at(n: int) -> str:
 
 def tick(sensor, resources, instance) -> tuple[int, int, float]:
     """(tracks queued, runs requested, seconds) of one evaluation."""
-    definitions = dg.Definitions(jobs=[sync], sensors=[sensor], resources=resources)
+    definitions = track_definitions(resources, sensors=[sensor])
     started = time.perf_counter()
-    result = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, definitions=definitions,
+    result = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, instance_ref=instance.get_ref(), definitions=definitions,
                                                           resources=resources))
     seconds = time.perf_counter() - started
-    tracks = sum(len(r.run_config["ops"]["sync_sources"]["config"]["sources"]) for r in result.run_requests)
+    tracks = len({r.partition_key for r in result.run_requests})
     return tracks, len(result.run_requests), seconds
 
 

@@ -15,8 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from musicsync_assets.lib.pipeline.notion_sync import NotionSettings, NotionSync
 from musicsync_assets.lib.catalog.store import AnalysisRecord, FileRecord, OriginalRecord, Store
+from musicsync_assets.lib.pipeline.notion_sync import NotionSettings, NotionSync
 from musicsync_tests.fakes.notion_server import FakeNotion, serve, track_schema_properties
 
 

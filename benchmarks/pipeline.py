@@ -2,16 +2,19 @@
 
     python -m benchmarks.pipeline [--tracks 10] [--seconds 300]        (from the repository root)
 
-Synthesises N tracks (AAC, Opus and MP3 sources in turn), syncs them through the real `sync_track`
-job on a throwaway instance and data directory, and prints medians of:
-- seconds per track for each step, and for the whole run;
+Synthesises N tracks (AAC, Opus and MP3 sources in turn), syncs each through a `sync_track` run
+launched as `musicsync sync` launches it (through the code location's code server, the run queue
+and a run worker process of its own) on a throwaway instance and data directory, one track at a
+time, and prints medians of:
+- seconds per track for each step, and for the whole run from launch to its end;
 - analysis speed as a multiple of real time (decoded PCM in, one core);
-- Dagster's share of the wall time: the same stages run again without Dagster, compared;
+- Dagster's share of a track's wall time: the same stages run again without Dagster, compared;
 - the floor: plain ffmpeg writing the same three files from the same source in one process
   (stream-copying AAC exactly as the pipeline does).
 """
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -22,14 +25,14 @@ from pathlib import Path
 
 import dagster as dg
 
+from musicsync_assets import launch
+from musicsync_assets.defs.jobs import sync_track_job, track_run_tags
+from musicsync_assets.defs.partitions import track_partitions
 from musicsync_assets.defs.resources import build_resources
-from musicsync_assets.defs.tracks.jobs import sync_tracks
-from musicsync_assets.lib.audio import codec
-from musicsync_assets.lib.audio import demo
-from musicsync_assets.lib.pipeline import stages
-from musicsync_assets.lib.pipeline import verify
+from musicsync_assets.lib.audio import codec, demo
 from musicsync_assets.lib.audio.analysis import analyze_pcm
 from musicsync_assets.lib.audio.musickeys import ALL_KEYS
+from musicsync_assets.lib.pipeline import stages, verify
 
 SOURCE_CONTAINERS = ("m4a", "opus", "mp3")
 
@@ -81,21 +84,27 @@ def main() -> int:
         print(f"Synthesising {args.tracks} tracks of {args.seconds:g} s ...", flush=True)
         sources = make_sources(root / "sources", args.tracks, args.seconds)
 
-        # Warm the analysis imports once so no run pays them alone (a daemon-launched run would).
+        # Warm the analysis imports once, so the runs without Dagster do not pay them either.
         analyze_pcm(codec.decode(sources[0], 44100, 2)[: 44100 * 10], 44100)
 
-        resources = build_resources(notion={}, data_dir=str(root / "dagster-data"))
+        os.environ["MUSICSYNC_DATA_DIR"] = str(root / "dagster-data")  # the code server's library
+        for name in [n for n in os.environ if n == "DAGSTER_HOME" or n.startswith("NOTION_")]:
+            del os.environ[name]
+        store = build_resources(notion={}, data_dir=str(root / "dagster-data"))["music_library"].store
         step_seconds: dict[str, list[float]] = defaultdict(list)
         run_seconds = []
-        with dg.instance_for_test() as instance:
+        with launch.instance() as instance, launch.launcher(instance) as launcher:
             for source in sources:
-                [result] = sync_tracks(instance, resources, [str(source)])
-                if not result.ok:
-                    print(f"{source.name} failed: {result.reason}", file=sys.stderr)
+                key = stages.register(store, str(source)).track_key
+                instance.add_dynamic_partitions(track_partitions.name, [key])
+                run_id = launcher.launch(sync_track_job.name, track_run_tags(store, key), key)
+                [run] = launcher.wait([run_id])
+                if run.status != dg.DagsterRunStatus.SUCCESS:
+                    print(f"{source.name} failed: {store.track(key).error_message}", file=sys.stderr)
                     return 1
-                record = instance.get_run_record_by_id(result.run_id)
-                run_seconds.append(record.end_time - record.start_time)
-                for step in instance.get_run_step_stats(result.run_id):
+                record = instance.get_run_record_by_id(run_id)
+                run_seconds.append(record.end_time - record.create_timestamp.timestamp())
+                for step in instance.get_run_step_stats(run_id):
                     step_seconds[step.step_key].append(step.end_time - step.start_time)
 
         plain_settings = build_resources(notion={}, data_dir=str(root / "plain-data"))["music_library"].settings()
@@ -117,7 +126,7 @@ def main() -> int:
     for step, values in sorted(step_seconds.items(), key=lambda item: -median(item[1])):
         print(f"{step:<40} {median(values):>8.2f}")
     whole, plain, floor = median(run_seconds), median(plain_seconds), median(floors)
-    print(f"\n{'whole run (sync_track, with checks)':<40} {whole:>8.2f}")
+    print(f"\n{'whole run, launch to end (with checks)':<40} {whole:>8.2f}")
     print(f"{'same work without Dagster':<40} {plain:>8.2f}")
     print(f"{'floor: plain ffmpeg, same three files':<40} {floor:>8.2f}")
     print(f"\nanalysis speed (one core, decoded PCM): {median(analysis_speed):.0f}x real time")

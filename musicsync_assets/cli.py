@@ -19,32 +19,7 @@ from dotenv import load_dotenv
 
 from musicsync_assets.lib.pipeline.sources import SOURCES
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-_INSTANCE_YAML = """\
-# Written by musicsync: Dagster's run storage for the `musicsync` command.
-telemetry:
-  enabled: false
-concurrency:
-  pools:
-    default_limit: 1
-"""
-
-
-def _instance():
-    """DAGSTER_HOME when set, else `<data dir>/dagster_home`: the same history `dagster dev` shows."""
-    import dagster as dg
-    from dagster._core.instance.ref import InstanceRef
-
-    from musicsync_assets.lib.catalog.paths import default_data_dir
-
-    if os.environ.get("DAGSTER_HOME"):
-        return dg.DagsterInstance.get()
-    home = default_data_dir() / "dagster_home"
-    home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
-    if not config.exists():
-        config.write_text(_INSTANCE_YAML)
-    return dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home)))
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def _resources() -> dict:
@@ -57,61 +32,121 @@ def _music_library():
     return _resources()["music_library"]
 
 
-def _print_table(rows: list[dict], columns: list[str]) -> None:
+def _print_table(rows: list[dict], columns: list[str], headers: dict[str, str] | None = None) -> None:
     if not rows:
         print("(no tracks)")
         return
-    widths = {c: min(48, max(len(c), *(len(str(r.get(c) or "")) for r in rows))) for c in columns}
-    print("  ".join(c.upper().ljust(widths[c]) for c in columns))
+    headers = {c: (headers or {}).get(c, c).upper() for c in columns}
+    widths = {c: min(48, max(len(headers[c]), *(len(str(r.get(c) or "")) for r in rows))) for c in columns}
+    print("  ".join(headers[c].ljust(widths[c]) for c in columns).rstrip())
     for row in rows:
-        print("  ".join(str(row.get(c) or "-")[: widths[c]].ljust(widths[c]) for c in columns))
+        print("  ".join(str(row.get(c) or "-")[: widths[c]].ljust(widths[c]) for c in columns).rstrip())
 
 
 def _library_rows(keys: list[str] | None = None) -> list[dict]:
     from musicsync_assets.lib.pipeline.stages import library_row
 
     store = _music_library().store
-    tracks = keys if keys is not None else [t.track_key for t in store.tracks()]
-    return [library_row(store, key) for key in tracks]
+    with store.session():
+        tracks = keys if keys is not None else [t.track_key for t in store.tracks()]
+        return [library_row(store, key) for key in tracks]
 
 
 def _show_library(rows: list[dict]) -> None:
-    flat = []
-    for row in rows:
-        files = row["files"]
-        folder = str(Path(next(iter(files.values()))).parent.parent) if files else ""
-        flat.append({**row, "artist": ", ".join(row["artists"]), "formats": ",".join(files),
-                     "library": folder, "bpm": row["bpm"], "status": row["status"]})
-    _print_table(flat, ["title", "artist", "bpm", "key", "camelot", "formats", "status", "library"])
+    flat = [{**row, "artist": ", ".join(row["artists"]), "formats": ",".join(row["files"]),
+             "reason": (row["error"] or "").split(" — ")[0]} for row in rows]
+    _print_table(flat, ["title", "artist", "bpm", "key", "camelot", "formats", "status", "track_key", "reason"],
+                 {"track_key": "track key"})
 
 
-def run_sync(sources: list[str]) -> int:
-    """Runs the `sync` job in this process and prints what it did; 1 when any track failed."""
+def run_sync(sources: list[str], verbose: bool = False) -> int:
+    """Adds the sources as tracks and syncs each in its own `sync_track` run, launched through the
+    code location so the UI shows it; prints one line per track and exits 1 when any failed."""
+    from musicsync_assets.lib.pipeline.stages import register_sources
+
+    store = _music_library().store
+    store.ping()  # an unwritable data folder is one error for the command, not one per source
+    registered = register_sources(store, sources)
+    for registration in registered:
+        if registration.problem:
+            print(f"✘ {registration.source}: {registration.problem}", file=sys.stderr)
+        elif registration.known_as:
+            print(f"· {registration.source}: {registration.verdict}")
+    keys = list(dict.fromkeys(r.track_key for r in registered if r.track_key))
+    results = _sync_keys(store, keys, verbose) if keys else {}
+    if results is None:
+        return EXIT_INTERRUPTED
+    if keys:
+        print()
+        _show_library(_library_rows(keys))
+    failed = any(r.problem for r in registered) or not all(results.values())
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _sync_keys(store, keys: list[str], verbose: bool) -> dict[str, bool] | None:
+    """Each track's run, launched and awaited; None when the user stopped the command."""
+    from musicsync_assets import launch
+    from musicsync_assets.defs.jobs import refresh_library_job, sync_track_job, track_run_tags
+    from musicsync_assets.defs.partitions import track_partitions
+    from musicsync_assets.defs.run_summaries import record_run
+    from musicsync_assets.lib.pipeline.stages import discard_scratch
+
+    results: dict[str, bool] = {}
+    with launch.instance() as instance, launch.launcher(instance) as launcher, launch.interruptible() as stop:
+        instance.add_dynamic_partitions(track_partitions.name, keys)
+        runs = {}
+        try:
+            for key in keys:
+                if stop.is_set():
+                    raise launch.Interrupted
+                runs[launcher.launch(sync_track_job.name, track_run_tags(store, key, "cli"), key)] = key
+            print(f"Syncing {len(keys)} track{'s' if len(keys) > 1 else ''} (Ctrl-C stops) ...", flush=True)
+            for run in launcher.wait(list(runs), stop):
+                summary = record_run(instance, run.run_id, store)
+                key = runs[run.run_id]
+                results[key] = run.status.value == "SUCCESS"
+                print(_track_line(store, key, summary), flush=True)
+                if verbose and not results[key]:
+                    _print_failure_trace(instance, run.run_id)
+        except launch.Interrupted:
+            unfinished = [run_id for run_id, key in runs.items() if key not in results]
+            print(f"\nStopping {len(unfinished)} unfinished run(s) ...", file=sys.stderr, flush=True)
+            launcher.cancel(unfinished)
+            settings = _music_library().settings()
+            for run_id in unfinished:
+                record_run(instance, run_id, store)
+                discard_scratch(settings, runs[run_id])
+            print("Stopped. Nothing was marked failed; `musicsync sync` again resumes where this stopped.",
+                  file=sys.stderr)
+            return None
+        list(launcher.wait([launcher.launch(refresh_library_job.name, {})]))
+    return results
+
+
+def _track_line(store, key: str, summary) -> str:
+    track = store.track(key)
+    label = track.label if track else key
+    if summary.status == "SUCCESS":
+        analysis = store.analysis(key)
+        detail = f"{round(analysis.bpm, 1) if analysis and analysis.bpm else 'no tempo'} BPM, " \
+                 f"{analysis.key_name}, {analysis.camelot}" if analysis else "synced"
+        return f"✔ {label}: {detail}"
+    # A failure is named by what the user gave: their file's name or their link.
+    source = (Path(track.source_url).name if track.source_kind == "file" else track.source_url) if track else key
+    return f"✘ {source}: {summary.error_message or summary.error_class} (run {summary.run_id[:8]}; -v for details)"
+
+
+def _print_failure_trace(instance, run_id: str) -> None:
     import dagster as dg
 
-    from musicsync_assets.defs.resources import build_resources
-    from musicsync_assets.defs.tracks.jobs import sync
-
-    job = dg.Definitions(jobs=[sync], resources=build_resources()).resolve_job_def("sync")
-    with _instance() as instance:
-        # Progress lines at INFO; each track's step-by-step events stay in the UI, not the terminal.
-        result = job.execute_in_process(
-            run_config={"ops": {"sync_sources": {"config": {"sources": sources, "track_log_level": "WARNING"}}},
-                        "loggers": {"console": {"config": {"log_level": "INFO"}}}},
-            instance=instance, raise_on_error=False,
-        )
-        keys = [k for k in instance.get_run_by_id(result.run_id).tags.get(
-            "musicsync/track_keys", "").split(",") if k]
-        failure = next((e for e in result.all_events if e.event_type_value == "STEP_FAILURE"), None)
-    _show_library(_library_rows(keys))
-    if failure is not None:
-        print(f"\n{failure.event_specific_data.user_failure_data.description}"
-              if failure.event_specific_data.user_failure_data else f"\n{failure.message}", file=sys.stderr)
-    return EXIT_OK if result.success else EXIT_FAILED
+    for entry in instance.all_logs(run_id, of_type=dg.DagsterEventType.STEP_FAILURE):
+        error = entry.dagster_event.step_failure_data.error
+        if error:
+            print(error.to_string(), file=sys.stderr)
 
 
-def sync_next_in_chain(resources: dict) -> int:
-    from musicsync_assets.defs.sources.fallback import next_track
+def sync_next_in_chain(resources: dict, verbose: bool) -> int:
+    from musicsync_assets.defs.sources.finders import next_track
 
     key, source, reasons = next_track(resources["music_library"], resources["soundcloud"], resources["spotify"],
                                       resources["notion"])
@@ -121,7 +156,7 @@ def sync_next_in_chain(resources: dict) -> int:
         print("Nothing to sync from any source.")
         return EXIT_OK
     print(f"{source} supplied {key}\n")
-    return run_sync([key])
+    return run_sync([key], verbose)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -141,20 +176,59 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_sync(args: argparse.Namespace) -> int:
     if args.source_from:
-        return sync_from(args.source_from, args.limit, args.dry_run)
+        if args.sources:
+            print("name sources or --from a source, not both", file=sys.stderr)
+            return EXIT_USAGE
+        return sync_from(args.source_from, args.limit, args.dry_run, args.verbose)
     if not args.sources:
         print("name URLs, files or track keys to sync, or --from a source", file=sys.stderr)
         return EXIT_USAGE
-    return run_sync(args.sources)
+    if args.limit is not None:
+        print("--limit applies to --from only", file=sys.stderr)
+        return EXIT_USAGE
+    if args.dry_run:
+        return dry_run(args.sources)
+    return run_sync(args.sources, args.verbose)
 
 
-def sync_from(source: str, limit: int | None, dry_run: bool) -> int:
+def dry_run(sources: list[str]) -> int:
+    """What `musicsync sync SOURCES` would do, changing nothing (not even creating the catalog)."""
+    from musicsync_assets.lib.errors import MusicsyncError
+    from musicsync_assets.lib.pipeline.sources import identify
+
+    music = _music_library()
+    store = music.store if music.paths.database.exists() else None
+    status = EXIT_OK
+    print("Dry run, nothing changed:")
+    for source in sources:
+        try:
+            known = store.track(source) if store else None
+            ref = None if known else identify(source)
+            known = known or (store.track(store.key_for_source(ref.kind, ref.source_id) or ref.track_key)
+                              if store else None)
+        except MusicsyncError as error:
+            print(f"  ✘ {source}: would be refused: {error}")
+            status = EXIT_FAILED
+            continue
+        if known:
+            verdict = "already synced" if known.status == "synced" else f"would sync again (now {known.status})"
+            print(f"  {known.track_key}  {source}: {known.label}, {verdict}")
+        else:
+            print(f"  {ref.track_key}  {source}: would be added and synced")
+    return status
+
+
+def sync_from(source: str, limit: int | None, dry_run: bool, verbose: bool = False) -> int:
     """What is new at one source, from where its sensor (or the last run of this) stopped."""
-    from musicsync_assets.defs.sources.likes import find_new
+    from musicsync_assets.defs.sources.finders import find_new
 
     resources = _resources()
     if source == "next":
-        return sync_next_in_chain(resources)
+        if dry_run:
+            print("--dry-run is not available with --from next (picking the next track registers it)",
+                  file=sys.stderr)
+            return EXIT_USAGE
+        return sync_next_in_chain(resources, verbose)
     found = find_new(source, resources["music_library"], resources["soundcloud"], resources["spotify"],
                      resources["notion"], budget=limit, dry_run=dry_run)
     if found.paused:
@@ -168,7 +242,7 @@ def sync_from(source: str, limit: int | None, dry_run: bool) -> int:
     if dry_run or not found.to_sync:
         return EXIT_OK
     print()
-    return run_sync(found.to_sync)
+    return run_sync(found.to_sync, verbose)
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
@@ -276,6 +350,29 @@ def cmd_runs(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_remove(args: argparse.Namespace) -> int:
+    """Takes tracks out of the library with the files musicsync wrote for them; your own files
+    (the inbox, the paths you synced from) are never touched."""
+    from musicsync_assets import launch
+    from musicsync_assets.defs.partitions import track_partitions
+    from musicsync_assets.lib.pipeline.stages import remove_track
+
+    music = _music_library()
+    status = EXIT_OK
+    with launch.instance() as instance:
+        for key in args.track_keys:
+            track = music.store.track(key)
+            if track is None:
+                print(f"✘ {key} is not in the library (see `musicsync library` for track keys)", file=sys.stderr)
+                status = EXIT_FAILED
+                continue
+            deleted = remove_track(music.settings(), key)
+            if instance.has_dynamic_partition(track_partitions.name, key):
+                instance.delete_dynamic_partition(track_partitions.name, key)
+            print(f"removed {track.label} ({key}) and {len(deleted)} files musicsync wrote for it")
+    return status
+
+
 def cmd_doctor(args: argparse.Namespace) -> int:
     from musicsync_assets.lib import doctor
 
@@ -321,6 +418,7 @@ def cmd_notion(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="musicsync", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-v", "--verbose", action="store_true", help="print the stack trace of a failed track")
     commands = parser.add_subparsers(dest="command", required=True)
     demo = commands.add_parser("demo", help="synthesise demo tracks into the inbox and sync them")
     demo.add_argument("--tracks", type=int, default=4, help="how many demo tracks (1-4)")
@@ -331,7 +429,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="sync what is new there, from where its sensor last stopped; `next`: the first of "
                            "Spotify playing now, the newest SoundCloud like, the newest Spotify like, the Notion queue")
     sync.add_argument("--limit", type=int, help="with --from: read about this many new likes at most")
-    sync.add_argument("--dry-run", action="store_true", help="with --from: show what would be synced, change nothing")
+    sync.add_argument("--dry-run", action="store_true", help="show what would be synced, change nothing")
     sync.set_defaults(run=cmd_sync)
     analyze = commands.add_parser("analyze", help="BPM, key and Camelot of audio files")
     analyze.add_argument("files", nargs="+", metavar="FILE")
@@ -366,15 +464,27 @@ def build_parser() -> argparse.ArgumentParser:
     check = notion_commands.add_parser("check", help="compare the databases with what musicsync needs")
     check.add_argument("--fix", action="store_true", help="add missing properties (never changes yours)")
     check.set_defaults(run=cmd_notion)
+    remove = commands.add_parser("remove", help="take tracks (and the files musicsync wrote) out of the library")
+    remove.add_argument("track_keys", nargs="+", metavar="TRACK_KEY", help="as `musicsync library` lists them")
+    remove.set_defaults(run=cmd_remove)
     doctor = commands.add_parser("doctor", help="check the setup")
     doctor.set_defaults(run=cmd_doctor)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    from musicsync_assets.lib.errors import MusicsyncError
+
     load_dotenv(Path.cwd() / ".env")
     args = build_parser().parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except MusicsyncError as error:  # a setup problem (an unwritable data folder, say): one line, no trace
+        print(f"musicsync: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("\nStopped.", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

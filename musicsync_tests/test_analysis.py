@@ -5,8 +5,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from musicsync_assets.lib.audio import codec
-from musicsync_assets.lib.audio import demo
+from musicsync_assets.lib.audio import codec, demo
 from musicsync_assets.lib.audio.analysis import analyze_file, analyze_pcm, integrated_loudness
 from musicsync_assets.lib.audio.musickeys import ALL_KEYS, parse_key
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from musicsync_assets.defs.tracks.jobs import sync_tracks
 from musicsync_tests.conftest import copy_into, url_of
 from musicsync_tests.fakes.audio_server import serve_folder
+from musicsync_tests.harness import sync_tracks
 
 
 def assert_failed(music, result, error_class: str, words: str) -> None:

@@ -25,20 +25,24 @@ def musicsync(*args: str, data_dir: Path) -> subprocess.CompletedProcess:
     return run([sys.executable, "-m", "musicsync_assets.cli", *args], data_dir)
 
 
-def test_dagster_job_execute_syncs_the_files_named_in_a_config(tmp_path, audio_set):
+def test_dagster_job_execute_adds_the_named_files_then_syncs_a_track_by_partition(tmp_path, audio_set):
     home = tmp_path / "dagster_home"
     home.mkdir()
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     config = tmp_path / "sync.yaml"
-    config.write_text(f"ops:\n  sync_sources:\n    config:\n      sources:\n        - '{audio_set['mp3'].path}'\n")
-    done = run([sys.executable, "-m", "dagster", "job", "execute", "-m", "musicsync_assets.definitions",
-                "-j", "sync", "-c", str(config)], tmp_path / "data", DAGSTER_HOME=str(home))
-    assert done.returncode == 0, done.stderr[-3000:]
+    config.write_text(f"ops:\n  add_sources:\n    config:\n      sources:\n        - '{audio_set['mp3'].path}'\n")
+    execute = [sys.executable, "-m", "dagster", "job", "execute", "-m", "musicsync_assets.definitions"]
+    added = run([*execute, "-j", "sync", "-c", str(config)], tmp_path / "data", DAGSTER_HOME=str(home))
+    assert added.returncode == 0, added.stderr[-3000:]
     store = Store(tmp_path / "data" / "musicsync.duckdb")
     [track] = store.tracks()
+    assert track.status == "pending"  # added; its own run syncs it
+    done = run([*execute, "-j", "sync_track", "--tags", json.dumps({"dagster/partition": track.track_key})],
+               tmp_path / "data", DAGSTER_HOME=str(home))
+    assert done.returncode == 0, done.stderr[-3000:]
+    track = store.track(track.track_key)
     assert (track.status, track.title) == ("synced", "Copper Sun")
     assert {f.format for f in store.files(track.track_key)} == {"m4a", "wav", "aiff"}
-    assert {(r.job, r.status) for r in store.runs()} == {("sync_track", "SUCCESS")}
 
 
 def test_analyze_json_gives_one_object_per_file(tmp_path, audio_set):
@@ -62,7 +66,9 @@ def test_analyze_explains_a_bad_file(tmp_path, audio_set):
 def test_sync_then_library_json(tmp_path, audio_set):
     done = musicsync("sync", str(audio_set["opus"].path), str(audio_set["silent"].path), data_dir=tmp_path)
     assert done.returncode == 1, "a failed track makes the exit status non-zero"
-    assert "silent" in done.stderr and "remote-song" in done.stdout
+    [failure] = [line for line in done.stdout.splitlines() if line.startswith("✘")]
+    assert "silence.wav" in failure and "silent" in failure and "Traceback" not in done.stdout + done.stderr
+    assert "✔ remote-song" in done.stdout
     listed = json.loads(musicsync("library", "--json", data_dir=tmp_path).stdout)
     by_status = {entry["status"]: entry for entry in listed}
     assert set(by_status) == {"synced", "failed"}
@@ -73,6 +79,23 @@ def test_sync_then_library_json(tmp_path, audio_set):
     assert synced["sources"][0]["kind"] == "file"
     runs = musicsync("runs", data_dir=tmp_path)
     assert "silent_audio" in runs.stdout and "SUCCESS" in runs.stdout
+
+
+def test_a_dry_run_names_the_tracks_and_touches_nothing(tmp_path, audio_set):
+    done = musicsync("sync", "--dry-run", str(audio_set["flac"].path), str(tmp_path / "missing.mp3"),
+                     data_dir=tmp_path / "data")
+    assert done.returncode == 1  # one source would be refused
+    assert "file-" in done.stdout and "would be added and synced" in done.stdout
+    assert "missing.mp3: would be refused" in done.stdout
+    assert not (tmp_path / "data").exists()
+
+
+def test_an_unwritable_data_folder_is_one_line(tmp_path, audio_set):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("x")
+    done = musicsync("sync", str(audio_set["flac"].path), data_dir=blocked / "data")
+    assert done.returncode == 1
+    assert done.stderr.strip().count("\n") == 0 and "MUSICSYNC_DATA_DIR" in done.stderr, done.stderr
 
 
 def test_doctor_reports_what_is_configured(tmp_path):

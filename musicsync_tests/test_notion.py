@@ -9,10 +9,14 @@ from types import SimpleNamespace
 import dagster as dg
 import pytest
 
-from musicsync_assets.defs.sinks.notion import notion_backlog_sensor, notion_failure_tasks
-from musicsync_assets.defs.tracks.jobs import sync_tracks
-from musicsync_assets.lib.services.notion import NotionGateway, NotionNotShared, NotionUnavailable, database_id_from
+from musicsync_assets.defs.notion.assets import notion_backlog_sensor, notion_failure_tasks
 from musicsync_assets.lib.audio.tags import read_tags
+from musicsync_assets.lib.services.notion import (
+    NotionGateway,
+    NotionNotShared,
+    NotionUnavailable,
+    database_id_from,
+)
 from musicsync_tests.conftest import copy_into, library_resources, url_of
 from musicsync_tests.fakes.audio_server import serve_folder
 from musicsync_tests.fakes.notion_server import (
@@ -21,6 +25,7 @@ from musicsync_tests.fakes.notion_server import (
     task_schema_properties,
     track_schema_properties,
 )
+from musicsync_tests.harness import sync_tracks, track_definitions
 
 
 @pytest.fixture
@@ -242,10 +247,10 @@ def test_a_wrong_database_or_a_revoked_token(tmp_path, instance, audio_set, noti
 def test_not_configured_is_not_broken(resources, instance, audio_set):
     [result] = sync_tracks(instance, resources, [str(audio_set["mp3"].path)])
     assert result.ok
-    [record] = instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=dg.AssetKey("notion_track_page"), asset_partitions=[result.track_key]),
-        limit=1).records
-    assert record.asset_materialization.metadata["status"].value.startswith("not configured")
+    for asset in ("notion_edits", "notion_track_page"):  # absent, not a green "not configured"
+        assert instance.fetch_materializations(dg.AssetKey(asset), limit=1).records == []
+    assert {e.step_key for e in instance.all_logs(result.run_id, of_type=dg.DagsterEventType.STEP_SUCCESS)} \
+        >= {"track_metadata", "library_entry"}
 
 
 def test_a_property_the_user_renamed(tmp_path, instance, audio_set):
@@ -289,7 +294,6 @@ def test_queries_follow_the_cursor(notion):
 
 def test_links_added_to_notion_by_hand_are_synced_once(notion, instance, audio_set, audio_url, audio_root):
     from musicsync_assets.defs.sources.likes import notion_queue_sensor
-    from musicsync_assets.defs.tracks.jobs import sync
 
     first = url_of(audio_url, audio_root, audio_set["opus"])
     second = url_of(audio_url, audio_root, audio_set["mp3"])
@@ -298,10 +302,10 @@ def test_links_added_to_notion_by_hand_are_synced_once(notion, instance, audio_s
     notion.fake.add_page(notion.tracks, {"Name": "an idea, no link yet"})
 
     def tick():
-        definitions = dg.Definitions(jobs=[sync], sensors=[notion_queue_sensor], resources=notion.resources)
+        definitions = track_definitions(notion.resources, sensors=[notion_queue_sensor])
         result = notion_queue_sensor.evaluate_tick(dg.build_sensor_context(
-            instance=instance, definitions=definitions, resources=notion.resources))
-        return [k for r in result.run_requests for k in r.run_config["ops"]["sync_sources"]["config"]["sources"]]
+            instance=instance, instance_ref=instance.get_ref(), definitions=definitions, resources=notion.resources))
+        return [r.partition_key for r in result.run_requests]
 
     keys = tick()
     assert len(keys) == 2 and keys == tick()  # still queued until synced, same keys

@@ -6,12 +6,12 @@ from types import SimpleNamespace
 import dagster as dg
 import pytest
 
-from musicsync_assets.defs.tracks.jobs import sync_tracks
 from musicsync_assets.lib.audio import codec
-from musicsync_assets.lib.pipeline.stages import library_row, set_overrides
 from musicsync_assets.lib.audio.musickeys import parse_key
 from musicsync_assets.lib.audio.tags import read_tags
+from musicsync_assets.lib.pipeline.stages import library_row, set_overrides
 from musicsync_tests.conftest import library_resources, url_of
+from musicsync_tests.harness import sync_tracks
 
 TAGGED = ("aac", "mp3", "flac", "unicode")
 TRACK_ASSETS = ("track_metadata", "track_audio", "track_analysis", "track_files", "library_entry")
@@ -155,19 +155,3 @@ def test_an_override_retags_without_reencoding(synced):
     assert Path(wav.path).stat().st_size == next(
         f for f in synced.store.files(key) if f.format == "wav").size_bytes
     assert synced.store.runs(1)[0].status == "SUCCESS"
-
-
-def test_a_dry_run_names_the_tracks_and_touches_nothing(tmp_path, audio_set):
-    from musicsync_assets.defs.tracks.jobs import sync
-
-    resources = library_resources(tmp_path / "data")
-    job = dg.Definitions(jobs=[sync], resources=resources).resolve_job_def("sync")
-    with dg.instance_for_test() as instance:
-        result = job.execute_in_process(instance=instance, run_config={"ops": {"sync_sources": {"config": {
-            "sources": [str(audio_set["flac"].path), str(tmp_path / "missing.mp3")], "dry_run": True}}}})
-    assert result.success
-    [materialization] = [e for e in result.all_events if e.event_type_value == "STEP_OUTPUT"]
-    table = materialization.event_specific_data.metadata["tracks"].value
-    assert "| would sync |" in table and "would fail" in table and "file-" in table
-    assert resources["music_library"].store.tracks() == []
-    assert not (tmp_path / "data" / "library").exists()

@@ -8,9 +8,9 @@ import dagster as dg
 
 from musicsync_assets.defs.insights.run_history import run_history_failure, run_history_success
 from musicsync_assets.defs.sources.inbox import MAX_RUNS_PER_TICK, inbox_sensor
-from musicsync_assets.defs.tracks.jobs import TRACK_ASSETS, TRACK_CHECKS, sync_track_job, sync_tracks
 from musicsync_assets.lib.pipeline.sources import identify
 from musicsync_tests.conftest import copy_into
+from musicsync_tests.harness import sync_tracks, track_definitions
 
 
 def settle(*paths) -> None:
@@ -21,8 +21,7 @@ def settle(*paths) -> None:
 
 
 def tick(instance, resources, cursor=None) -> dg.SensorResult:
-    definitions = dg.Definitions(assets=TRACK_ASSETS, asset_checks=TRACK_CHECKS, jobs=[sync_track_job],
-                                 sensors=[inbox_sensor], resources=resources)
+    definitions = track_definitions(resources, sensors=[inbox_sensor])
     # With an instance_ref, as the daemon has, the tick's own partition requests count when its
     # run requests are validated.
     context = dg.build_sensor_context(instance=instance, instance_ref=instance.get_ref(), cursor=cursor,

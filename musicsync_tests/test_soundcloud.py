@@ -7,8 +7,9 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from musicsync_assets.defs.sources.likes import find_new, soundcloud_likes_sensor
-from musicsync_assets.defs.tracks.jobs import sync, sync_tracks
+from musicsync_assets.defs.sources.finders import find_new
+from musicsync_assets.defs.sources.likes import soundcloud_likes_sensor
+from musicsync_assets.lib.audio.tags import read_tags
 from musicsync_assets.lib.pipeline.discovery import SOUNDCLOUD_LIKES as CURSOR
 from musicsync_assets.lib.pipeline.discovery import FirstSync, LikesCursor
 from musicsync_assets.lib.services.soundcloud import (
@@ -17,9 +18,9 @@ from musicsync_assets.lib.services.soundcloud import (
     SoundCloudClient,
     SoundCloudTrack,
 )
-from musicsync_assets.lib.audio.tags import read_tags
 from musicsync_tests.conftest import library_resources, url_of
 from musicsync_tests.fakes.soundcloud_server import CLIENT_ID, FakeSoundCloud, serve_soundcloud
+from musicsync_tests.harness import sync_tracks, track_definitions
 
 START = datetime(2026, 1, 1)
 
@@ -46,8 +47,8 @@ def soundcloud_settings(fake: FakeSoundCloud, **overrides) -> dict:
 
 
 def tick(resources, instance):
-    definitions = dg.Definitions(jobs=[sync], sensors=[soundcloud_likes_sensor], resources=resources)
-    context = dg.build_sensor_context(instance=instance, definitions=definitions, resources=resources)
+    definitions = track_definitions(resources, sensors=[soundcloud_likes_sensor])
+    context = dg.build_sensor_context(instance=instance, instance_ref=instance.get_ref(), definitions=definitions, resources=resources)
     return soundcloud_likes_sensor.evaluate_tick(context)
 
 
@@ -56,8 +57,7 @@ def stored_cursor(resources) -> LikesCursor:
 
 
 def queued(result) -> list[str]:
-    return [key for request in result.run_requests
-            for key in request.run_config["ops"]["sync_sources"]["config"]["sources"]]
+    return [request.partition_key for request in result.run_requests]
 
 
 def test_likes_follow_next_href_and_carry_client_id_every_time(fake):
@@ -102,7 +102,7 @@ def test_a_first_sync_is_spread_over_ticks_and_later_ticks_read_one_page(fake, t
     for expected in (200, 200, 50):
         result = tick(resources, instance)
         assert len(queued(result)) == expected
-        assert all(len(r.run_config["ops"]["sync_sources"]["config"]["sources"]) <= 50 for r in result.run_requests)
+        assert len({r.run_key for r in result.run_requests}) == expected  # one run per track, each its own key
         seen += queued(result)
     assert sorted(seen) == sorted(f"sc-{1000 + n}" for n in range(450))
     assert store.track("sc-1449").title == "Track 449" and store.track("sc-1449").status == "pending"

@@ -10,10 +10,14 @@ import pytest
 
 from musicsync_assets.defs.resources import build_resources
 from musicsync_assets.defs.sources.likes import spotify_likes_sensor, spotify_playing_sensor
-from musicsync_assets.defs.tracks.jobs import sync, sync_tracks
-from musicsync_assets.lib.pipeline.discovery import SPOTIFY_LIKES, LikesCursor, SkippedLike
-from musicsync_assets.lib.services.spotify import SpotifyAuthError, SpotifyClient, SpotifyRateLimited, SpotifyTrack
 from musicsync_assets.lib.audio.tags import read_tags
+from musicsync_assets.lib.pipeline.discovery import SPOTIFY_LIKES, LikesCursor, SkippedLike
+from musicsync_assets.lib.services.spotify import (
+    SpotifyAuthError,
+    SpotifyClient,
+    SpotifyRateLimited,
+    SpotifyTrack,
+)
 from musicsync_tests.conftest import library_resources, url_of
 from musicsync_tests.fakes.spotify_server import (
     CLIENT_ID,
@@ -22,6 +26,7 @@ from musicsync_tests.fakes.spotify_server import (
     FakeSpotify,
     serve_spotify,
 )
+from musicsync_tests.harness import sync_tracks, track_definitions
 
 
 def added_at(n: int) -> str:
@@ -53,14 +58,13 @@ def client_for(fake: FakeSpotify, refresh_token: str = REFRESH_TOKEN) -> Spotify
 
 
 def tick(sensor, resources, instance):
-    definitions = dg.Definitions(jobs=[sync], sensors=[sensor], resources=resources)
-    return sensor.evaluate_tick(dg.build_sensor_context(instance=instance, definitions=definitions,
+    definitions = track_definitions(resources, sensors=[sensor])
+    return sensor.evaluate_tick(dg.build_sensor_context(instance=instance, instance_ref=instance.get_ref(), definitions=definitions,
                                                         resources=resources))
 
 
 def queued(result) -> list[str]:
-    return [key for request in result.run_requests
-            for key in request.run_config["ops"]["sync_sources"]["config"]["sources"]]
+    return [request.partition_key for request in result.run_requests]
 
 
 def test_likes_page_by_offset_after_a_token_refresh_and_tolerate_missing_fields(fake):
@@ -190,7 +194,7 @@ def test_authorising_once_gives_the_refresh_token(fake):
 
 
 def test_the_fallback_chain_takes_the_first_source_that_has_something(fake, tmp_path):
-    from musicsync_assets.defs.sources.fallback import next_track
+    from musicsync_assets.defs.sources.finders import next_track
     from musicsync_tests.fakes.soundcloud_server import CLIENT_ID as SOUNDCLOUD_CLIENT_ID
     from musicsync_tests.fakes.soundcloud_server import serve_soundcloud
 

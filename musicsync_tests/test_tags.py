@@ -5,8 +5,7 @@ from mutagen.aiff import AIFF
 from mutagen.mp4 import MP4
 from mutagen.wave import WAVE
 
-from musicsync_assets.lib.audio import codec
-from musicsync_assets.lib.audio import demo
+from musicsync_assets.lib.audio import codec, demo
 from musicsync_assets.lib.audio.musickeys import parse_key
 from musicsync_assets.lib.audio.tags import TagSet, read_tags, write_tags
 

@@ -7,17 +7,17 @@ from pathlib import Path
 import dagster as dg
 
 from musicsync_assets.lib.audio.codec import FORMATS
-from musicsync_assets.lib.services.download import DownloadOptions
-from musicsync_assets.lib.pipeline.stages import LibrarySettings
+from musicsync_assets.lib.catalog.paths import DataPaths, default_data_dir
+from musicsync_assets.lib.catalog.store import Store
 from musicsync_assets.lib.pipeline.naming import DEFAULT_TEMPLATE
 from musicsync_assets.lib.pipeline.notion_sync import NotionSettings, NotionSync
-from musicsync_assets.lib.catalog.paths import DataPaths, default_data_dir
+from musicsync_assets.lib.pipeline.stages import LibrarySettings
+from musicsync_assets.lib.services.download import DownloadOptions
 from musicsync_assets.lib.services.soundcloud import DEFAULT_API_URL as DEFAULT_SOUNDCLOUD_API
 from musicsync_assets.lib.services.soundcloud import SoundCloudClient
 from musicsync_assets.lib.services.spotify import DEFAULT_API_URL as DEFAULT_SPOTIFY_API
 from musicsync_assets.lib.services.spotify import DEFAULT_TOKEN_URL as DEFAULT_SPOTIFY_TOKEN_URL
 from musicsync_assets.lib.services.spotify import SpotifyClient
-from musicsync_assets.lib.catalog.store import Store
 
 
 class MusicLibrary(dg.ConfigurableResource):
@@ -84,6 +84,10 @@ class NotionWorkspace(dg.ConfigurableResource):
             requests_per_s=self.requests_per_s, retry_backoff_s=self.retry_backoff_s,
         )
 
+    @property
+    def configured(self) -> bool:
+        return bool(_secret_value(self.token) and self.tracks_database)
+
     def sync(self, music: MusicLibrary) -> NotionSync | None:
         """A Notion session over the library's catalog, or None when Notion is not configured."""
         settings = self.settings(music.formats)
@@ -100,7 +104,6 @@ class SoundCloudAccount(dg.ConfigurableResource):
     user: str | None = None  # a numeric user ID or a profile permalink
     api_url: str = DEFAULT_SOUNDCLOUD_API
     likes_per_tick: int = 200
-    tracks_per_run: int = 50
     first_sync: str = "all"  # all | newest:N | since:YYYY-MM-DD
 
     @property
@@ -124,7 +127,6 @@ class SpotifyAccount(dg.ConfigurableResource):
     api_url: str = DEFAULT_SPOTIFY_API
     token_url: str = DEFAULT_SPOTIFY_TOKEN_URL
     likes_per_tick: int = 200
-    tracks_per_run: int = 50
     first_sync: str = "all"  # all | newest:N | since:YYYY-MM-DD
     max_wait_s: float = 30.0  # a longer Retry-After stops the tick instead of sleeping
 
@@ -189,6 +191,19 @@ def build_resources(notion: dict | None = None, soundcloud: dict | None = None, 
             "spotify": spotify}
 
 
+def sensor_status(configured: bool) -> dg.DefaultSensorStatus:
+    """A service's sensors run by default only when its settings are there as the code loads."""
+    return dg.DefaultSensorStatus.RUNNING if configured else dg.DefaultSensorStatus.STOPPED
+
+
+# The code location's resources, read from the environment once as it loads; sensors and jobs ask
+# them whether a service is configured.
+RESOURCES = build_resources()
+
+
 @dg.definitions
 def resources() -> dg.Definitions:
-    return dg.Definitions(resources=build_resources())
+    # Bound as they are, not as launch-time config: the launchpad asks for a job's own config (the
+    # sources to sync) instead of opening on every setting's default.
+    return dg.Definitions(resources={name: dg.ResourceDefinition.hardcoded_resource(resource, resource.__doc__)
+                                     for name, resource in RESOURCES.items()})

@@ -6,12 +6,10 @@ import tempfile
 import time
 from dataclasses import dataclass
 
-import requests
-
 from musicsync_assets.lib.audio import codec
-from musicsync_assets.lib.pipeline.discovery import SOURCES, LikesCursor
 from musicsync_assets.lib.catalog.paths import DataPaths
 from musicsync_assets.lib.catalog.store import Store
+from musicsync_assets.lib.pipeline.discovery import SOURCES, LikesCursor
 
 # Optional services: the credentials each needs, by environment variable (values are never shown).
 SERVICES = {
@@ -19,8 +17,6 @@ SERVICES = {
     "Spotify": ("SPOTIFY_CLIENT_ID", "SPOTIFY_CLIENT_SECRET", "SPOTIFY_REFRESH_TOKEN"),
     "SoundCloud": ("SOUNDCLOUD_CLIENT_ID", "SOUNDCLOUD_OAUTH_TOKEN", "SOUNDCLOUD_USER"),
 }
-EAGLE_URL_ENV = "MUSICSYNC_EAGLE_API_URL"
-EAGLE_DEFAULT_URL = "http://localhost:41595"
 
 
 @dataclass(frozen=True)
@@ -40,7 +36,7 @@ class Finding:
 
 def examine(paths: DataPaths) -> list[Finding]:
     return [_ffmpeg(), _data_dir(paths), _database(paths), *_credentials(), _notion_backlog(paths), _review(paths),
-            *_sources(paths), _eagle()]
+            *_sources(paths)]
 
 
 def _ffmpeg() -> Finding:
@@ -121,12 +117,3 @@ def _credentials() -> list[Finding]:
         else:
             findings.append(Finding(service, "ok", "credentials present"))
     return findings
-
-
-def _eagle() -> Finding:
-    base = os.environ.get(EAGLE_URL_ENV, EAGLE_DEFAULT_URL).rstrip("/")
-    try:
-        answer = requests.get(f"{base}/api/application/info", timeout=1.5).json()
-        return Finding("Eagle", "ok", f"reachable, version {answer.get('data', {}).get('version', '?')}")
-    except (requests.RequestException, ValueError):
-        return Finding("Eagle", "optional", f"not reachable at {base} (start the Eagle app to import tracks)")

@@ -5,11 +5,11 @@ from pathlib import Path
 
 import dagster as dg
 
+from musicsync_assets.defs.jobs import sync_track_job, track_run_request
+from musicsync_assets.defs.partitions import track_partitions
 from musicsync_assets.defs.resources import MusicLibrary
-from musicsync_assets.defs.tracks.assets import track_partitions
-from musicsync_assets.defs.tracks.jobs import sync_track_job
-from musicsync_assets.lib.pipeline import stages
 from musicsync_assets.lib.errors import MusicsyncError
+from musicsync_assets.lib.pipeline import stages
 from musicsync_assets.lib.pipeline.sources import inbox_files
 
 MAX_RUNS_PER_TICK = 25
@@ -20,7 +20,7 @@ def _signature(path: Path) -> str:
     return f"{stat.st_size}:{stat.st_mtime_ns}"
 
 
-@dg.sensor(job=sync_track_job, minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING,
+@dg.sensor(job_name=sync_track_job.name, minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING,
            description="Watches the inbox folder; each new or changed file becomes a track keyed by a hash of "
                        f"its content. At most {MAX_RUNS_PER_TICK} runs per tick; the rest wait for the next.")
 def inbox_sensor(context: dg.SensorEvaluationContext, music_library: MusicLibrary) -> dg.SensorResult:
@@ -45,7 +45,7 @@ def inbox_sensor(context: dg.SensorEvaluationContext, music_library: MusicLibrar
     for reason in skipped:
         context.log.warning(f"inbox file skipped — {reason}")
     return dg.SensorResult(
-        run_requests=[dg.RunRequest(partition_key=key, run_key=key) for key in new_keys],
+        run_requests=[track_run_request(store, key, key, "inbox") for key in new_keys],
         dynamic_partitions_requests=[track_partitions.build_add_request(new_keys)] if new_keys else [],
         cursor=json.dumps(seen),
     )

@@ -1,150 +1,64 @@
-"""Likes become library tracks by themselves: SoundCloud likes, Spotify likes, the Spotify track
-playing now, and links the user adds to the Notion Tracks database (the Notion queue). Each
-source's sensor and `musicsync sync --from <source>` read from the same cursor, kept in the
-catalog, so running either again reads only what is new."""
-
-import os
+"""Likes become library tracks by themselves: a sensor per source (SoundCloud likes, Spotify likes,
+the Spotify track playing now, the Notion queue) adds each new track as a partition and asks for
+its `sync_track` run, the same shape as the inbox sensor."""
 
 import dagster as dg
 
-from musicsync_assets.defs.resources import MusicLibrary, NotionWorkspace, SoundCloudAccount, SpotifyAccount
-from musicsync_assets.defs.tracks.jobs import sync
-from musicsync_assets.lib.pipeline import stages
+from musicsync_assets.defs.jobs import sync_track_job, track_run_request
+from musicsync_assets.defs.partitions import track_partitions
+from musicsync_assets.defs.resources import (
+    RESOURCES,
+    MusicLibrary,
+    NotionWorkspace,
+    SoundCloudAccount,
+    SpotifyAccount,
+    sensor_status,
+)
+from musicsync_assets.defs.sources.finders import find_new
 from musicsync_assets.lib.pipeline.discovery import (
     NOTION_QUEUE,
     SOUNDCLOUD_LIKES,
     SPOTIFY_LIKES,
     SPOTIFY_PLAYING,
-    FirstSync,
-    LikesFound,
-    SkippedLike,
-    discover,
-    take_like,
 )
-from musicsync_assets.lib.errors import MusicsyncError
-from musicsync_assets.lib.catalog.recordings import RecordingIndex
-from musicsync_assets.lib.pipeline.sources import identify
-
-SOURCE_TAG = "musicsync/source"
-_NOT_CONFIGURED = {
-    SOUNDCLOUD_LIKES: "SoundCloud is not configured: set SOUNDCLOUD_CLIENT_ID, SOUNDCLOUD_OAUTH_TOKEN and "
-                      "SOUNDCLOUD_USER (in the environment or .env)",
-    SPOTIFY_LIKES: "Spotify is not configured: set SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET, then run "
-                   "`musicsync auth spotify` for SPOTIFY_REFRESH_TOKEN",
-}
-_NOT_CONFIGURED[SPOTIFY_PLAYING] = _NOT_CONFIGURED[SPOTIFY_LIKES]
-_NOT_CONFIGURED[NOTION_QUEUE] = "Notion is not configured: set NOTION_TOKEN and NOTION_TRACKS_DATABASE"
 
 
-def find_new(source: str, music_library: MusicLibrary, soundcloud: SoundCloudAccount, spotify: SpotifyAccount,
-             notion: NotionWorkspace, budget: int | None = None, dry_run: bool = False) -> LikesFound:
-    """What is new at one source, catalogued (unless a dry run), with the keys to sync."""
-    store = music_library.store
-    if source == NOTION_QUEUE:
-        return _notion_queue(music_library, notion, budget, dry_run)
-    if source == SOUNDCLOUD_LIKES:
-        if not soundcloud.configured:
-            return LikesFound(paused=_NOT_CONFIGURED[source])
-
-        def soundcloud_pages():
-            client = soundcloud.client()
-            user_id = client.user_id(soundcloud.user)
-            return lambda href: client.likes(user_id, start_href=href)
-
-        return discover(store, source, "soundcloud", soundcloud_pages, budget or soundcloud.likes_per_tick,
-                        FirstSync.parse(soundcloud.first_sync), dry_run)
-    if not spotify.configured:
-        return LikesFound(paused=_NOT_CONFIGURED[source])
-    if source == SPOTIFY_LIKES:
-        return discover(store, source, "spotify", lambda: spotify.client().liked_pages,
-                        budget or spotify.likes_per_tick, FirstSync.parse(spotify.first_sync), dry_run)
-    return _playing_now(music_library, spotify, dry_run)
-
-
-def _notion_queue(music_library: MusicLibrary, notion: NotionWorkspace, budget: int | None, dry_run: bool
-                  ) -> LikesFound:
-    """Links the user put in the Tracks database by hand. Each becomes a track; its page is adopted
-    (matched by Source URL) when the track's page is written, so it is taken once."""
-    session = notion.sync(music_library)
-    if session is None:
-        return LikesFound(paused=_NOT_CONFIGURED[NOTION_QUEUE])
-    try:
-        urls = session.queued_urls()
-    except MusicsyncError as error:
-        return LikesFound(paused=str(error))
-    found, store = LikesFound(pages=1), music_library.store
-    for url in urls[: budget or len(urls)]:
-        try:
-            ref = identify(url)
-        except MusicsyncError as error:
-            found.skipped.append(f"{url}: {error}")
-            continue
-        known = store.key_for_source(ref.kind, ref.source_id)
-        if known and store.track(known).status != "pending":
-            continue  # taken before: synced, or failed with a task that says why
-        key = known or (ref.track_key if dry_run else stages.register(store, ref).track_key)
-        found.lines.append(f"{key}  {url}: to sync (Notion queue)")
-        found.to_sync.append(key)
-    return found
-
-
-def _playing_now(music_library: MusicLibrary, spotify: SpotifyAccount, dry_run: bool) -> LikesFound:
-    try:
-        playing = spotify.client().currently_playing()
-    except MusicsyncError as error:
-        return LikesFound(paused=str(error))
-    if playing is None:
-        return LikesFound(lines=[], pages=1)
-    if isinstance(playing, SkippedLike):
-        return LikesFound(skipped=[playing.reason], pages=1)
-    store = music_library.store
-    if str(playing.id) in store.source_ids("spotify"):
-        return LikesFound(pages=1)
-    with store.session():
-        key, outcome = take_like(store, playing, "spotify", RecordingIndex(store.tracks()), dry_run)
-    return LikesFound(to_sync=[key] if key else [], pages=1,
-                      lines=[f"{playing.track_key}  {playing.artist} - {playing.title}: {outcome} (playing now)"])
-
-
-def _likes_sensor(source: str, interval_s: int, configured_by: str, description: str):
+def _likes_sensor(source: str, interval_s: int, configured: bool, description: str):
     @dg.sensor(
-        name=f"{source.replace('-', '_')}_sensor", job=sync, minimum_interval_seconds=interval_s,
-        default_status=dg.DefaultSensorStatus.RUNNING if os.environ.get(configured_by)
-        else dg.DefaultSensorStatus.STOPPED,
-        description=description,
+        name=f"{source.replace('-', '_')}_sensor", job_name=sync_track_job.name, minimum_interval_seconds=interval_s,
+        default_status=sensor_status(configured), description=description,
     )
     def likes_sensor(context: dg.SensorEvaluationContext, music_library: MusicLibrary, soundcloud: SoundCloudAccount,
                      spotify: SpotifyAccount, notion: NotionWorkspace) -> dg.SensorResult | dg.SkipReason:
+        # find_new reads at most one budget of likes (likes_per_tick), which caps the runs of a tick.
         found = find_new(source, music_library, soundcloud, spotify, notion)
         if found.paused:
             return dg.SkipReason(found.paused)
         for reason in found.skipped:
             context.log.info(f"{source}: skipped {reason}")
-        size = (soundcloud if source == SOUNDCLOUD_LIKES else spotify).tracks_per_run
-        batches = [found.to_sync[i:i + size] for i in range(0, len(found.to_sync), size)]
-        context.log.info(f"{source}: {found.summary}; {len(batches)} runs requested")
-        return dg.SensorResult(run_requests=[
-            dg.RunRequest(run_key=f"{source}:{batch[0]}:{batch[-1]}",
-                          run_config={"ops": {"sync_sources": {"config": {"sources": batch}}}},
-                          tags={SOURCE_TAG: source})
-            for batch in batches
-        ])
+        context.log.info(f"{source}: {found.summary}")
+        keys = list(dict.fromkeys(found.to_sync))
+        store = music_library.store
+        return dg.SensorResult(
+            run_requests=[track_run_request(store, key, f"{source}:{key}", source) for key in keys],
+            dynamic_partitions_requests=[track_partitions.build_add_request(keys)] if keys else [],
+        )
 
     return likes_sensor
 
 
 soundcloud_likes_sensor = _likes_sensor(
-    SOUNDCLOUD_LIKES, 300, "SOUNDCLOUD_CLIENT_ID",
-    "Reads your SoundCloud likes, newest first, down to the first one already known, and syncs the new ones "
-    "in runs of `tracks_per_run`. A first sync of many likes is spread over ticks.")
+    SOUNDCLOUD_LIKES, 300, RESOURCES["soundcloud"].configured,
+    "Reads your SoundCloud likes, newest first, down to the first one already known, and starts a run for each "
+    "new one. A first sync of many likes is spread over ticks.")
 spotify_likes_sensor = _likes_sensor(
-    SPOTIFY_LIKES, 300, "SPOTIFY_REFRESH_TOKEN",
-    "Reads your Spotify liked songs, newest first, down to the first one already known, and syncs the new ones "
-    "(each downloaded from its YouTube match) in runs of `tracks_per_run`.")
+    SPOTIFY_LIKES, 300, RESOURCES["spotify"].configured,
+    "Reads your Spotify liked songs, newest first, down to the first one already known, and starts a run for "
+    "each new one (downloaded from its YouTube match).")
 spotify_playing_sensor = _likes_sensor(
-    SPOTIFY_PLAYING, 60, "SPOTIFY_REFRESH_TOKEN",
+    SPOTIFY_PLAYING, 60, RESOURCES["spotify"].configured,
     "The Spotify track playing now becomes a library track (once).")
 notion_queue_sensor = _likes_sensor(
-    NOTION_QUEUE, 120, "NOTION_TOKEN",
+    NOTION_QUEUE, 120, RESOURCES["notion"].configured,
     "Pages you add to the Notion Tracks database with a Source URL (and nothing downloaded yet) become tracks; "
     "each page is then filled in by the sync.")

@@ -1,22 +1,23 @@
-"""The per-track assets: one partition per track, keyed `yt-…`, `sc-…`, `url-…`, `file-…`."""
+"""The per-track assets: one partition per track, keyed `yt-…`, `sc-…`, `url-…`, `file-…`. Each
+materialization is labelled with the track's name, so the UI shows whose BPM it is."""
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import dagster as dg
 
+from musicsync_assets.defs.jobs import TRACK_TAG, TRACKS_GROUP
+from musicsync_assets.defs.partitions import track_partitions
 from musicsync_assets.defs.resources import MusicLibrary, SoundCloudAccount, SpotifyAccount
-from musicsync_assets.lib.pipeline import stages
 from musicsync_assets.lib.errors import MusicsyncError
+from musicsync_assets.lib.pipeline import stages
 from musicsync_assets.lib.pipeline.stages import Outcome
-
-track_partitions = dg.DynamicPartitionsDefinition(name="tracks")
-
-TRACKS_GROUP = "tracks"
 
 
 def run_stage(context: dg.AssetExecutionContext, music: MusicLibrary, stage: Callable, **kwargs):
-    """Runs one stage for the partition's track; a failure is recorded on the track and explained."""
+    """Runs one stage for the partition's track; a failure is recorded on the track and explained.
+    An interrupted stage (Ctrl-C, a cancelled run) leaves no scratch files and no failure behind:
+    the next sync resumes it."""
     track_key = context.partition_key
     try:
         return stage(music.settings(), track_key, **kwargs)
@@ -30,11 +31,16 @@ def run_stage(context: dg.AssetExecutionContext, music: MusicLibrary, stage: Cal
     except Exception as error:
         music.store.mark_failed(track_key, "internal", f"{type(error).__name__}: {error}")
         raise
+    except BaseException:
+        stages.discard_scratch(music.settings(), track_key)
+        raise
 
 
-def as_metadata(outcome: Outcome) -> dict:
-    """Outcome details as UI metadata: paths clickable, nested values as JSON, empty ones left out."""
-    metadata: dict = {"status": outcome.status}
+def as_metadata(context: dg.AssetExecutionContext, music: MusicLibrary, outcome: Outcome) -> dict:
+    """Outcome details as UI metadata, led by the track's name: paths clickable, nested values as
+    JSON, empty ones left out."""
+    track = music.store.track(context.partition_key)
+    metadata: dict = {"track": track.label if track else context.partition_key, "status": outcome.status}
     for name, value in outcome.details.items():
         if value is None or value == [] or value == {}:
             continue
@@ -55,7 +61,9 @@ def track_metadata(context: dg.AssetExecutionContext, music_library: MusicLibrar
     with Spotify configured, completed from Spotify's match when it scores well enough."""
     outcome = run_stage(context, music_library, stages.resolve_metadata,
                         spotify=spotify.client() if spotify.configured else None)
-    return dg.MaterializeResult(metadata=as_metadata(outcome))
+    # A file or link is named only now: the run's tag follows, so the Runs page finds it by title.
+    context.instance.add_run_tags(context.run_id, {TRACK_TAG: music_library.store.track(context.partition_key).label})
+    return dg.MaterializeResult(metadata=as_metadata(context, music_library, outcome))
 
 
 @dg.asset(partitions_def=track_partitions, group_name=TRACKS_GROUP, deps=[track_metadata], kinds={"python"})
@@ -64,7 +72,7 @@ def track_audio(context: dg.AssetExecutionContext, music_library: MusicLibrary,
     """The original audio exactly as downloaded or dropped in, kept untouched in `originals/` so every
     format can be re-rendered later without downloading again."""
     outcome = run_stage(context, music_library, stages.fetch_original, soundcloud=soundcloud.client())
-    return dg.MaterializeResult(metadata=as_metadata(outcome))
+    return dg.MaterializeResult(metadata=as_metadata(context, music_library, outcome))
 
 
 @dg.multi_asset(
@@ -94,9 +102,9 @@ def analyze_and_render(context: dg.AssetExecutionContext, music_library: MusicLi
                                 analysis_wanted="track_analysis" in selected,
                                 files_wanted="track_files" in selected)
     if "track_analysis" in selected:
-        yield dg.MaterializeResult(asset_key="track_analysis", metadata=as_metadata(analysis))
+        yield dg.MaterializeResult(asset_key="track_analysis", metadata=as_metadata(context, music_library, analysis))
     if "track_files" in selected:
-        yield dg.MaterializeResult(asset_key="track_files", metadata=as_metadata(files))
+        yield dg.MaterializeResult(asset_key="track_files", metadata=as_metadata(context, music_library, files))
 
 
 @dg.asset(partitions_def=track_partitions, group_name=TRACKS_GROUP, deps=["track_files", "track_analysis"],
@@ -108,6 +116,7 @@ def library_entry(context: dg.AssetExecutionContext, music_library: MusicLibrary
     row = outcome.details
     table = "\n".join(f"| {fmt} | `{path}` |" for fmt, path in row["files"].items())
     return dg.MaterializeResult(metadata={
+        "track": music_library.store.track(context.partition_key).label,
         "status": outcome.status,
         "title": row["title"],
         "artists": ", ".join(row["artists"]),

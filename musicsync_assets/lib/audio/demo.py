@@ -163,8 +163,8 @@ def write_audio(samples: np.ndarray, path: Path, container: str, sr: int = SAMPL
 
 def write_demo_track(track: DemoTrack, folder: Path, seed: int = 0) -> Path:
     """Renders one demo track with its title, artist and cover art embedded, as a listener's file would be."""
-    from musicsync_assets.lib.pipeline.naming import safe_filename
     from musicsync_assets.lib.audio.tags import TagSet, write_tags
+    from musicsync_assets.lib.pipeline.naming import safe_filename
 
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{safe_filename(f'{track.artist} - {track.title}')}.{track.container}"

@@ -18,6 +18,8 @@ from typing import Any
 
 import duckdb
 
+from musicsync_assets.lib.errors import LibraryNotWritable
+
 TRACK_STATUSES = ("pending", "synced", "needs_review", "unavailable", "failed")
 
 SCHEMA = """
@@ -220,6 +222,14 @@ class TrackRecord:
     def display_title(self) -> str:
         return self.title or self.track_key
 
+    @property
+    def label(self) -> str:
+        """How a person names the track: "Artist - Title", or until it is described, the file's name
+        or the link they gave."""
+        if self.title:
+            return f"{self.display_artist} - {self.title}" if self.artists else self.title
+        return Path(self.source_url).name if self.source_kind == "file" else self.source_url
+
 
 @dataclass
 class OriginalRecord:
@@ -315,12 +325,22 @@ class Store:
         deadline = time.monotonic() + self.lock_timeout_s
         delay = 0.02
         is_new = not self.path.exists()
-        if is_new:
+        try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise LibraryNotWritable(f"cannot create the catalog in {self.path.parent}: {error.strerror}") from error
         while True:
             try:
                 connection = duckdb.connect(str(self.path))
                 break
+            except duckdb.IOException as error:
+                if _is_lock_error(error) and time.monotonic() <= deadline:
+                    time.sleep(delay * (1 + random.random()))
+                    delay = min(delay * 2, 1.0)
+                    continue
+                if "permission" in str(error).lower() or "read-only" in str(error).lower():
+                    raise LibraryNotWritable(f"cannot open the catalog {self.path}: permission denied") from error
+                raise
             except duckdb.Error as error:
                 if not _is_lock_error(error) or time.monotonic() > deadline:
                     raise
@@ -486,6 +506,17 @@ class Store:
             db.execute("DELETE FROM originals WHERE track_key = ?", [track_key])
             db.execute("DELETE FROM analysis WHERE track_key = ?", [track_key])
             db.execute("UPDATE files SET size_bytes = -1 WHERE track_key = ?", [track_key])
+
+    def catalog_version(self) -> str:
+        """Changes whenever a track is added, changed or removed: what the library table is refreshed on."""
+        _, rows = self._fetch("SELECT count(*), max(updated_at) FROM tracks")
+        return f"{rows[0][0]}:{rows[0][1]}"
+
+    def remove_track(self, track_key: str) -> None:
+        """Forgets a track and everything recorded about it, its run history aside."""
+        with self._connect() as db:
+            for table in ("tracks", "track_sources", "originals", "analysis", "files", "matches", "notion_outbox"):
+                db.execute(f"DELETE FROM {table} WHERE track_key = ?", [track_key])
 
     def mark_failed(self, track_key: str, error_class: str, message: str) -> None:
         """A failed track; *unavailable* when the source offers nothing to download, *needs_review*

@@ -13,8 +13,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from musicsync_assets.lib.errors import MusicsyncError, RateLimited
 from musicsync_assets.lib.catalog.recordings import Recording, RecordingIndex
+from musicsync_assets.lib.catalog.store import Store
+from musicsync_assets.lib.errors import MusicsyncError, RateLimited
 from musicsync_assets.lib.pipeline.sources import (  # noqa: F401 - the names of the sources discovery reads
     NOTION_QUEUE,
     SOUNDCLOUD_LIKES,
@@ -22,7 +23,6 @@ from musicsync_assets.lib.pipeline.sources import (  # noqa: F401 - the names of
     SPOTIFY_LIKES,
     SPOTIFY_PLAYING,
 )
-from musicsync_assets.lib.catalog.store import Store
 
 
 class Like(Protocol):

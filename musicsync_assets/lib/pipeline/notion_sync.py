@@ -9,8 +9,9 @@ an unchanged track costs one read on a re-sync.
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from musicsync_assets.lib.errors import MusicsyncError
 from musicsync_assets.lib.audio.musickeys import parse_key
+from musicsync_assets.lib.catalog.store import Store
+from musicsync_assets.lib.errors import MusicsyncError
 from musicsync_assets.lib.services.notion import (
     NotionGateway,
     NotionRejected,
@@ -19,7 +20,6 @@ from musicsync_assets.lib.services.notion import (
     decode_value,
     encode_value,
 )
-from musicsync_assets.lib.catalog.store import Store
 
 SCHEMA_CACHE_S = 900
 NO_PAGE_CACHE_S = 120  # about one track's sync: from reading edits to writing its page

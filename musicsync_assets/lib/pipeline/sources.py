@@ -85,7 +85,7 @@ def content_hash(path: Path) -> str:
 def identify_file(path: Path) -> SourceRef:
     path = Path(path).expanduser().resolve()
     if not path.is_file():
-        raise UnknownTrack(f"{path} does not exist or is not a file")
+        raise UnknownTrack(f"{path} does not exist or is not a file", "check the path, then run again")
     if path.stat().st_size == 0:
         raise NotAudio(f"{path.name} is empty")
     digest = content_hash(path)

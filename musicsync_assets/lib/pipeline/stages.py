@@ -13,25 +13,26 @@ from pathlib import Path
 import numpy as np
 
 from musicsync_assets.lib.audio import codec
-from musicsync_assets.lib.services import download
-from musicsync_assets.lib.pipeline import matching
 from musicsync_assets.lib.audio.analysis import ANALYZER_VERSION, analyze_pcm
+from musicsync_assets.lib.audio.musickeys import parse_key
+from musicsync_assets.lib.audio.tags import TagSet, read_tags, write_tags
+from musicsync_assets.lib.catalog.paths import DataPaths, replace_atomically
+from musicsync_assets.lib.catalog.store import AnalysisRecord, FileRecord, OriginalRecord, Store, TrackRecord
 from musicsync_assets.lib.errors import (
     LibraryNotWritable,
     MusicsyncError,
     NeedsReview,
+    NotAudio,
     SilentAudio,
     TooShort,
     UnknownTrack,
 )
-from musicsync_assets.lib.audio.musickeys import parse_key
+from musicsync_assets.lib.pipeline import matching
 from musicsync_assets.lib.pipeline.naming import DEFAULT_TEMPLATE, numbered, render_name
-from musicsync_assets.lib.catalog.paths import DataPaths, replace_atomically
-from musicsync_assets.lib.services.soundcloud import SoundCloudAuthError, SoundCloudClient
 from musicsync_assets.lib.pipeline.sources import SourceRef, content_hash, identify
+from musicsync_assets.lib.services import download
+from musicsync_assets.lib.services.soundcloud import SoundCloudAuthError, SoundCloudClient
 from musicsync_assets.lib.services.spotify import SpotifyAuthError, SpotifyClient
-from musicsync_assets.lib.catalog.store import AnalysisRecord, FileRecord, OriginalRecord, Store, TrackRecord
-from musicsync_assets.lib.audio.tags import TagSet, read_tags, write_tags
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,12 @@ def disk_errors_explained(error: OSError, where: Path) -> Exception:
     return error
 
 
+def discard_scratch(settings: LibrarySettings, track_key: str) -> None:
+    """Removes what an interrupted stage left half-written for this track."""
+    for leftover in settings.paths.scratch.glob(f"{track_key}.*"):
+        leftover.unlink(missing_ok=True)
+
+
 # --- registration -------------------------------------------------------------------------------
 
 def register(store: Store, source: str | SourceRef) -> SourceRef:
@@ -82,6 +89,66 @@ def register(store: Store, source: str | SourceRef) -> SourceRef:
         ref = SourceRef(known_key, ref.kind, ref.source_id, ref.location)
     store.register_track(ref.track_key, ref.kind, ref.location, ref.source_id)
     return ref
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What became of one source the user named: the track it is, or why it is not one."""
+
+    source: str
+    track_key: str | None = None
+    status: str | None = None  # the track's status in the catalog, once registered
+    known_as: str | None = None  # the track this source turned out to be a copy of, by its name
+    problem: str | None = None
+    error_class: str | None = None
+
+    @property
+    def verdict(self) -> str:
+        if self.problem:
+            return f"not a track: {self.problem}"
+        if self.known_as:
+            return f"same audio as {self.known_as}, already in the library ({self.status})"
+        return "added" if self.status != "synced" else "already synced"
+
+
+def register_sources(store: Store, sources: list[str]) -> list[Registration]:
+    """Registers each URL, file or track key; a source that is the same audio or link as a track the
+    catalog already has keeps that track, and says so."""
+    registered = []
+    for source in sources:
+        try:
+            known = store.track(source)
+            if known:  # a catalogued track, by its key (say, to sync it again after an override)
+                registered.append(Registration(source, known.track_key, known.status))
+                continue
+            ref = identify(source)
+            twin = store.track(store.key_for_source(ref.kind, ref.source_id) or ref.track_key)
+            ref = register(store, ref)
+        except MusicsyncError as error:
+            registered.append(Registration(source, problem=str(error), error_class=error.error_class))
+            continue
+        copy_of = twin.label if twin and twin.source_url != ref.location else None
+        registered.append(Registration(source, ref.track_key, store.track(ref.track_key).status, copy_of))
+    return registered
+
+
+def remove_track(settings: LibrarySettings, track_key: str) -> list[Path]:
+    """Forgets a track and deletes the files musicsync wrote for it (library files, its copy of the
+    original, artwork); the user's own files are never touched. Returns what was deleted."""
+    store = settings.store
+    with store.session():
+        track = _require_track(store, track_key)
+        original = store.original(track_key)
+        written = [Path(f.path) for f in store.files(track_key)]
+    if original:
+        written.append(Path(original.path))
+    if track.artwork_path:
+        written.append(Path(track.artwork_path))
+    deleted = [path for path in written if path.is_file()]
+    for path in deleted:
+        path.unlink()
+    store.remove_track(track_key)
+    return deleted
 
 
 def set_overrides(store: Store, track_key: str, bpm: float | None = None, key: str | None = None,
@@ -263,7 +330,7 @@ def fetch_original(settings: LibrarySettings, track_key: str, soundcloud: SoundC
     except OSError as error:
         raise disk_errors_explained(error, paths.root) from error
     try:
-        described = codec.probe(fetched)
+        described = _probe_as(fetched, track)
         if described.duration_s is not None and described.duration_s < settings.min_duration_s:
             raise TooShort(f"the audio lasts {described.duration_s:.1f} s, under the {settings.min_duration_s:g} s minimum")
     except Exception:
@@ -280,6 +347,15 @@ def fetch_original(settings: LibrarySettings, track_key: str, soundcloud: SoundC
     if track.duration_s is None:
         store.update_track(track_key, duration_s=described.duration_s)
     return Outcome(False, _original_details(record))
+
+
+def _probe_as(fetched: Path, track: TrackRecord) -> codec.AudioProbe:
+    """Probes the fetched copy, naming the user's own file or link when it is not audio."""
+    try:
+        return codec.probe(fetched)
+    except NotAudio as error:
+        name = Path(track.source_url).name if track.source_kind == "file" else track.source_url
+        raise NotAudio(f"{name} is not an audio file", error.hint) from error
 
 
 def _original_details(original: OriginalRecord) -> dict:

@@ -4,11 +4,11 @@ from dataclasses import asdict
 from pathlib import Path
 
 from musicsync_assets.lib.audio import codec
+from musicsync_assets.lib.audio.musickeys import ALL_KEYS
+from musicsync_assets.lib.audio.tags import read_tags
+from musicsync_assets.lib.catalog.store import AnalysisRecord, Store
 from musicsync_assets.lib.errors import CorruptAudio
 from musicsync_assets.lib.pipeline.stages import LibrarySettings, expected_tags
-from musicsync_assets.lib.audio.musickeys import ALL_KEYS
-from musicsync_assets.lib.catalog.store import AnalysisRecord, Store
-from musicsync_assets.lib.audio.tags import read_tags
 
 DURATION_TOLERANCE = 0.01
 

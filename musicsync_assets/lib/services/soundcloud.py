@@ -13,8 +13,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
 
-from musicsync_assets.lib.pipeline.discovery import SkippedLike
 from musicsync_assets.lib.errors import MusicsyncError, RateLimited
+from musicsync_assets.lib.pipeline.discovery import SkippedLike
 
 DEFAULT_API_URL = "https://api-v2.soundcloud.com"
 _DRM_PROTOCOLS = ("encrypted-hls", "ctr-", "cbc-")

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import requests
 
-from musicsync_assets.lib.pipeline.discovery import SkippedLike
 from musicsync_assets.lib.errors import MusicsyncError, RateLimited
+from musicsync_assets.lib.pipeline.discovery import SkippedLike
 
 DEFAULT_API_URL = "https://api.spotify.com/v1/"
 DEFAULT_TOKEN_URL = "https://accounts.spotify.com/api/token"

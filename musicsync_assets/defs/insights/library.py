@@ -1,0 +1,50 @@
+"""The library at a glance: one table of every track, refreshed whenever the catalog changes."""
+
+from collections import Counter
+
+import dagster as dg
+
+from musicsync_assets.defs.jobs import refresh_library_job
+from musicsync_assets.defs.resources import MusicLibrary
+from musicsync_assets.lib.pipeline.stages import library_row
+
+COLUMNS = [
+    dg.TableColumn("title"), dg.TableColumn("artists"), dg.TableColumn("bpm", "float"), dg.TableColumn("key"),
+    dg.TableColumn("camelot"), dg.TableColumn("status"), dg.TableColumn("failure reason"),
+    dg.TableColumn("source"), dg.TableColumn("files"), dg.TableColumn("track key"),
+]
+
+
+@dg.asset(group_name="library", kinds={"duckdb"})
+def library(music_library: MusicLibrary) -> dg.MaterializeResult:
+    """Your whole library as one table: every track with its artists, BPM, key, Camelot code,
+    status, why it failed, where it came from and its files. Type in the table's search to find a
+    track by title; its track key opens its partition in the per-track assets."""
+    store = music_library.store
+    with store.session():
+        rows = [library_row(store, track.track_key) for track in store.tracks()]
+    records = [dg.TableRecord({
+        "title": row["title"], "artists": ", ".join(row["artists"]), "bpm": row["bpm"], "key": row["key"] or "",
+        "camelot": row["camelot"] or "", "status": row["status"],
+        "failure reason": (row["error"] or "").split(" — ")[0],
+        "source": ", ".join(dict.fromkeys(s["kind"] for s in row["sources"])), "files": ", ".join(row["files"]),
+        "track key": row["track_key"]}) for row in rows]
+    by_status = Counter(row["status"] for row in rows)
+    by_source = Counter(s["kind"] for row in rows for s in row["sources"][:1])
+    return dg.MaterializeResult(metadata={
+        "tracks": dg.MetadataValue.table(records, schema=dg.TableSchema(columns=COLUMNS)),
+        "dagster/row_count": len(rows),
+        **{f"status: {status}": count for status, count in sorted(by_status.items())},
+        **{f"source: {source}": count for source, count in sorted(by_source.items())},
+    })
+
+
+@dg.sensor(job=refresh_library_job, minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING,
+           description="Refreshes the `library` table after the catalog changes (a track synced, failed, "
+                       "overridden or removed); when nothing changed, nothing is rewritten.")
+def library_refresh_sensor(context: dg.SensorEvaluationContext, music_library: MusicLibrary
+                           ) -> dg.SensorResult | dg.SkipReason:
+    version = music_library.store.catalog_version()
+    if version == context.cursor:
+        return dg.SkipReason("the catalog has not changed")
+    return dg.SensorResult(run_requests=[dg.RunRequest(run_key=version)], cursor=version)

@@ -1,0 +1,108 @@
+"""`musicsync sync` as the Dagster UI sees it: runs launched through the code location, named after
+their tracks, checks on each track's partition, the library table; and Ctrl-C that stops the whole
+command and loses nothing."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from musicsync_assets import launch
+from musicsync_assets.lib.audio import demo
+from musicsync_assets.lib.audio.musickeys import parse_key
+from musicsync_assets.lib.catalog.store import Store
+from musicsync_tests.test_cli import REPO, musicsync, run
+
+TRACK_CHECKS = {"audio_formats_valid", "tags_complete", "analysis_plausible"}
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch) -> Path:
+    """The data folder the command runs on; `launch.instance()` in the test opens the same history."""
+    monkeypatch.setenv("MUSICSYNC_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    return tmp_path / "data"
+
+
+def test_cli_runs_belong_to_the_code_location_and_are_named(data_dir, audio_set):
+    done = musicsync("sync", str(audio_set["aac"].path), str(audio_set["mp3"].path), data_dir=data_dir)
+    assert done.returncode == 0, done.stderr[-3000:]
+    with launch.instance() as instance:
+        records = instance.get_run_records()
+        assert sorted(r.dagster_run.job_name for r in records) == ["refresh_library", "sync_track", "sync_track"]
+        for record in records:
+            run = record.dagster_run
+            # Only runs with the code location's origin show on the UI's Overview timeline and job pages.
+            assert run.remote_job_origin is not None, run.job_name
+            assert run.remote_job_origin.location_name == launch.LOCATION
+            assert run.parent_run_id is None and run.root_run_id is None  # no run started inside another
+        track_runs = [r.dagster_run for r in records if r.dagster_run.job_name == "sync_track"]
+        assert {run.tags["musicsync/track"] for run in track_runs} == {
+            "Tidal State - Harbour Lights", "Lumen Drive - Copper Sun"}
+
+        evaluations = [entry.dagster_event.event_specific_data for run in track_runs
+                       for entry in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)]
+        assert {e.check_name for e in evaluations} == TRACK_CHECKS and len(evaluations) == 6
+        assert {e.partition for e in evaluations} == {run.tags["dagster/partition"] for run in track_runs}
+        assert all(e.passed for e in evaluations)
+
+        library = instance.get_latest_materialization_event(dg.AssetKey("library")).asset_materialization
+        table = library.metadata["tracks"].value
+        assert sorted(row.data["title"] for row in table.records) == ["Copper Sun", "Harbour Lights"]
+        assert {row.data["status"] for row in table.records} == {"synced"}
+        assert library.metadata["status: synced"].value == 2
+
+        for notion_asset in ("notion_edits", "notion_track_page"):  # Notion is not configured
+            assert instance.fetch_materializations(dg.AssetKey(notion_asset), limit=1).records == []
+
+        [metadata] = [instance.get_latest_materialization_event(dg.AssetKey("track_analysis"))
+                      .asset_materialization.metadata]
+        assert metadata["track"].value in {"Tidal State - Harbour Lights", "Lumen Drive - Copper Sun"}
+
+
+def test_ctrl_c_stops_the_whole_command_and_the_next_sync_resumes(data_dir, tmp_path):
+    sources = []
+    for n, tonic in enumerate(("C minor", "G major")):
+        path = tmp_path / f"long take {n}.flac"
+        demo.write_audio(demo.render(120.0 + n, parse_key(tonic), 120, seed=n), path, "flac")
+        sources.append(str(path))
+    environment = {**{k: v for k, v in os.environ.items() if not k.startswith(("NOTION_", "DAGSTER_HOME"))},
+                   "MUSICSYNC_DATA_DIR": str(data_dir)}
+    command = subprocess.Popen([sys.executable, "-m", "musicsync_assets.cli", "sync", *sources], cwd=REPO,
+                               env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        _wait_for_a_started_run(timeout_s=120)
+        command.send_signal(signal.SIGINT)
+        _, err = command.communicate(timeout=60)
+    finally:
+        command.kill()
+    assert command.returncode == 130, err[-3000:]
+    assert "Traceback" not in err and "Stopped" in err
+
+    assert list((data_dir / ".incoming").glob("*")) == []
+    store = Store(data_dir / "musicsync.duckdb")
+    assert {track.status for track in store.tracks()} <= {"pending", "synced"}  # interrupted is not failed
+    with launch.instance() as instance:
+        statuses = {r.dagster_run.status for r in instance.get_run_records()}
+    assert statuses <= {dg.DagsterRunStatus.CANCELED, dg.DagsterRunStatus.SUCCESS}
+    assert dg.DagsterRunStatus.CANCELED in statuses
+
+    again = run([sys.executable, "-m", "musicsync_assets.cli", "sync", *sources], data_dir)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert {track.status for track in store.tracks()} == {"synced"}
+
+
+def _wait_for_a_started_run(timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        with launch.instance() as instance:
+            if instance.get_run_records(dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED])):
+                time.sleep(2)  # well inside its steps
+                return
+        time.sleep(0.5)
+    raise AssertionError("no run started")
