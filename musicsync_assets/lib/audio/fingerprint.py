@@ -133,6 +133,8 @@ class FingerprintIndex:
     def __init__(self, fingerprints: Iterable[tuple[str, Fingerprint]] = ()):
         self._keys: list[str] = []
         self._hashes: list[np.ndarray] = []
+        self._positions: dict[str, int] = {}
+        self._durations: list[float] = []
         self._sorted: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         for track_key, fingerprint in fingerprints:
             self.add(track_key, fingerprint)
@@ -140,9 +142,21 @@ class FingerprintIndex:
     def __len__(self) -> int:
         return len(self._keys)
 
+    @property
+    def keys(self) -> list[str]:
+        return list(self._keys)
+
+    def fingerprint(self, track_key: str) -> Fingerprint:
+        position = self._positions[track_key]
+        return Fingerprint(self._hashes[position], self._durations[position])
+
     def add(self, track_key: str, fingerprint: Fingerprint) -> None:
+        if track_key in self._positions:
+            raise ValueError(f"{track_key} is already in the index")
+        self._positions[track_key] = len(self._keys)
         self._keys.append(track_key)
         self._hashes.append(fingerprint.hashes)
+        self._durations.append(fingerprint.duration_s)
         self._sorted = None
 
     def _index(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
