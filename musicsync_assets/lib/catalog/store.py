@@ -687,6 +687,11 @@ class Store:
                               " ORDER BY track_key", [version])
         return [(key, bytes(hashes), duration) for key, hashes, duration in rows]
 
+    def fingerprinted(self, version: str) -> set[str]:
+        """The tracks with a fingerprint of this version, without loading the fingerprints."""
+        _, rows = self._fetch("SELECT track_key FROM fingerprints WHERE version = ?", [version])
+        return {row[0] for row in rows}
+
     def record_duplicate(self, track_key: str, duplicate_of: str, reason: str, detail: dict) -> None:
         with self._connect() as db:
             db.execute("INSERT OR REPLACE INTO duplicates VALUES (?, ?, ?, ?, ?)",
