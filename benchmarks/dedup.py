@@ -25,8 +25,13 @@ from pathlib import Path
 import numpy as np
 
 from musicsync_assets.lib.audio import codec, demo
-from musicsync_assets.lib.audio.fingerprint import Fingerprint, FingerprintIndex, fingerprint_file, fingerprint_pcm
 from musicsync_assets.lib.audio.fingerprint import SAMPLE_RATE as FP_RATE
+from musicsync_assets.lib.audio.fingerprint import (
+    Fingerprint,
+    FingerprintIndex,
+    fingerprint_file,
+    fingerprint_pcm,
+)
 from musicsync_assets.lib.audio.musickeys import PITCH_NAMES, parse_key
 from musicsync_assets.lib.catalog import duplicates
 from musicsync_assets.lib.catalog.store import Store

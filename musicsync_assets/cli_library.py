@@ -44,7 +44,7 @@ def duplicates(args: argparse.Namespace) -> int:
     from musicsync_assets.lib.audio.fingerprint import FINGERPRINT_VERSION
     from musicsync_assets.lib.catalog.duplicates import duplicate_groups
 
-    paths, store = _library()
+    _, store = _library()
     with store.session():
         groups = [[_entry(store, key) for key in group] for group in duplicate_groups(store)]
         merged = store.duplicates()

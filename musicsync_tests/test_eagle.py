@@ -101,9 +101,8 @@ def test_an_error_envelope_is_a_clear_error_and_the_track_stays_queued(store):
 
 
 def test_a_wrong_token_is_refused_with_eagles_message(store):
-    with serve_eagle(FakeEagle(token="right")) as (_, base):
-        with pytest.raises(EagleError, match="Unauthorized"):
-            client_for(base, "wrong").info()
+    with serve_eagle(FakeEagle(token="right")) as (_, base), pytest.raises(EagleError, match="Unauthorized"):
+        client_for(base, "wrong").info()
 
 
 def test_eagle_going_away_mid_batch_queues_the_rest_and_the_queue_drains_when_it_is_back(store):
