@@ -134,3 +134,20 @@ def test_a_track_without_its_file_is_not_sent(store, tmp_path):
         with pytest.raises(UnknownTrack, match="has no wav file in the library yet"):
             eagle_import.import_tracks(store, client_for(base), ["sc-1"], "wav", "musicsync")
         assert fake.items == []
+
+
+def test_doctor_asks_eagle_through_the_same_client_and_counts_the_queue(tmp_path, monkeypatch):
+    from musicsync_assets.lib import doctor
+    from musicsync_assets.lib.catalog.paths import DataPaths
+
+    paths = DataPaths(tmp_path / "data")
+    Store(paths.database).queue_eagle("sc-1", "Eagle is not answering")
+    with serve_eagle(FakeEagle(token="right")) as (_, base):
+        monkeypatch.setenv("MUSICSYNC_EAGLE_URL", base)
+        monkeypatch.setenv("EAGLE_API_TOKEN", "right")
+        found = doctor._eagle(paths)
+        assert (found.state, found.detail) == ("ok", "reachable, version 4.0.0; 1 queued imports go in on the next sync")
+        monkeypatch.setenv("EAGLE_API_TOKEN", "wrong")
+        assert doctor._eagle(paths).state == "broken" and "Unauthorized" in doctor._eagle(paths).detail
+    closed = doctor._eagle(paths)  # the app is closed: optional, not broken
+    assert (closed.state, closed.detail.endswith("1 imports wait for it")) == ("optional", True)

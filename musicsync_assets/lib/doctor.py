@@ -6,8 +6,6 @@ import tempfile
 import time
 from dataclasses import dataclass
 
-import requests
-
 from musicsync_assets.lib.audio import codec
 from musicsync_assets.lib.pipeline.discovery import SOURCES, LikesCursor
 from musicsync_assets.lib.catalog.paths import DataPaths
@@ -19,8 +17,6 @@ SERVICES = {
     "Spotify": ("SPOTIFY_CLIENT_ID", "SPOTIFY_CLIENT_SECRET", "SPOTIFY_REFRESH_TOKEN"),
     "SoundCloud": ("SOUNDCLOUD_CLIENT_ID", "SOUNDCLOUD_OAUTH_TOKEN", "SOUNDCLOUD_USER"),
 }
-EAGLE_URL_ENV = "MUSICSYNC_EAGLE_API_URL"
-EAGLE_DEFAULT_URL = "http://localhost:41595"
 
 
 @dataclass(frozen=True)
@@ -40,7 +36,7 @@ class Finding:
 
 def examine(paths: DataPaths) -> list[Finding]:
     return [_ffmpeg(), _data_dir(paths), _database(paths), *_credentials(), _notion_backlog(paths), _review(paths),
-            *_sources(paths), _eagle()]
+            *_sources(paths), _eagle(paths)]
 
 
 def _ffmpeg() -> Finding:
@@ -123,10 +119,19 @@ def _credentials() -> list[Finding]:
     return findings
 
 
-def _eagle() -> Finding:
-    base = os.environ.get(EAGLE_URL_ENV, EAGLE_DEFAULT_URL).rstrip("/")
+def _eagle(paths: DataPaths) -> Finding:
+    """Eagle through the client the import uses (MUSICSYNC_EAGLE_URL, EAGLE_API_TOKEN), with its queue."""
+    from musicsync_assets.lib.services.eagle import EagleClient, EagleError, EagleSettings, EagleUnavailable
+
+    settings = EagleSettings.from_env() or EagleSettings()
+    waiting = len(Store(paths.database).eagle_queue()) if paths.database.exists() else 0
     try:
-        answer = requests.get(f"{base}/api/application/info", timeout=1.5).json()
-        return Finding("Eagle", "ok", f"reachable, version {answer.get('data', {}).get('version', '?')}")
-    except (requests.RequestException, ValueError):
-        return Finding("Eagle", "optional", f"not reachable at {base} (start the Eagle app to import tracks)")
+        version = EagleClient(settings, timeout_s=1.5).info().get("version", "?")
+    except EagleUnavailable:
+        queued = f"; {waiting} imports wait for it" if waiting else ""
+        return Finding("Eagle", "optional",
+                       f"not reachable at {settings.url} (start the Eagle app to import tracks){queued}")
+    except EagleError as error:
+        return Finding("Eagle", "broken", error.reason)
+    queued = f"; {waiting} queued imports go in on the next sync" if waiting else ""
+    return Finding("Eagle", "ok", f"reachable, version {version}{queued}")
