@@ -85,6 +85,7 @@ def test_a_moved_data_folder_keeps_playlists_and_a_missing_file_is_reported(libr
 
 def test_rekordbox_xml_reads_back_with_pyrekordbox(library, tmp_path):
     store, paths = library
+    store.update_track("sp-2", bpm_override=130.0, key_override="Gm")  # yours win over the estimates
     report = rekordbox.export_rekordbox(store, paths, tmp_path / "export" / "rekordbox.xml", "m4a")
     assert report.tracks == 4 and report.missing == []
     xml = RekordboxXml(tmp_path / "export" / "rekordbox.xml")
@@ -103,7 +104,9 @@ def test_rekordbox_xml_reads_back_with_pyrekordbox(library, tmp_path):
 
     unicode_track = by_name['Hoppípolla "live" ∕ édit']
     assert _file_of(unicode_track).is_file() and unicode_track["Tonality"] == "F#m"
-    assert by_name["Copper Sun"].marks == []  # no intro or outro found: no cue invented
+    copper = by_name["Copper Sun"]
+    assert (copper["AverageBpm"], copper["Tonality"], copper.tempos[0]["Bpm"]) == (130.0, "Gm", 130.0)
+    assert copper.marks == []  # no intro or outro found: no cue invented
     assert by_name["Glass - Steel"].tempos == []  # no tempo: no beat grid
 
     names = {track["TrackID"]: track["Name"] for track in xml.get_tracks()}

@@ -17,7 +17,6 @@ from pathlib import Path
 from musicsync_assets.lib.audio.musickeys import parse_key
 from musicsync_assets.lib.catalog.paths import DataPaths, replace_atomically
 from musicsync_assets.lib.catalog.store import Store
-from musicsync_assets.lib.pipeline.stages import library_row
 
 ALL_TRACKS = "All tracks"
 # Playlist name for each source kind with one; tracks of other kinds (a pasted YouTube link) are in
@@ -72,24 +71,21 @@ def locate(paths: DataPaths, recorded: str) -> Path | None:
 def library_tracks(store: Store, paths: DataPaths, fmt: str) -> tuple[list[LibraryTrack], list[Missing]]:
     """Every synced track's file in `fmt`, oldest first, and the files the catalog has that are gone."""
     found, missing = [], []
-    for track in store.tracks("synced"):
-        row = library_row(store, track.track_key)
-        recorded = row["files"].get(fmt)
-        if recorded is None:
-            continue
-        path = locate(paths, recorded)
+    for row in store.library_listing(fmt):
+        path = locate(paths, row["path"])
         if path is None:
-            missing.append(Missing(track.track_key, recorded))
+            missing.append(Missing(row["track_key"], row["path"]))
             continue
-        analysis = store.analysis(track.track_key)
+        # Your override wins over the estimate, as in `library_row`.
+        bpm = row["bpm_override"] or row["bpm"]
+        key = parse_key(row["key_override"] or row["key_name"]) if (row["key_override"] or row["key_name"]) else None
         found.append(LibraryTrack(
-            track_key=track.track_key, artist=track.display_artist, title=track.display_title,
-            album=track.album, year=track.year, path=path,
-            duration_s=analysis.duration_s if analysis else (track.duration_s or 0.0),
-            bpm=row["bpm"], key=parse_key(row["key"]).short if row["key"] else None, camelot=row["camelot"],
-            beat_offset_s=analysis.beat_offset_s if analysis else None,
-            intro_s=analysis.intro_s if analysis else None, outro_s=analysis.outro_s if analysis else None,
-            source_kinds=tuple(sorted({s["kind"] for s in row["sources"]} | {track.source_kind})),
+            track_key=row["track_key"], artist=", ".join(row["artists"] or []) or "Unknown Artist",
+            title=row["title"] or row["track_key"], album=row["album"], year=row["year"], path=path,
+            duration_s=row["duration_s"] or row["track_duration_s"] or 0.0,
+            bpm=round(bpm, 1) if bpm else None, key=key.short if key else None, camelot=key.camelot if key else None,
+            beat_offset_s=row["beat_offset_s"], intro_s=row["intro_s"], outro_s=row["outro_s"],
+            source_kinds=tuple(sorted(set(row["source_kinds"] or []) | {row["source_kind"]})),
         ))
     return found, missing
 
