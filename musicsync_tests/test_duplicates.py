@@ -110,6 +110,14 @@ def test_same_title_different_recording_is_not_a_duplicate_but_a_re_encode_is(ca
     assert duplicates.duplicate_groups(store) == [["file-mp3", "file-wav"]]
 
 
+def test_only_library_entries_count_not_tracks_that_failed(catalog, versions, prints):
+    store, paths = catalog
+    _add(store, paths, "file-wav", versions["wav"], "Harbour Lights", prints["wav"])
+    _add(store, paths, "file-m4a", versions["m4a"], "Harbour Lights", prints["m4a"])
+    store.mark_failed("file-wav", "download_failed", "gone")
+    assert duplicates.find_duplicate(store, "file-m4a", duplicates.load_index(store)) is None
+
+
 def test_without_a_fingerprint_isrc_and_name_decide(catalog, versions, prints):
     store, paths = catalog
     _add(store, paths, "file-wav", versions["wav"], "Harbour Lights", prints["wav"])

@@ -69,20 +69,20 @@ def save_fingerprint(store: Store, track_key: str, fingerprint: Fingerprint) -> 
 
 
 def find_duplicate(store: Store, track_key: str, index: FingerprintIndex) -> Duplicate | None:
-    """The library entry this track is the same recording as, or None."""
+    """The library entry (a synced track) this track is the same recording as, or None."""
+    library = {t.track_key: t for t in store.tracks("synced") if t.track_key != track_key}
     fingerprinted = set(index.keys)
     if track_key in fingerprinted:
-        matches = index.search(index.fingerprint(track_key), exclude=track_key)
+        matches = [m for m in index.search(index.fingerprint(track_key), exclude=track_key)
+                   if m.track_key in library]
         if matches:
             best = matches[0]
             return Duplicate(track_key, best.track_key, "sound",
                              {"bit_error_rate": best.bit_error_rate, "overlap_s": best.overlap_s,
                               "offset_s": best.offset_s, "similarity": round(best.similarity, 3)})
     track = store.track(track_key)
-    others = [t for t in store.tracks() if t.track_key != track_key]
     # Where both have been heard, the sound has already said no; metadata only speaks for the rest.
-    if track_key in fingerprinted:
-        others = [t for t in others if t.track_key not in fingerprinted]
+    others = [t for key, t in library.items() if track_key not in fingerprinted or key not in fingerprinted]
     found = RecordingIndex(others).find(Recording(track.isrc, (track.artists or [""])[0], track.title or "",
                                                   track.duration_s)) if track else None
     return Duplicate(track_key, found, "isrc-or-name") if found else None
