@@ -1,4 +1,5 @@
-"""The library as a rekordbox XML collection (File → Import → rekordbox xml in rekordbox).
+"""The library as a rekordbox XML collection (rekordbox's Preferences → Advanced → Database →
+rekordbox xml reads it).
 
 `DJ_PLAYLISTS` holds a `PRODUCT`, a `COLLECTION` with one `TRACK` per synced track, and `PLAYLISTS`
 mirroring the m3u8 playlists (`playlists.py`). Each `TRACK` carries `Location` (a
@@ -96,7 +97,8 @@ class ExportReport:
     missing: list[Missing]
 
     def describe(self) -> str:
-        text = f"{self.tracks} tracks written to {self.path} (in rekordbox: File → Import → rekordbox xml)"
+        text = (f"{self.tracks} tracks written to {self.path} (in rekordbox: Preferences → Advanced → Database → "
+                "rekordbox xml)")
         if self.missing:
             text += (f"; {len(self.missing)} left out because their files are gone (first: "
                      f"{self.missing[0].recorded_path}): move them back or sync again, then export again")
