@@ -2,6 +2,7 @@
 adding, finding what is already there, the token, error envelopes, and the app going away."""
 
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -129,11 +130,15 @@ def test_eagle_going_away_mid_batch_queues_the_rest_and_the_queue_drains_when_it
     assert len({store.eagle_item(key) for key in TRACKS}) == 3
 
 
-def test_a_track_without_its_file_is_not_sent(store, tmp_path):
+def test_a_track_without_its_file_fails_alone_and_is_not_queued(store):
+    Path(store.files("sc-2")[0].path).unlink()
     with serve_eagle() as (fake, base):
-        with pytest.raises(UnknownTrack, match="has no wav file in the library yet"):
-            eagle_import.import_tracks(store, client_for(base), ["sc-1"], "wav", "musicsync")
-        assert fake.items == []
+        outcomes = eagle_import.import_tracks(store, client_for(base), list(TRACKS), "m4a", "musicsync")
+        assert [o.status for o in outcomes] == ["imported", "failed", "imported"]
+        assert "has no m4a file in the library yet" in outcomes[1].message
+        assert len(fake.items) == 2 and store.eagle_queue() == []
+        with pytest.raises(UnknownTrack, match="sync the track first"):
+            eagle_import.item_fields(store, "sc-2", "m4a")
 
 
 def test_doctor_asks_eagle_through_the_same_client_and_counts_the_queue(tmp_path, monkeypatch):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from musicsync_assets.lib.catalog.store import Store
-from musicsync_assets.lib.errors import UnknownTrack
+from musicsync_assets.lib.errors import MusicsyncError, UnknownTrack
 from musicsync_assets.lib.pipeline.stages import library_row
 from musicsync_assets.lib.services.eagle import EagleClient, EagleError, EagleUnavailable
 
@@ -69,7 +69,8 @@ def import_track(store: Store, client: EagleClient, track_key: str, fmt: str, fo
 
 def import_tracks(store: Store, client: EagleClient, track_keys: list[str], fmt: str, folder: str
                   ) -> list[EagleOutcome]:
-    """Imports a batch. Once Eagle stops answering, the rest are queued without calling it again."""
+    """Imports a batch, one outcome per track. Once Eagle stops answering, the rest are queued
+    without calling it again; a track Eagle refuses stays queued; a track with no file fails alone."""
     outcomes: list[EagleOutcome] = []
     folder_id = None
     for index, track_key in enumerate(track_keys):
@@ -83,6 +84,8 @@ def import_tracks(store: Store, client: EagleClient, track_keys: list[str], fmt:
             break
         except EagleError as error:
             store.queue_eagle(track_key, error.reason)
+            outcomes.append(EagleOutcome(track_key, "failed", message=str(error)))
+        except MusicsyncError as error:  # no file to send: waiting for Eagle would not help
             outcomes.append(EagleOutcome(track_key, "failed", message=str(error)))
     return outcomes
 
