@@ -8,7 +8,12 @@ from pathlib import Path
 import pytest
 
 from musicsync_assets.lib.audio import codec, demo
-from musicsync_assets.lib.audio.fingerprint import MATCH_BER, FingerprintIndex, fingerprint_file
+from musicsync_assets.lib.audio.fingerprint import (
+    FINGERPRINT_VERSION,
+    MATCH_BER,
+    FingerprintIndex,
+    fingerprint_file,
+)
 from musicsync_assets.lib.audio.musickeys import parse_key
 from musicsync_assets.lib.catalog import duplicates, trash
 from musicsync_assets.lib.catalog.paths import DataPaths
@@ -29,8 +34,9 @@ def versions(tmp_path_factory) -> dict[str, Path]:
              "m4a": demo.write_audio(original, folder / "harbour.m4a", "m4a")}
     files["mp3_128k"] = folder / "harbour-128k.mp3"
     _ffmpeg("-i", str(files["wav"]), "-c:a", "libmp3lame", "-b:a", "128k", str(files["mp3_128k"]))
+    # 3 s and a fraction of a fingerprint frame cut from the start of the MP3, then re-encoded.
     files["trimmed"] = folder / "harbour-trimmed.m4a"
-    _ffmpeg("-ss", "3", "-i", str(files["mp3_128k"]), "-c:a", "aac", "-b:a", "160k", str(files["trimmed"]))
+    _ffmpeg("-ss", "3.023", "-i", str(files["mp3_128k"]), "-c:a", "aac", "-b:a", "160k", str(files["trimmed"]))
     # The hardest different recording: same key, tempo and chords, another drum pattern.
     files["same_chords"] = demo.write_audio(demo.render(124.0, parse_key("A minor"), 30, seed=22,
                                                         groove="techno"), folder / "harbour-techno.wav", "wav")
@@ -108,6 +114,11 @@ def test_same_title_different_recording_is_not_a_duplicate_but_a_re_encode_is(ca
     assert (found.duplicate_of, found.reason) == ("file-wav", "sound")
     assert "fingerprints agree" in found.describe()
     assert duplicates.duplicate_groups(store) == [["file-mp3", "file-wav"]]
+    # A trimmed copy, as the duplicate check sees it: fingerprinted from its audio and kept.
+    _add(store, paths, "file-trim", versions["trimmed"], "Harbour Lights (edit)")
+    fresh = duplicates.fingerprint_track(store, "file-trim", versions["trimmed"])
+    found = duplicates.find_duplicate(store, "file-trim", duplicates.load_index(store), fresh)
+    assert found.duplicate_of in {"file-wav", "file-mp3"} and store.fingerprinted(FINGERPRINT_VERSION) >= {"file-trim"}
 
 
 def test_only_library_entries_count_not_tracks_that_failed(catalog, versions, prints):

@@ -6,13 +6,17 @@ Why our own and not Chromaprint: `pyacoustid` only wraps Chromaprint, which is a
 on nothing but Python (ffmpeg itself comes from a wheel). So this is the classic Haitsma–Kalker
 (Philips) fingerprint over PCM that `codec.stream` already decodes, in numpy:
 
-- mono at 11,025 Hz; 186 ms Hann windows every 46 ms (21.5 frames a second);
+- mono at 11,025 Hz; 186 ms Hann windows every 11.6 ms;
 - the energy of 33 logarithmically spaced bands from 300 Hz to 3 kHz, where lossy codecs keep the
-  signal they are least free to change;
+  signal they are least free to change, averaged over 58 ms;
 - one 32-bit sub-fingerprint per frame: bit m says whether the energy step between bands m and m+1
   grew or shrank since the previous frame. Signs of differences survive gain, EQ and the
-  quantisation noise of a 128 kbit/s MP3; a re-encode flips 15–19 % of the bits, a different
-  recording about half.
+  quantisation noise of a 128 kbit/s MP3; a re-encode flips 12–20 % of the bits, a different
+  recording 30–50 %.
+
+The catalog keeps every 4th frame (46 ms apart). A copy trimmed by any length starts somewhere
+between two kept frames, which alone would flip a quarter of the bits; so a query keeps all four
+interleaved sequences and matches with whichever lines up to within 6 ms.
 
 Only the first two minutes are fingerprinted: enough to be sure, and a two-hour mix costs no more.
 """
@@ -23,36 +27,51 @@ from pathlib import Path
 
 import numpy as np
 import scipy.fft
+import scipy.ndimage
 
 from musicsync_assets.lib.audio import codec
 from musicsync_assets.lib.errors import SilentAudio, TooShort
 
-FINGERPRINT_VERSION = "philips-33b-11k-v1"
+FINGERPRINT_VERSION = "philips-33b-11k-v2"
 SAMPLE_RATE = 11025
 WINDOW = 2048
-HOP = 512
+STEP = 128  # frames are computed every 11.6 ms ...
+PHASES = 4
+HOP = STEP * PHASES  # ... and every 4th is kept: 46 ms, 21.5 a second
 FRAMES_PER_S = SAMPLE_RATE / HOP
+_SMOOTH = 5  # band energies averaged over 58 ms, so a shift of a few ms barely moves them
 MAX_SECONDS = 120.0
 MIN_SECONDS = 5.0
 _BAND_EDGES_HZ = np.geomspace(300.0, 3000.0, 34)
 _SILENCE_PEAK = 32768 * 10 ** (-60 / 20)  # -60 dBFS, the floor stages.py refuses too
+_CHUNK = 1024  # frames transformed at once: memory stays at a few MB however long the audio
 
-# Matching. A re-encode of the same recording flips at most ~19 % of the bits (128 kbit/s MP3, a
-# trimmed and re-encoded copy), different recordings 30 % or more even when they share key, tempo
-# and chords (the synthesised tests' hardest case); 25 % sits between.
+# Matching. A re-encode of the same recording flips at most ~20 % of the bits (a 128 kbit/s MP3
+# trimmed by an unlucky fraction of a frame), different recordings 28 % or more even when they
+# share key, tempo and chords (the synthesised tests' hardest case); 25 % sits between.
 MATCH_BER = 0.25
 MIN_OVERLAP_S = 8.0
 _INDEX_STRIDE = 4  # the index keeps every 4th library frame; a query probes all of its own
 _MAX_POSTINGS = 2000  # a bucket this full holds a hash common to many tracks: it says nothing
-_PROBES = np.array([0] + [1 << bit for bit in range(32)], dtype=np.uint32)  # itself and every 1-bit flip
+_QUERY_FRAMES = int(60 * FRAMES_PER_S)  # a minute of the query finds the candidates; all of it confirms
+_WEAK_BITS = 6  # a query frame's least certain bits, flipped one and two at a time
+_ANY_BIT = np.array([0] + [1 << bit for bit in range(32)], dtype=np.uint32)  # without certainties
 _CANDIDATES = 5
 _FRAME_BITS = 12  # MAX_SECONDS of frames (2,584) fit; the other 20 bits number up to a million tracks
 
 
 @dataclass(frozen=True)
 class Fingerprint:
+    """`hashes`, one 32-bit word every 46 ms, is what the catalog keeps. Freshly computed from
+    audio, a fingerprint also holds the three frame sequences in between (`phases`, starting 11.6,
+    23.2 and 34.8 ms later) and each frame's least certain bits (`weak`): a query uses them to
+    line up with a library track to within 6 ms whatever was trimmed, and to guess which bits a
+    re-encode flipped."""
+
     hashes: np.ndarray  # uint32, one per frame
     duration_s: float  # of the audio fingerprinted (at most MAX_SECONDS)
+    phases: tuple[np.ndarray, ...] = ()  # all PHASES sequences, hashes first; empty when loaded
+    weak: tuple[np.ndarray, ...] = ()  # per phase: each frame's _WEAK_BITS least certain bit numbers
 
     def to_bytes(self) -> bytes:
         return self.hashes.astype("<u4").tobytes()
@@ -83,17 +102,33 @@ def fingerprint_pcm(pcm: np.ndarray, name: str = "the audio") -> Fingerprint:
     if int(np.max(np.abs(pcm.astype(np.int32)))) < _SILENCE_PEAK:
         raise SilentAudio(f"{name} is silent (peak below -60 dBFS): there is nothing to fingerprint")
     samples = pcm.astype(np.float32)
-    count = 1 + (len(samples) - WINDOW) // HOP
-    frames = np.lib.stride_tricks.sliding_window_view(samples, WINDOW)[::HOP][:count]
+    count = 1 + (len(samples) - WINDOW) // STEP
+    frames = np.lib.stride_tricks.sliding_window_view(samples, WINDOW)[::STEP][:count]
+    window = np.hanning(WINDOW).astype(np.float32)
+    bins = np.searchsorted(np.fft.rfftfreq(WINDOW, 1 / SAMPLE_RATE), _BAND_EDGES_HZ)
     # scipy's FFT stays in float32 where numpy's works in float64: three times faster, and the bits
     # are signs of differences that float32 resolves as well.
-    spectrum = np.abs(scipy.fft.rfft(frames * np.hanning(WINDOW).astype(np.float32), axis=1)) ** 2
-    bins = np.searchsorted(np.fft.rfftfreq(WINDOW, 1 / SAMPLE_RATE), _BAND_EDGES_HZ)
-    energy = np.log(np.add.reduceat(spectrum, bins[:-1], axis=1)[:, : len(bins) - 1] + 1e-9)
+    energy = np.concatenate([
+        np.add.reduceat(np.abs(scipy.fft.rfft(frames[start:start + _CHUNK] * window, axis=1)) ** 2,
+                        bins[:-1], axis=1)[:, : len(bins) - 1]
+        for start in range(0, count, _CHUNK)])
+    energy = np.log(scipy.ndimage.uniform_filter1d(energy, _SMOOTH, axis=0, mode="nearest") + 1e-9)
     across = energy[:, :-1] - energy[:, 1:]  # 32 band-to-band steps per frame
-    bits = (across[1:] - across[:-1]) > 0
-    hashes = np.packbits(bits, axis=1, bitorder="little").view("<u4")[:, 0].astype(np.uint32)
-    return Fingerprint(hashes, seconds)
+    change = np.ascontiguousarray(across[1:] - across[:-1])
+    hashes = np.packbits(change > 0, axis=1, bitorder="little").view("<u4")[:, 0].astype(np.uint32)
+    weak = np.argpartition(np.abs(change), _WEAK_BITS, axis=1)[:, :_WEAK_BITS].astype(np.uint32)
+    return Fingerprint(hashes[::PHASES], seconds, tuple(hashes[r::PHASES] for r in range(PHASES)),
+                       tuple(weak[r::PHASES] for r in range(PHASES)))
+
+
+def _probes(hashes: np.ndarray, weak: np.ndarray | None) -> np.ndarray:
+    """Each frame's hash and its likeliest misreadings, shape (frames, probes): its weak bits
+    flipped one and two at a time when known, else every single bit."""
+    if weak is None:
+        return hashes[:, None] ^ _ANY_BIT[None, :]
+    flips = np.uint32(1) << weak  # (frames, _WEAK_BITS)
+    pairs = [flips[:, i] | flips[:, j] for i in range(_WEAK_BITS) for j in range(i + 1, _WEAK_BITS)]
+    return hashes[:, None] ^ np.column_stack([np.zeros(len(hashes), np.uint32), flips, *pairs])
 
 
 def bit_error_rate(a: np.ndarray, b: np.ndarray) -> float:
@@ -191,9 +226,15 @@ class FingerprintIndex:
     def search(self, fingerprint: Fingerprint, exclude: str | None = None) -> list[FingerprintMatch]:
         """Library tracks that are the same recording, best first (usually none or one)."""
         hashes, tracks, frames, starts, shift = self._index()
-        query = fingerprint.hashes
-        probes = (query[:, None] ^ _PROBES[None, :]).ravel()
-        probe_frames = np.repeat(np.arange(len(query), dtype=np.int32), len(_PROBES))
+        phases = fingerprint.phases or (fingerprint.hashes,)
+        probes, probe_frames, probe_phases = [], [], []
+        for phase, sequence in enumerate(phases):
+            head = sequence[:_QUERY_FRAMES]
+            block = _probes(head, fingerprint.weak[phase][:_QUERY_FRAMES] if fingerprint.weak else None)
+            probes.append(block.ravel())
+            probe_frames.append(np.repeat(np.arange(len(head), dtype=np.int64), block.shape[1]))
+            probe_phases.append(np.full(block.size, phase, dtype=np.int64))
+        probes, probe_frames, probe_phases = (np.concatenate(p) for p in (probes, probe_frames, probe_phases))
         buckets = probes >> shift
         first = starts[buckets]
         lengths = starts[buckets + 1] - first
@@ -209,14 +250,17 @@ class FingerprintIndex:
         entries = entries[equal]
         hit_tracks = tracks[entries].astype(np.int64)
         hit_offsets = frames[entries].astype(np.int64) - np.repeat(probe_frames, lengths)[equal]
-        votes, counts = np.unique(hit_tracks << 20 | (hit_offsets + (1 << 19)), return_counts=True)
+        hit_phases = np.repeat(probe_phases, lengths)[equal]
+        votes, counts = np.unique(hit_tracks << 24 | hit_phases << 20 | (hit_offsets + (1 << 19)),
+                                  return_counts=True)
         matches: dict[str, FingerprintMatch] = {}
         for vote in votes[np.argsort(counts)[::-1][: _CANDIDATES * 3]]:
-            track, offset = int(vote >> 20), int(vote & ((1 << 20) - 1)) - (1 << 19)
+            track, phase = int(vote >> 24), int(vote >> 20 & (PHASES - 1))
+            offset = int(vote & ((1 << 20) - 1)) - (1 << 19)
             key = self._keys[track]
             if key == exclude or key in matches:
                 continue
-            found = self._confirm(key, self._hashes[track], query, offset)
+            found = self._confirm(key, self._hashes[track], phases[phase], offset, phase)
             if found:
                 matches[key] = found
             if len(matches) >= _CANDIDATES:
@@ -224,12 +268,13 @@ class FingerprintIndex:
         return sorted(matches.values(), key=lambda match: match.bit_error_rate)
 
     @staticmethod
-    def _confirm(key: str, library: np.ndarray, query: np.ndarray, offset: int) -> FingerprintMatch | None:
+    def _confirm(key: str, library: np.ndarray, query: np.ndarray, offset: int, phase: int
+                 ) -> FingerprintMatch | None:
         # The vote is only as precise as the frames either side of it: try those too.
         best = min(((bit_error_rate(*_aligned(library, query, shift)), shift)
                     for shift in (offset - 1, offset, offset + 1)), key=lambda pair: pair[0])
         overlap = len(_aligned(library, query, best[1])[0])
         if best[0] > MATCH_BER or overlap < MIN_OVERLAP_S * FRAMES_PER_S:
             return None
-        return FingerprintMatch(key, round(best[0], 4), round(best[1] / FRAMES_PER_S, 2),
+        return FingerprintMatch(key, round(best[0], 4), round((best[1] - phase / PHASES) / FRAMES_PER_S, 2),
                                 round(overlap / FRAMES_PER_S, 1))

@@ -20,7 +20,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from musicsync_assets.lib.audio.fingerprint import FINGERPRINT_VERSION, Fingerprint, FingerprintIndex
+from musicsync_assets.lib.audio.fingerprint import (
+    FINGERPRINT_VERSION,
+    Fingerprint,
+    FingerprintIndex,
+    fingerprint_file,
+)
 from musicsync_assets.lib.catalog import trash
 from musicsync_assets.lib.catalog.paths import DataPaths
 from musicsync_assets.lib.catalog.recordings import Recording, RecordingIndex
@@ -68,13 +73,24 @@ def save_fingerprint(store: Store, track_key: str, fingerprint: Fingerprint) -> 
     store.save_fingerprint(track_key, FINGERPRINT_VERSION, fingerprint.to_bytes(), fingerprint.duration_s)
 
 
-def find_duplicate(store: Store, track_key: str, index: FingerprintIndex) -> Duplicate | None:
-    """The library entry (a synced track) this track is the same recording as, or None."""
+def fingerprint_track(store: Store, track_key: str, path: Path) -> Fingerprint:
+    """Fingerprints a track's audio and keeps it in the catalog. Raises TooShort, SilentAudio or
+    CorruptAudio. Pass the result to `find_duplicate`: fresh from the audio it lines up with a
+    trimmed copy better than what the catalog keeps."""
+    fingerprint = fingerprint_file(path)
+    save_fingerprint(store, track_key, fingerprint)
+    return fingerprint
+
+
+def find_duplicate(store: Store, track_key: str, index: FingerprintIndex,
+                   fingerprint: Fingerprint | None = None) -> Duplicate | None:
+    """The library entry (a synced track) this track is the same recording as, or None.
+    `fingerprint`: the track's, fresh from `fingerprint_track`; else the catalog's is used."""
     library = {t.track_key: t for t in store.tracks("synced") if t.track_key != track_key}
-    fingerprinted = set(index.keys)
+    fingerprinted = set(index.keys) | ({track_key} if fingerprint is not None else set())
     if track_key in fingerprinted:
-        matches = [m for m in index.search(index.fingerprint(track_key), exclude=track_key)
-                   if m.track_key in library]
+        query = fingerprint if fingerprint is not None else index.fingerprint(track_key)
+        matches = [m for m in index.search(query, exclude=track_key) if m.track_key in library]
         if matches:
             best = matches[0]
             return Duplicate(track_key, best.track_key, "sound",
