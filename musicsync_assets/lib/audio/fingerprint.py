@@ -164,10 +164,10 @@ class FingerprintIndex:
 
     The index is a sorted array of sub-fingerprints (every 4th frame of each track) beside which
     track and frame each came from, with a table of where each value of the top bits starts. A
-    query looks up each of its frames and every 1-bit variant of it (a table lookup, so the cost
-    hardly grows with the library), lets each hit vote for a (track, time offset) pair, and
-    confirms the best few by the bit error rate over their whole overlap. Built lazily: adding
-    tracks is cheap, the first search after sorts once.
+    query looks up the first minute of each of its phases, every frame with its least certain bits
+    flipped (a table lookup each, so the cost hardly grows with the library), lets each hit vote
+    for a (track, phase, time offset), and confirms the best few by the bit error rate over their
+    whole overlap. Built lazily: adding tracks is cheap, the first search after sorts once.
     """
 
     def __init__(self, fingerprints: Iterable[tuple[str, Fingerprint]] = ()):
@@ -175,7 +175,7 @@ class FingerprintIndex:
         self._hashes: list[np.ndarray] = []
         self._positions: dict[str, int] = {}
         self._durations: list[float] = []
-        self._sorted: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._sorted: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int] | None = None
         for track_key, fingerprint in fingerprints:
             self.add(track_key, fingerprint)
 
@@ -216,7 +216,7 @@ class FingerprintIndex:
             tracks = (packed >> _FRAME_BITS & ((1 << (32 - _FRAME_BITS)) - 1)).astype(np.int32)
             frames = (packed & ((1 << _FRAME_BITS) - 1)).astype(np.int32)
             # A direct-address table over the top bits, sized so a bucket holds about two entries
-            # whatever the library's size: a probe costs the same at 1,000 tracks as at 100,000.
+            # whatever the library's size: a probe costs about the same at 1,000 tracks as at 10,000.
             shift = 32 - int(np.clip(np.log2(max(len(hashes), 1)), 8, 26))
             counts = np.bincount(hashes >> shift, minlength=(1 << (32 - shift)))
             starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
@@ -251,6 +251,7 @@ class FingerprintIndex:
         hit_tracks = tracks[entries].astype(np.int64)
         hit_offsets = frames[entries].astype(np.int64) - np.repeat(probe_frames, lengths)[equal]
         hit_phases = np.repeat(probe_phases, lengths)[equal]
+        # One vote per (track, phase, offset): the offset in the low 20 bits, the phase above it.
         votes, counts = np.unique(hit_tracks << 24 | hit_phases << 20 | (hit_offsets + (1 << 19)),
                                   return_counts=True)
         matches: dict[str, FingerprintMatch] = {}
