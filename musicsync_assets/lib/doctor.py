@@ -36,7 +36,7 @@ class Finding:
 
 def examine(paths: DataPaths) -> list[Finding]:
     return [_ffmpeg(), _data_dir(paths), _database(paths), *_credentials(), _notion_backlog(paths), _review(paths),
-            *_sources(paths)]
+            *_sources(paths), _eagle(paths)]
 
 
 def _ffmpeg() -> Finding:
@@ -117,3 +117,24 @@ def _credentials() -> list[Finding]:
         else:
             findings.append(Finding(service, "ok", "credentials present"))
     return findings
+
+
+def _eagle(paths: DataPaths) -> Finding:
+    """Eagle through the client the import uses (MUSICSYNC_EAGLE_URL, EAGLE_API_TOKEN), with its queue."""
+    from musicsync_assets.lib.services.eagle import EagleClient, EagleError, EagleSettings, EagleUnavailable
+
+    settings = EagleSettings.from_env()
+    if settings is None:
+        return Finding("Eagle", "optional", "not configured (set MUSICSYNC_EAGLE_URL or MUSICSYNC_EAGLE_FOLDER "
+                                            "to import tracks into the Eagle app)")
+    waiting = len(Store(paths.database).eagle_queue()) if paths.database.exists() else 0
+    try:
+        version = EagleClient(settings, timeout_s=1.5).info().get("version", "?")
+    except EagleUnavailable:
+        queued = f"; {waiting} imports wait for it" if waiting else ""
+        return Finding("Eagle", "optional",
+                       f"not reachable at {settings.url} (start the Eagle app to import tracks){queued}")
+    except EagleError as error:
+        return Finding("Eagle", "broken", error.reason)
+    queued = f"; {waiting} queued imports go in on the next sync" if waiting else ""
+    return Finding("Eagle", "ok", f"reachable, version {version}{queued}")

@@ -42,6 +42,16 @@ class DataPaths:
         return self.root / ".incoming"
 
     @property
+    def trash(self) -> Path:
+        """What a duplicate replaced, kept until its purge date (lib/catalog/trash.py)."""
+        return self.root / "trash"
+
+    @property
+    def playlists(self) -> Path:
+        """The .m3u8 playlists, rewritten after each sync (lib/pipeline/playlists.py)."""
+        return self.root / "playlists"
+
+    @property
     def database(self) -> Path:
         return self.root / "musicsync.duckdb"
 

@@ -175,6 +175,35 @@ CREATE TABLE IF NOT EXISTS check_results (
     evaluated_at  TIMESTAMP NOT NULL,
     PRIMARY KEY (run_id, track_key, check_name)
 );
+-- Acoustic fingerprints (lib/audio/fingerprint.py), one per track and fingerprint version.
+CREATE TABLE IF NOT EXISTS fingerprints (
+    track_key    VARCHAR NOT NULL,
+    version      VARCHAR NOT NULL,
+    hashes       BLOB NOT NULL,
+    duration_s   DOUBLE NOT NULL,
+    computed_at  TIMESTAMP NOT NULL,
+    PRIMARY KEY (track_key, version)
+);
+-- A track found to be the same recording as a library entry, and what became of it.
+CREATE TABLE IF NOT EXISTS duplicates (
+    track_key     VARCHAR PRIMARY KEY,
+    duplicate_of  VARCHAR NOT NULL,
+    reason        VARCHAR NOT NULL,
+    detail        JSON NOT NULL,
+    decided_at    TIMESTAMP NOT NULL
+);
+-- Eagle: the item each track became, and the imports waiting for the app to be running.
+CREATE TABLE IF NOT EXISTS eagle_items (
+    track_key    VARCHAR PRIMARY KEY,
+    item_id      VARCHAR NOT NULL,
+    imported_at  TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS eagle_queue (
+    track_key   VARCHAR PRIMARY KEY,
+    queued_at   TIMESTAMP NOT NULL,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    last_error  VARCHAR
+);
 """
 
 
@@ -675,3 +704,75 @@ class Store:
     def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple]]:
         """Read-only access for reports and tests: returns column names and rows."""
         return self._fetch(sql, params)
+
+    # --- fingerprints and duplicates ---------------------------------------------------------
+
+    def save_fingerprint(self, track_key: str, version: str, hashes: bytes, duration_s: float) -> None:
+        with self._connect() as db:
+            db.execute("INSERT OR REPLACE INTO fingerprints VALUES (?, ?, ?, ?, ?)",
+                       [track_key, version, hashes, duration_s, utcnow()])
+
+    def fingerprints(self, version: str) -> list[tuple[str, bytes, float]]:
+        """Every track's fingerprint of this version: (track key, hashes, seconds), in one query."""
+        _, rows = self._fetch("SELECT track_key, hashes, duration_s FROM fingerprints WHERE version = ?"
+                              " ORDER BY track_key", [version])
+        return [(key, bytes(hashes), duration) for key, hashes, duration in rows]
+
+    def fingerprinted(self, version: str) -> set[str]:
+        """The tracks with a fingerprint of this version, without loading the fingerprints."""
+        _, rows = self._fetch("SELECT track_key FROM fingerprints WHERE version = ?", [version])
+        return {row[0] for row in rows}
+
+    def record_duplicate(self, track_key: str, duplicate_of: str, reason: str, detail: dict) -> None:
+        with self._connect() as db:
+            db.execute("INSERT OR REPLACE INTO duplicates VALUES (?, ?, ?, ?, ?)",
+                       [track_key, duplicate_of, reason, json.dumps(detail), utcnow()])
+
+    def duplicates(self) -> list[dict]:
+        rows = self._fetch_dicts("SELECT * FROM duplicates ORDER BY decided_at")
+        return [{**row, "detail": json.loads(row["detail"])} for row in rows]
+
+    def merge_into(self, track_key: str, kept_key: str) -> None:
+        """Folds a duplicate into the entry that stays: its sources become that entry's (a like of
+        it on any service now finds the kept entry), and its own rows go."""
+        with self._connect() as db:
+            db.execute("UPDATE track_sources SET track_key = ? WHERE track_key = ?", [kept_key, track_key])
+            for table in ("files", "originals", "analysis", "fingerprints", "eagle_items", "eagle_queue",
+                          "matches", "tracks"):
+                db.execute(f"DELETE FROM {table} WHERE track_key = ?", [track_key])
+
+    # --- playlists and exports ------------------------------------------------------------------
+
+    def library_listing(self, fmt: str) -> list[dict]:
+        """Every synced track with a file in `fmt`, oldest first, with its analysis, overrides and
+        source kinds: one query, so rewriting playlists after a sync costs the same at 10,000 tracks."""
+        return self._fetch_dicts(
+            "SELECT t.track_key, t.title, t.artists, t.album, t.year, t.source_kind, t.bpm_override,"
+            " t.key_override, t.duration_s AS track_duration_s, t.added_at, a.bpm, a.key_name,"
+            " a.duration_s, a.beat_offset_s, a.intro_s, a.outro_s, f.path,"
+            " list(DISTINCT s.kind) FILTER (WHERE s.kind IS NOT NULL) AS source_kinds"
+            " FROM tracks t JOIN files f ON f.track_key = t.track_key AND f.format = ?"
+            " LEFT JOIN analysis a ON a.track_key = t.track_key"
+            " LEFT JOIN track_sources s ON s.track_key = t.track_key"
+            " WHERE t.status = 'synced' GROUP BY ALL ORDER BY t.added_at, t.track_key", [fmt])
+
+    # --- Eagle ----------------------------------------------------------------------------------
+
+    def save_eagle_item(self, track_key: str, item_id: str) -> None:
+        with self._connect() as db:
+            db.execute("INSERT OR REPLACE INTO eagle_items VALUES (?, ?, ?)", [track_key, item_id, utcnow()])
+            db.execute("DELETE FROM eagle_queue WHERE track_key = ?", [track_key])
+
+    def eagle_item(self, track_key: str) -> str | None:
+        _, rows = self._fetch("SELECT item_id FROM eagle_items WHERE track_key = ?", [track_key])
+        return rows[0][0] if rows else None
+
+    def queue_eagle(self, track_key: str, error: str) -> None:
+        """An import to retry when Eagle answers again; queueing it twice counts one more attempt."""
+        with self._connect() as db:
+            db.execute("INSERT INTO eagle_queue VALUES (?, ?, 1, ?) ON CONFLICT DO UPDATE SET"
+                       " attempts = eagle_queue.attempts + 1, last_error = excluded.last_error",
+                       [track_key, utcnow(), error])
+
+    def eagle_queue(self) -> list[dict]:
+        return self._fetch_dicts("SELECT * FROM eagle_queue ORDER BY queued_at")

@@ -549,6 +549,7 @@ def library_row(store: Store, track_key: str) -> dict:
         files = store.files(track_key)
         sources = store.sources_of(track_key)
         match = store.match(track_key)
+        eagle_item = store.eagle_item(track_key)
     bpm = track.bpm_override or (analysis.bpm if analysis else None)
     key_text = track.key_override or (analysis.key_name if analysis else None)
     key = parse_key(key_text) if key_text else None
@@ -565,6 +566,7 @@ def library_row(store: Store, track_key: str) -> dict:
         "beat_offset_s": analysis.beat_offset_s if analysis else None,
         "files": {f.format: f.path for f in files},
         "sources": [{"kind": s["kind"], "id": s["source_id"], "url": s["url"]} for s in sources],
+        "eagle_item": eagle_item,
         "error": track.error_message,
         **({"match": {k: match[k] for k in ("url", "score", "decided_by", "candidates")}} if match else {}),
     }
