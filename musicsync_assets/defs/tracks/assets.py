@@ -108,15 +108,21 @@ def analyze_and_render(context: dg.AssetExecutionContext, music_library: MusicLi
 
 
 @dg.asset(partitions_def=track_partitions, group_name=TRACKS_GROUP, deps=["track_files", "track_analysis"],
-          kinds={"duckdb"})
-def library_entry(context: dg.AssetExecutionContext, music_library: MusicLibrary) -> dg.MaterializeResult:
+          kinds={"duckdb"}, check_specs=[dg.AssetCheckSpec(
+              "not_a_duplicate", asset="library_entry", partitions_def=track_partitions,
+              description="The track is not the same recording as another library entry (by acoustic fingerprint, "
+                          "else ISRC or artist and title); a duplicate is settled by the duplicate policy.")])
+def library_entry(context: dg.AssetExecutionContext, music_library: MusicLibrary) -> Iterator:
     """The track's row in the library catalog (DuckDB), marked synced once every format and the
-    analysis are in place; what `musicsync library` lists."""
+    analysis are in place; what `musicsync library` lists. Its fingerprint is kept, so a second
+    copy of the same recording is caught however it was encoded or trimmed."""
     outcome = run_stage(context, music_library, stages.file_in_library)
+    duplicate = run_stage(context, music_library, stages.flag_duplicate)
     row = outcome.details
     table = "\n".join(f"| {fmt} | `{path}` |" for fmt, path in row["files"].items())
-    return dg.MaterializeResult(metadata={
-        "track": music_library.store.track(context.partition_key).label,
+    label = music_library.store.track(context.partition_key).label
+    yield dg.MaterializeResult(metadata={
+        "track": label,
         "status": outcome.status,
         "title": row["title"],
         "artists": ", ".join(row["artists"]),
@@ -125,3 +131,9 @@ def library_entry(context: dg.AssetExecutionContext, music_library: MusicLibrary
         "camelot": row["camelot"],
         "files": dg.MetadataValue.md(f"| format | path |\n|---|---|\n{table}"),
     })
+    yield dg.AssetCheckResult(
+        check_name="not_a_duplicate", passed=duplicate is None, severity=dg.AssetCheckSeverity.WARN,
+        description=(f"{duplicate.describe()}; the library keeps one copy by the '{music_library.duplicate_policy}' "
+                     "policy when it next refreshes") if duplicate else "no other entry is the same recording",
+        metadata={"track": label, **({"duplicate_of": duplicate.duplicate_of} if duplicate else {})},
+    )
