@@ -7,6 +7,7 @@ import dagster as dg
 from musicsync_assets.defs.jobs import TRACK_KEYS_TAG, refresh_library_job
 from musicsync_assets.defs.partitions import track_partitions
 from musicsync_assets.defs.resources import MusicLibrary
+from musicsync_assets.lib.doctor import needs_a_person
 from musicsync_assets.lib.pipeline.playlists import write_playlists
 from musicsync_assets.lib.pipeline.stages import library_row, settle_duplicates
 
@@ -42,6 +43,8 @@ def library(context: dg.AssetExecutionContext, music_library: MusicLibrary) -> d
         "failure reason": (row["error"] or "").split(" — ")[0],
         "source": ", ".join(dict.fromkeys(s["kind"] for s in row["sources"])), "files": ", ".join(row["files"]),
         "track key": row["track_key"]}) for row in rows]
+    stuck = needs_a_person(store)
+    healing = [t for t in store.tracks("failed") if t.retry_at is not None]
     by_status = Counter(row["status"] for row in rows)
     by_source = Counter(s["kind"] for row in rows for s in row["sources"][:1])
     return dg.MaterializeResult(metadata={
@@ -49,6 +52,14 @@ def library(context: dg.AssetExecutionContext, music_library: MusicLibrary) -> d
         "dagster/row_count": len(rows),
         "playlists": dg.MetadataValue.path(str(settings.paths.playlists)),
         "playlist tracks": playlists.describe(),
+        "needs a person": dg.MetadataValue.table(
+            [dg.TableRecord({"track": t.label, "status": t.status, "reason": (t.error_message or "").split(" — ")[0],
+                             "what to do": (t.error_message or " — ").split(" — ")[-1], "track key": t.track_key})
+             for t in stuck],
+            schema=dg.TableSchema(columns=[dg.TableColumn(name) for name in
+                                           ("track", "status", "reason", "what to do", "track key")])),
+        "healing by itself": len(healing),
+        "next try (UTC)": min(t.retry_at for t in healing).strftime("%Y-%m-%d %H:%M") if healing else "-",
         "duplicates settled": dg.MetadataValue.md("\n".join(f"- {r.message}" for r in settled) or "none"),
         **{f"status: {status}": count for status, count in sorted(by_status.items())},
         **{f"source: {source}": count for source, count in sorted(by_source.items())},

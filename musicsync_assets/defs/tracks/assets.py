@@ -9,7 +9,7 @@ import dagster as dg
 from musicsync_assets.defs.jobs import TRACK_TAG, TRACKS_GROUP
 from musicsync_assets.defs.partitions import track_partitions
 from musicsync_assets.defs.resources import MusicLibrary, SoundCloudAccount, SpotifyAccount
-from musicsync_assets.lib.errors import MusicsyncError
+from musicsync_assets.lib.errors import HEAL_MAX_ATTEMPTS, MusicsyncError, heal_delay_s
 from musicsync_assets.lib.pipeline import stages
 from musicsync_assets.lib.pipeline.stages import Outcome
 
@@ -22,11 +22,19 @@ def run_stage(context: dg.AssetExecutionContext, music: MusicLibrary, stage: Cal
     try:
         return stage(music.settings(), track_key, **kwargs)
     except MusicsyncError as error:
-        music.store.mark_failed(track_key, error.error_class, str(error))
+        store = music.store
+        track = store.track(track_key)
+        delay = heal_delay_s(error, (track.attempts or 0) if track else 0)
+        message = str(error) if delay is not None or not error.healable else \
+            f"{error} (gave up after {HEAL_MAX_ATTEMPTS} tries: it needs a person now)"
+        store.mark_failed(track_key, error.error_class, message, delay)
+        retry_at = store.track(track_key).retry_at
         raise dg.Failure(
-            description=str(error),
-            metadata={"track_key": track_key, "error_class": error.error_class, "what_to_do": error.hint},
-            allow_retries=False,
+            description=message,
+            metadata={"track_key": track_key, "error_class": error.error_class, "what_to_do": error.hint,
+                      "next_try": f"{retry_at:%Y-%m-%d %H:%M} UTC, by itself" if retry_at else "when a person acts"},
+            # A failure that may heal gets the job's retry at once; a longer outage, the healing sensor.
+            allow_retries=error.healable,
         ) from error
     except Exception as error:
         music.store.mark_failed(track_key, "internal", f"{type(error).__name__}: {error}")

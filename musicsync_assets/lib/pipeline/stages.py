@@ -20,6 +20,7 @@ from musicsync_assets.lib.catalog import duplicates
 from musicsync_assets.lib.catalog.paths import DataPaths, replace_atomically
 from musicsync_assets.lib.catalog.store import AnalysisRecord, FileRecord, OriginalRecord, Store, TrackRecord
 from musicsync_assets.lib.errors import (
+    DiskFull,
     LibraryNotWritable,
     MusicsyncError,
     NeedsReview,
@@ -71,7 +72,7 @@ def disk_errors_explained(error: OSError, where: Path) -> Exception:
     if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR, errno.EEXIST, errno.EISDIR):
         return LibraryNotWritable(f"cannot write in {where}: {error.strerror}")
     if error.errno == errno.ENOSPC:
-        return LibraryNotWritable(f"the disk holding {where} is full", "free some space, then run again")
+        return DiskFull(f"the disk holding {where} is full")
     return error
 
 
@@ -539,7 +540,7 @@ def _file_in_library(settings: LibrarySettings, store: Store, track_key: str) ->
                            "materialise track_analysis and track_files first")
     cached = track.status == "synced"
     if not cached:
-        store.update_track(track_key, status="synced", error_class=None, error_message=None)
+        store.update_track(track_key, status="synced", error_class=None, error_message=None, attempts=0, retry_at=None)
     return Outcome(cached, library_row(store, track_key))
 
 
