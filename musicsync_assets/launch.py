@@ -106,7 +106,11 @@ class Launcher:
         while waiting:
             if stop.is_set():
                 raise Interrupted
-            self._work_queue()
+            # Off the main thread, Dagster's launch code leaves the Ctrl-C handler alone (on it,
+            # Dagster swaps in one that raises wherever the main thread is, even in a gc callback).
+            worker = threading.Thread(target=self._work_queue, name="musicsync-run-queue", daemon=True)
+            worker.start()
+            worker.join()
             for run_id in list(waiting):
                 run = self.instance.get_run_by_id(run_id)
                 if run.status in FINISHED:

@@ -21,7 +21,7 @@ from musicsync_assets.lib.catalog.store import Store
 from musicsync_assets.lib.pipeline.stages import register_sources
 from musicsync_tests.test_cli import REPO, musicsync, run
 
-TRACK_CHECKS = {"audio_formats_valid", "tags_complete", "analysis_plausible"}
+TRACK_CHECKS = {"audio_formats_valid", "tags_complete", "analysis_plausible", "not_a_duplicate"}
 
 
 @pytest.fixture
@@ -50,7 +50,7 @@ def test_cli_runs_belong_to_the_code_location_and_are_named(data_dir, audio_set)
 
         evaluations = [entry.dagster_event.event_specific_data for run in track_runs
                        for entry in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)]
-        assert {e.check_name for e in evaluations} == TRACK_CHECKS and len(evaluations) == 6
+        assert {e.check_name for e in evaluations} == TRACK_CHECKS and len(evaluations) == 8
         assert {e.partition for e in evaluations} == {run.tags["dagster/partition"] for run in track_runs}
         assert all(e.passed for e in evaluations)
 

@@ -2,7 +2,6 @@
 materialization is labelled with the track's name, so the UI shows whose BPM it is."""
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import dagster as dg
 
@@ -45,8 +44,8 @@ def run_stage(context: dg.AssetExecutionContext, music: MusicLibrary, stage: Cal
 
 
 def as_metadata(context: dg.AssetExecutionContext, music: MusicLibrary, outcome: Outcome) -> dict:
-    """Outcome details as UI metadata, led by the track's name: paths clickable, nested values as
-    JSON, empty ones left out."""
+    """Outcome details as UI metadata, led by the track's name: the stage's paths as paths, nested
+    values as JSON, empty ones left out."""
     track = music.store.track(context.partition_key)
     metadata: dict = {"track": track.label if track else context.partition_key, "status": outcome.status}
     for name, value in outcome.details.items():
@@ -54,7 +53,7 @@ def as_metadata(context: dg.AssetExecutionContext, music: MusicLibrary, outcome:
             continue
         if isinstance(value, dict | list):
             metadata[name] = dg.MetadataValue.json(value)
-        elif isinstance(value, str) and ("/" in value) and Path(value).is_absolute():
+        elif name in outcome.paths:
             metadata[name] = dg.MetadataValue.path(value)
         else:
             metadata[name] = value

@@ -58,10 +58,12 @@ class LibrarySettings:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What a stage did, for the asset's metadata."""
+    """What a stage did, for the asset's metadata. `paths` names the details that are files on
+    this machine (shown as paths in the UI); the rest are values."""
 
     cached: bool
     details: dict
+    paths: tuple[str, ...] = ()
 
     @property
     def status(self) -> str:
@@ -194,7 +196,7 @@ def resolve_metadata(settings: LibrarySettings, track_key: str, spotify: Spotify
         filled = _fill_from_spotify(settings, track, spotify)
     except MusicsyncError as error:  # a nicety: the track goes on, and the next sync looks again
         filled = {"filled": [], "reason": str(error)}
-    return Outcome(False, {**_track_details(settings.store.track(track_key)), "spotify_match": filled})
+    return Outcome(False, {**_track_details(settings.store.track(track_key)), "spotify_match": filled}, TRACK_PATHS)
 
 
 def _fill_from_spotify(settings: LibrarySettings, track: TrackRecord, spotify: SpotifyClient) -> dict:
@@ -225,12 +227,12 @@ def _describe(settings: LibrarySettings, track_key: str, spotify: SpotifyClient 
     store = settings.store
     track = _require_track(store, track_key)
     if track.title is not None and not (track.artwork_url and not track.artwork_path):
-        return Outcome(True, _track_details(track))
+        return Outcome(True, _track_details(track), TRACK_PATHS)
     if track.title is not None:  # described when it was discovered (a like); only the artwork is missing
         artwork = download.fetch_image(track.artwork_url)
         if artwork:
             store.update_track(track_key, artwork_path=str(_save_artwork(settings.paths, track_key, artwork)))
-        return Outcome(False, _track_details(store.track(track_key)))
+        return Outcome(False, _track_details(store.track(track_key)), TRACK_PATHS)
     if track.source_kind == "file":
         fields, artwork = _describe_file(Path(track.source_url))
     elif track.source_kind == "spotify":
@@ -252,7 +254,7 @@ def _describe(settings: LibrarySettings, track_key: str, spotify: SpotifyClient 
         except OSError as error:
             raise disk_errors_explained(error, settings.paths.artwork) from error
     store.update_track(track_key, **fields)
-    return Outcome(False, _track_details(store.track(track_key)))
+    return Outcome(False, _track_details(store.track(track_key)), TRACK_PATHS)
 
 
 def _matched_upload(settings: LibrarySettings, store: Store, track: TrackRecord) -> str:
@@ -296,6 +298,9 @@ def _save_artwork(paths: DataPaths, track_key: str, image: bytes) -> Path:
     return final
 
 
+TRACK_PATHS = ("artwork",)
+
+
 def _track_details(track: TrackRecord) -> dict:
     return {"title": track.display_title, "artists": track.artists, "album": track.album,
             "year": track.year, "source": track.source_url, "artwork": track.artwork_path}
@@ -310,7 +315,7 @@ def fetch_original(settings: LibrarySettings, track_key: str, soundcloud: SoundC
     track = _require_track(store, track_key)
     known = store.original(track_key)
     if known and Path(known.path).is_file() and Path(known.path).stat().st_size == known.size_bytes:
-        return Outcome(True, _original_details(known))
+        return Outcome(True, _original_details(known), ("path",))
     paths = settings.paths
     try:
         paths.ensure()
@@ -349,7 +354,7 @@ def fetch_original(settings: LibrarySettings, track_key: str, soundcloud: SoundC
     store.save_original(record)
     if track.duration_s is None:
         store.update_track(track_key, duration_s=described.duration_s)
-    return Outcome(False, _original_details(record))
+    return Outcome(False, _original_details(record), ("path",))
 
 
 def _probe_as(fetched: Path, track: TrackRecord) -> codec.AudioProbe:
