@@ -173,6 +173,17 @@ CREATE TABLE IF NOT EXISTS check_results (
     evaluated_at  TIMESTAMP NOT NULL,
     PRIMARY KEY (run_id, track_key, check_name)
 );
+-- Every like a walk of a service's likes has handed out (one row per like: a re-like after an unlike
+-- is another). Only these, never track_sources, decide what that service's next walk has "seen": a
+-- track known through another service, its metadata or a pasted link has not been liked here.
+CREATE TABLE IF NOT EXISTS likes (
+    kind       VARCHAR NOT NULL,
+    like_id    VARCHAR NOT NULL,
+    liked_at   VARCHAR NOT NULL,  -- as the service gives it; '' when it gives none
+    track_key  VARCHAR NOT NULL,
+    seen_at    TIMESTAMP NOT NULL,
+    PRIMARY KEY (kind, like_id, liked_at)
+);
 """
 
 
@@ -644,3 +655,20 @@ class Store:
     def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple]]:
         """Read-only access for reports and tests: returns column names and rows."""
         return self._fetch(sql, params)
+
+    # --- likes, as each service's own walk saw them ------------------------------------------
+
+    def record_like(self, kind: str, like_id: str, liked_at: str | None, track_key: str) -> None:
+        with self._connect() as db:
+            db.execute("INSERT INTO likes VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                       [kind, like_id, liked_at or "", track_key, utcnow()])
+
+    def seen_likes(self, kind: str) -> set[tuple[str, str]]:
+        """(like ID, liked_at or '') of every like of one service its walks have handed out: one query."""
+        _, rows = self._fetch("SELECT like_id, liked_at FROM likes WHERE kind = ?", [kind])
+        return {(row[0], row[1]) for row in rows}
+
+    def liked_on(self, track_key: str) -> list[str]:
+        """The services whose likes led to this track."""
+        _, rows = self._fetch("SELECT DISTINCT kind FROM likes WHERE track_key = ? ORDER BY kind", [track_key])
+        return [row[0] for row in rows]
