@@ -6,19 +6,36 @@ then a search by artist and title. Each candidate is scored on title, artist and
 hard cut-offs, and words such as *remix*, *live* or *sped up* count against a candidate unless the
 Spotify title has them too. A best score under the threshold downloads nothing: the track waits
 for a person, with the candidates to pick from.
+
+Names are compared in every script (`recordings.normalise`) and, across scripts, in Latin letters
+(`recordings.romanised`); credits such as "A und B", "A x B" or "A、B" are split into artists; a
+title that is also the artist's name is not erased by removing the artist from the upload's title;
+an empty name never equals another. The ISRC search's own song with the length Spotify gives is
+the recording itself, and outweighs an upload that only matches on text.
 """
 
+import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from difflib import SequenceMatcher
 
-from musicsync_assets.lib.catalog.recordings import normalise
+from musicsync_assets.lib.catalog.recordings import normalise, romanised, script_of
 
 THRESHOLD = 0.75
 MAX_DURATION_GAP_S = 10.0
 VERSION_WORDS = ("remix", "live", "cover", "sped up", "slowed", "karaoke", "instrumental", "acoustic",
-                 "nightcore", "8d", "reverb", "bass boosted", "extended", "edit", "remaster", "mashup", "bootleg")
+                 "nightcore", "8d", "reverb", "bass boosted", "extended", "edit", "remaster", "mashup", "bootleg",
+                 # the same words as uploads in other languages write them
+                 "en vivo", "ao vivo", "ライブ", "カバー", "歌ってみた", "弾いてみた", "カラオケ", "インスト",
+                 "라이브", "커버", "리믹스", "кавер", "ремикс", "live ver", "翻唱", "现场", "現場", "伴奏")
 VERSION_PENALTY = 0.2
+ISRC_EXACT_GAP_S = 1.0  # the ISRC search's song this close to Spotify's length is the recording itself
+ISRC_EXACT_BONUS = 0.15
+# What joins several artists in one credit, in the languages uploads are written in.
+_CREDIT_JOINERS = re.compile(
+    r"\s*(?:,|，|、|;|&|＆|\+|\s(?:x|×|and|und|et|y|e|with|mit|con|feat\.?|ft\.?|featuring|vs\.?|и)\s)\s*",
+    re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -52,37 +69,79 @@ class Match:
 Search = Callable[[str], list[Candidate]]
 
 
+def credits(names: tuple[str, ...] | list[str]) -> list[str]:
+    """Each artist a credit names, normalised: ("Ai Kamano und Kazuki Sugawara",) → ["ai kamano und kazuki
+    sugawara", "ai kamano", "kazuki sugawara"]. The whole credit stays too: "Simon & Garfunkel" is one act."""
+    found: list[str] = []
+    for name in names:
+        text = unicodedata.normalize("NFKC", name or "")
+        for part in [text, *_CREDIT_JOINERS.split(f" {text} ")]:
+            key = normalise(part)
+            if key and key not in found:
+                found.append(key)
+    return found
+
+
+def similarity(a: str, b: str) -> float:
+    """0-1 between two normalised names, in their own scripts or in Latin letters; nothing equals an empty name."""
+    if not a or not b:
+        return 0.0
+    if a == b:
+        return 1.0
+    best = SequenceMatcher(None, a, b).ratio()
+    ra, rb = romanised(a), romanised(b)
+    if ra and rb and (ra, rb) != (a, b):
+        best = max(best, SequenceMatcher(None, ra, rb).ratio())
+    return best
+
+
+def _contains(text: str, name: str) -> bool:
+    """Whether `name` is a run of whole words of `text` (both normalised), in either's script or romanised."""
+    return bool(name) and (f" {name} " in f" {text} " or f" {romanised(name)} " in f" {romanised(text)} ")
+
+
+def _has_version_word(text: str, word: str) -> bool:
+    if word.isascii():
+        return f" {word} " in f" {text} "
+    return word in text  # Japanese, Chinese and Korean run words together
+
+
 def score(wanted: Wanted, candidate: Candidate) -> float | None:
     """0-1, or None when a hard cut-off rules the candidate out (another length, another artist)."""
     if candidate.duration_s is not None and abs(candidate.duration_s - wanted.duration_s) > MAX_DURATION_GAP_S:
         return None
-    wanted_artists = [normalise(a) for a in wanted.artists if a]
-    named = [normalise(a) for a in candidate.artists if a]
-    title = normalise(candidate.title)
-    artist_score = max((SequenceMatcher(None, w, n).ratio() for w in wanted_artists for n in named), default=0.0)
-    if any(w and w in title for w in wanted_artists):
-        artist_score = max(artist_score, 0.9)  # "Artist - Title" uploads under a label's channel
-        for w in wanted_artists:
-            title = title.replace(w, " ")
-    if artist_score < 0.5:
-        return None
-    wanted_title = normalise(wanted.title)
-    title = " ".join(title.split())
-    title_score = max(SequenceMatcher(None, wanted_title, title).ratio(),
-                      1.0 if wanted_title and f" {wanted_title} " in f" {title} " else 0.0)
-    if title_score < 0.5:
-        return None
     gap = abs(candidate.duration_s - wanted.duration_s) if candidate.duration_s is not None else MAX_DURATION_GAP_S / 2
+    isrc_exact = candidate.found_by == "isrc" and candidate.kind == "song" and gap <= ISRC_EXACT_GAP_S
+    wanted_artists, named = credits(wanted.artists), credits(candidate.artists)
+    full_title = normalise(candidate.title)
+    artist_score = max((similarity(w, n) for w in wanted_artists for n in named), default=0.0)
+    title = full_title
+    for w in wanted_artists:
+        if _contains(full_title, w):
+            artist_score = max(artist_score, 0.9)  # "Artist - Title" uploads under a label's channel
+            title = f" {title} ".replace(f" {w} ", " ").strip()
+    if artist_score < 0.5 and candidate.kind == "song" and named and wanted_artists \
+            and script_of(" ".join(named)) != script_of(" ".join(wanted_artists)):
+        # YouTube Music's own track credits the artist in another script ("טונה" for "Tuna"): not a
+        # contradiction, but no evidence either; the title and the length must carry it.
+        artist_score = 0.5
+    wanted_title = normalise(wanted.title) or wanted.title.casefold().strip()
+    # Removing the artist erases a self-titled track ("club2020" by club2020): the whole title counts too.
+    title_score = max(similarity(wanted_title, title), similarity(wanted_title, full_title),
+                      1.0 if _contains(title, wanted_title) or _contains(full_title, wanted_title) else 0.0)
+    if isrc_exact:
+        if max(title_score, artist_score) < 0.5:
+            return None
+    elif artist_score < 0.5 or title_score < 0.5:
+        return None
     total = 0.45 * title_score + 0.3 * artist_score + 0.25 * (1 - gap / MAX_DURATION_GAP_S)
     total -= VERSION_PENALTY * sum(1 for word in VERSION_WORDS
-                                   if _has_word(title, word) and not _has_word(wanted_title, word))
+                                   if _has_version_word(title, word) and not _has_version_word(wanted_title, word))
     if candidate.kind == "song":
         total += 0.05
+    if isrc_exact:
+        total += ISRC_EXACT_BONUS
     return round(max(0.0, min(1.0, total)), 3)
-
-
-def _has_word(text: str, word: str) -> bool:
-    return f" {word} " in f" {text} "
 
 
 def choose(wanted: Wanted, search: Search | None, override_url: str | None = None, threshold: float = THRESHOLD
