@@ -52,10 +52,10 @@ def report(cases: list[Case], label: str, show: bool) -> list[str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--part", choices=("tune", "held-out", "all"), default="all")
+    parser.add_argument("--part", choices=("tune", "held-out", "held-out 2", "all"), default="all")
     parser.add_argument("--show", action="store_true", help="list every track's outcome, not only the misses")
     args = parser.parse_args()
-    for part in ("tune", "held-out"):
+    for part in ("tune", "held-out", "held-out 2"):
         if args.part in (part, "all"):
             print("\n".join(report([c for c in CASES if c.part == part], part, args.show)))
     return 0

@@ -17,9 +17,10 @@ from musicsync_assets.lib.catalog.store import TrackRecord
 
 DURATION_TOLERANCE_S = 2.0
 _BRACKETED_FEATURE = re.compile(r"[\(\[（【]\s*(feat\.?|ft\.?|featuring|with)\s[^\)\]）】]*[\)\]）】]", re.IGNORECASE)
-_TRAILING_FEATURE = re.compile(r"\s(feat\.?|ft\.?|featuring)\s.*$", re.IGNORECASE)
+# "Title feat. X" and "A feat. B - Title": the feature runs to the end or to the dash before the title.
+_TRAILING_FEATURE = re.compile(r"\s(feat\.?|ft\.?|featuring)\s.*?(?=\s[-–—|]\s|$)", re.IGNORECASE)
 _GLOTTAL = str.maketrans("", "", "'`")  # anyascii's aleph and ayin: part of a word, not a break
-_LAST_ACCENTED = 0x052F  # Latin, Greek and Cyrillic end here: their accents are folded, other scripts' marks kept
+_LAST_ACCENTED = 0x03FF  # Latin and Greek end here: their accents are folded, other scripts' marks kept
 
 
 def words(text: str) -> str:
@@ -28,7 +29,7 @@ def words(text: str) -> str:
 
 
 def _fold_accents(text: str) -> str:
-    """"Café" → "Cafe" and "Ё" → "Е", but a Hebrew point or a Devanagari vowel sign stays."""
+    """"Café" → "Cafe", but "й", a Hebrew point or a Devanagari vowel sign stays."""
     kept, base = [], ""
     for c in unicodedata.normalize("NFKD", text):
         if unicodedata.combining(c) and base and ord(base) <= _LAST_ACCENTED:

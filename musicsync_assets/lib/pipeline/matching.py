@@ -30,6 +30,8 @@ VERSION_WORDS = ("remix", "live", "cover", "sped up", "slowed", "karaoke", "inst
                  "en vivo", "ao vivo", "ライブ", "カバー", "歌ってみた", "弾いてみた", "カラオケ", "インスト",
                  "라이브", "커버", "리믹스", "кавер", "ремикс", "live ver", "翻唱", "现场", "現場", "伴奏")
 VERSION_PENALTY = 0.2
+# Titles this far apart are other songs, even by the same artist at the same length ("מה שיש", "מה אתה").
+MIN_TITLE_SCORE = 0.7
 ISRC_EXACT_GAP_S = 1.0  # the ISRC search's song this close to Spotify's length is the recording itself
 ISRC_EXACT_BONUS = 0.15
 # What joins several artists in one credit, in the languages uploads are written in.
@@ -126,13 +128,16 @@ def score(wanted: Wanted, candidate: Candidate) -> float | None:
         # contradiction, but no evidence either; the title and the length must carry it.
         artist_score = 0.5
     wanted_title = normalise(wanted.title) or wanted.title.casefold().strip()
+    # Spotify's " - Remastered 2011", " - Radio Edit": the upload may carry the title alone.
+    wanted_core = normalise(re.split(r"\s[-–—]\s", wanted.title)[0])
     # Removing the artist erases a self-titled track ("club2020" by club2020): the whole title counts too.
     title_score = max(similarity(wanted_title, title), similarity(wanted_title, full_title),
+                      0.9 * similarity(wanted_core, title),
                       1.0 if _contains(title, wanted_title) or _contains(full_title, wanted_title) else 0.0)
     if isrc_exact:
         if max(title_score, artist_score) < 0.5:
             return None
-    elif artist_score < 0.5 or title_score < 0.5:
+    elif artist_score < 0.5 or title_score < MIN_TITLE_SCORE:
         return None
     total = 0.45 * title_score + 0.3 * artist_score + 0.25 * (1 - gap / MAX_DURATION_GAP_S)
     total -= VERSION_PENALTY * sum(1 for word in VERSION_WORDS
