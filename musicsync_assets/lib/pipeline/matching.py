@@ -29,11 +29,13 @@ VERSION_WORDS = ("remix", "live", "cover", "sped up", "slowed", "karaoke", "inst
                  # the same words as uploads in other languages write them
                  "en vivo", "ao vivo", "ライブ", "カバー", "歌ってみた", "弾いてみた", "カラオケ", "インスト",
                  "라이브", "커버", "리믹스", "кавер", "ремикс", "live ver", "翻唱", "现场", "現場", "伴奏")
-VERSION_PENALTY = 0.2
+# Enough that a version word alone (a cover at the right length by the right artist) stays under
+# the threshold: another recording is a wrong track, never a near miss.
+VERSION_PENALTY = 0.35
 # Titles this far apart are other songs, even by the same artist at the same length ("מה שיש", "מה אתה").
 MIN_TITLE_SCORE = 0.7
+ROMANISED_MATCH = 0.75
 ISRC_EXACT_GAP_S = 1.0  # the ISRC search's song this close to Spotify's length is the recording itself
-ISRC_EXACT_BONUS = 0.15
 # What joins several artists in one credit, in the languages uploads are written in.
 _CREDIT_JOINERS = re.compile(
     r"\s*(?:,|，|、|;|&|＆|\+|\s(?:x|×|and|und|et|y|e|with|mit|con|feat\.?|ft\.?|featuring|vs\.?|и)\s)\s*",
@@ -93,13 +95,17 @@ def similarity(a: str, b: str) -> float:
     best = SequenceMatcher(None, a, b).ratio()
     ra, rb = romanised(a), romanised(b)
     if ra and rb and (ra, rb) != (a, b):
-        best = max(best, SequenceMatcher(None, ra, rb).ratio())
+        # Only a close romanisation counts: Hebrew and Arabic are written without most vowels, so any
+        # two names come out about half alike ("Tuna"/"tvnh" 0.5, "Kenshi Yonezu"/"geishouchiyanneru" 0.53).
+        latin = SequenceMatcher(None, ra, rb).ratio()
+        best = max(best, latin if latin >= ROMANISED_MATCH else 0.0)
     return best
 
 
 def _contains(text: str, name: str) -> bool:
     """Whether `name` is a run of whole words of `text` (both normalised), in either's script or romanised."""
-    return bool(name) and (f" {name} " in f" {text} " or f" {romanised(name)} " in f" {romanised(text)} ")
+    latin = romanised(name)
+    return bool(name) and (f" {name} " in f" {text} " or bool(latin) and f" {latin} " in f" {romanised(text)} ")
 
 
 def _has_version_word(text: str, word: str) -> bool:
@@ -139,13 +145,16 @@ def score(wanted: Wanted, candidate: Candidate) -> float | None:
             return None
     elif artist_score < 0.5 or title_score < MIN_TITLE_SCORE:
         return None
+    versions = sum(1 for word in VERSION_WORDS
+                   if _has_version_word(title, word) and not _has_version_word(wanted_title, word))
+    if isrc_exact and not versions:
+        # The recording the ISRC names, at its length, by its artist or under its title: nothing an
+        # upload that only matches on text can say outweighs that (a romaji title against kanji, say).
+        return 1.0
     total = 0.45 * title_score + 0.3 * artist_score + 0.25 * (1 - gap / MAX_DURATION_GAP_S)
-    total -= VERSION_PENALTY * sum(1 for word in VERSION_WORDS
-                                   if _has_version_word(title, word) and not _has_version_word(wanted_title, word))
+    total -= VERSION_PENALTY * versions
     if candidate.kind == "song":
         total += 0.05
-    if isrc_exact:
-        total += ISRC_EXACT_BONUS
     return round(max(0.0, min(1.0, total)), 3)
 
 
@@ -159,7 +168,9 @@ def choose(wanted: Wanted, search: Search | None, override_url: str | None = Non
     candidates = [replace(c, found_by="isrc") for c in search(wanted.isrc)] if wanted.isrc else []
     if not any((score(wanted, c) or 0) >= threshold for c in candidates):
         candidates = candidates + search(f"{' '.join(wanted.artists)} - {wanted.title}")
-    scored = sorted(((score(wanted, c), c) for c in candidates), key=lambda pair: -(pair[0] or -1))
+    # Equal scores (both capped at 1.0): the ISRC search's song first, then YouTube Music's songs.
+    scored = sorted(((score(wanted, c), c) for c in candidates),
+                    key=lambda pair: (-(pair[0] or -1), pair[1].found_by != "isrc", pair[1].kind != "song"))
     listed = [{**asdict(c), "score": s} for s, c in scored]
     best_score, best = scored[0] if scored else (None, None)
     if best is None or best_score is None or best_score < threshold:
