@@ -668,6 +668,11 @@ class Store:
         _, rows = self._fetch("SELECT like_id, liked_at FROM likes WHERE kind = ?", [kind])
         return {(row[0], row[1]) for row in rows}
 
+    def source_keys(self, kind: str) -> dict[str, str]:
+        """Source ID → track key for one kind of source: one query, for a batch of likes."""
+        _, rows = self._fetch("SELECT source_id, track_key FROM track_sources WHERE kind = ?", [kind])
+        return dict(rows)
+
     def liked_on(self, track_key: str) -> list[str]:
         """The services whose likes led to this track."""
         _, rows = self._fetch("SELECT DISTINCT kind FROM likes WHERE track_key = ? ORDER BY kind", [track_key])

@@ -243,11 +243,11 @@ def discover(store: Store, name: str, kind: str, pages: Callable[[], Pages], bud
 
     found = LikesFound(skipped=walked.skipped, pages=walked.pages, backfill_left=len(walked.cursor.backfill))
     with store.session():  # one connection for the batch, opened only after the network walk
-        recordings = RecordingIndex(store.tracks())
+        recordings, sources = RecordingIndex(store.tracks()), store.source_keys(kind)
         for like in reversed(walked.new):  # oldest first, so the library fills in the order they were liked
-            key, outcome = take_like(store, like, kind, recordings, dry_run)
+            key, outcome = take_like(store, like, kind, recordings, dry_run, sources)
             if not dry_run:  # seen by this service's walk, whichever library entry it went to
-                store.record_like(kind, str(like.id), like.liked_at, store.key_for_source(kind, str(like.id)))
+                store.record_like(kind, str(like.id), like.liked_at, sources[str(like.id)])
             found.lines.append(f"{like.track_key}  {like.artist} - {like.title} ({like.duration_s:.0f} s): {outcome}")
             if key and key not in found.to_sync:
                 found.to_sync.append(key)
@@ -256,17 +256,24 @@ def discover(store: Store, name: str, kind: str, pages: Callable[[], Pages], bud
     return found
 
 
-def take_like(store: Store, like: Like, kind: str, recordings: RecordingIndex, dry_run: bool = False
-              ) -> tuple[str | None, str]:
-    """Catalogues one liked track; returns the key to sync (None: nothing to sync) and what happened."""
+def take_like(store: Store, like: Like, kind: str, recordings: RecordingIndex, dry_run: bool = False,
+              sources: dict[str, str] | None = None) -> tuple[str | None, str]:
+    """Catalogues one liked track; returns the key to sync (None: nothing to sync) and what happened.
+
+    `sources` (this kind's source ID → track key, from `Store.source_keys`) saves a query per like in
+    a batch, and is kept up to date with the sources this like adds."""
+    like_id = str(like.id)
     recording = Recording(like.isrc, like.artist, like.title, like.duration_s)
     # This service's ID catalogued before (a pasted link, a track completed from this service's
     # metadata, an earlier like) names the entry; failing that, the same recording from elsewhere.
-    same = store.key_for_source(kind, str(like.id)) or recordings.find(recording)
+    known = sources.get(like_id) if sources is not None else store.key_for_source(kind, like_id)
+    same = known or recordings.find(recording)
+    if sources is not None:
+        sources[like_id] = same or like.track_key
     if same and same != like.track_key:
         # The same recording from another source: one more source for that entry, not a second download.
         if not dry_run:
-            store.add_source(same, kind, str(like.id), like.url)
+            store.add_source(same, kind, like_id, like.url)
         entry = store.track(same)
         synced = entry is not None and entry.status == "synced"
         return (None if synced else same), f"same recording as {same}" + (" (already synced)" if synced else "")
@@ -278,7 +285,7 @@ def take_like(store: Store, like: Like, kind: str, recordings: RecordingIndex, d
     reason = like.unavailable_reason
     recordings.add(like.track_key, recording)
     if not dry_run:
-        store.register_track(like.track_key, kind, like.url, str(like.id))
+        store.register_track(like.track_key, kind, like.url, like_id)
         store.update_track(like.track_key, title=like.title, artists=list(like.artists), album=like.album,
                            year=like.year, duration_s=like.duration_s, artwork_url=like.artwork_url, isrc=like.isrc)
         if reason:  # recorded once with its reason, never retried
