@@ -312,3 +312,19 @@ def test_a_stretch_whose_offset_paged_list_shifted_by_more_than_a_page_starts_ov
         assert [world.entry_of(n) for n in range(3)] == ["sp-spotify0", "sp-spotify1", "sp-spotify2"]
         assert pages == 1 + 1 + 2  # the top, the stretch's page that no longer overlaps, two pages from the top
         assert LikesCursor.load(world.store.cursor("spotify-likes")).backfill == []
+
+
+def test_a_synced_track_unliked_and_liked_again_is_a_new_like_but_no_new_download(tmp_path):
+    spotify = Account(SERVICES[0], FirstSync())
+    world = World(tmp_path, [spotify])
+    for n in range(4):
+        world.like(spotify, n)
+    with held_open(world.store):
+        world.look(spotify, budget=10)
+        world.store.update_track("sp-spotify1", status="synced")
+        world.like(spotify, 5)
+        world.like(spotify, 1)  # unliked and liked again, above a new like it must not hide
+        found = discover(world.store, "spotify-likes", "spotify", lambda: spotify.pages, 10, FirstSync())
+        assert found.to_sync == ["sp-spotify5"]
+        assert found.lines[-1].endswith("already in the library (synced)")
+        assert len([like for like in world.store.seen_likes("spotify") if like[0] == "spotify1"]) == 2
