@@ -658,10 +658,16 @@ class Store:
 
     # --- likes, as each service's own walk saw them ------------------------------------------
 
-    def record_like(self, kind: str, like_id: str, liked_at: str | None, track_key: str) -> None:
+    def record_likes(self, kind: str, likes: list[tuple[str, str | None, str]]) -> None:
+        """(like ID, liked_at, track key) of likes one look handed out, in one statement: row by row,
+        DuckDB's primary-key checks cost as much as cataloguing the track."""
+        if not likes:
+            return
+        ids, times, keys = (list(column) for column in zip(*likes, strict=True))
         with self._connect() as db:
-            db.execute("INSERT INTO likes VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                       [kind, like_id, liked_at or "", track_key, utcnow()])
+            db.execute("INSERT INTO likes SELECT ?, unnest(?::VARCHAR[]), unnest(?::VARCHAR[]),"
+                       " unnest(?::VARCHAR[]), ? ON CONFLICT DO NOTHING",
+                       [kind, ids, [t or "" for t in times], keys, utcnow()])
 
     def seen_likes(self, kind: str) -> set[tuple[str, str]]:
         """(like ID, liked_at or '') of every like of one service its walks have handed out: one query."""

@@ -246,12 +246,11 @@ def discover(store: Store, name: str, kind: str, pages: Callable[[], Pages], bud
         recordings, sources = RecordingIndex(store.tracks()), store.source_keys(kind)
         for like in reversed(walked.new):  # oldest first, so the library fills in the order they were liked
             key, outcome = take_like(store, like, kind, recordings, dry_run, sources)
-            if not dry_run:  # seen by this service's walk, whichever library entry it went to
-                store.record_like(kind, str(like.id), like.liked_at, sources[str(like.id)])
             found.lines.append(f"{like.track_key}  {like.artist} - {like.title} ({like.duration_s:.0f} s): {outcome}")
             if key and key not in found.to_sync:
                 found.to_sync.append(key)
-        if not dry_run:
+        if not dry_run:  # seen by this service's walk, whichever library entry each went to
+            store.record_likes(kind, [(str(like.id), like.liked_at, sources[str(like.id)]) for like in walked.new])
             store.save_cursor(name, walked.cursor.dump())
     return found
 
