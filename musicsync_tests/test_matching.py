@@ -158,3 +158,9 @@ def test_the_candidate_lists_are_matched_right_or_sent_to_review_never_wrong():
     results = [outcome(case)[0] for case in CASES]
     assert results.count("wrong") == 0
     assert results.count("right") >= 0.95 * len(CASES)
+
+
+def test_spotifys_suffix_may_be_missing_on_the_upload_unless_it_names_another_recording():
+    [studio] = candidates(("Mercy", ("Duffy",), 221.0, "song"))
+    assert score(Wanted("Mercy - Remastered 2012", ("Duffy",), 221.0), studio) >= THRESHOLD
+    assert score(Wanted("Mercy - Live", ("Duffy",), 221.0), studio) is None

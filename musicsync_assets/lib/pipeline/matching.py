@@ -36,6 +36,8 @@ VERSION_PENALTY = 0.35
 MIN_TITLE_SCORE = 0.7
 ROMANISED_MATCH = 0.75
 ISRC_EXACT_GAP_S = 1.0  # the ISRC search's song this close to Spotify's length is the recording itself
+_SPOTIFY_SUFFIX = re.compile(r"(.*?)\s[-–—]\s(.*)$")  # "Title - Remastered 2011"
+_NO_SUFFIX = re.compile(r"(.*)()$")
 # What joins several artists in one credit, in the languages uploads are written in.
 _CREDIT_JOINERS = re.compile(
     r"\s*(?:,|，|、|;|&|＆|\+|\s(?:x|×|and|und|et|y|e|with|mit|con|feat\.?|ft\.?|featuring|vs\.?|и)\s)\s*",
@@ -134,8 +136,11 @@ def score(wanted: Wanted, candidate: Candidate) -> float | None:
         # contradiction, but no evidence either; the title and the length must carry it.
         artist_score = 0.5
     wanted_title = normalise(wanted.title) or wanted.title.casefold().strip()
-    # Spotify's " - Remastered 2011", " - Radio Edit": the upload may carry the title alone.
-    wanted_core = normalise(re.split(r"\s[-–—]\s", wanted.title)[0])
+    # Spotify's " - Remastered 2011": the upload may carry the title alone. Not " - Live" or " - Radio
+    # Edit", though: those name another recording, which the title alone is not.
+    core, suffix = (_SPOTIFY_SUFFIX.match(wanted.title) or _NO_SUFFIX.match(wanted.title)).groups()
+    plain_suffix = not any(_has_version_word(normalise(suffix or ""), word) for word in VERSION_WORDS)
+    wanted_core = normalise(core) if plain_suffix else wanted_title
     # Removing the artist erases a self-titled track ("club2020" by club2020): the whole title counts too.
     title_score = max(similarity(wanted_title, title), similarity(wanted_title, full_title),
                       0.9 * similarity(wanted_core, title),
