@@ -163,4 +163,11 @@ def test_the_candidate_lists_are_matched_right_or_sent_to_review_never_wrong():
 def test_spotifys_suffix_may_be_missing_on_the_upload_unless_it_names_another_recording():
     [studio] = candidates(("Mercy", ("Duffy",), 221.0, "song"))
     assert score(Wanted("Mercy - Remastered 2012", ("Duffy",), 221.0), studio) >= THRESHOLD
+    assert score(Wanted("Mercy - 2011 Remaster", ("Duffy",), 221.0), studio) >= THRESHOLD
     assert score(Wanted("Mercy - Live", ("Duffy",), 221.0), studio) is None
+
+
+def test_a_remaster_is_the_same_recording_but_the_plain_upload_is_preferred():
+    found = candidates(("Mercy (2011 Remaster)", ("Duffy",), 221.0, "song"), ("Mercy", ("Duffy",), 221.0, "song"))
+    match = choose(Wanted("Mercy", ("Duffy",), 221.0), searching([], found)[0])
+    assert match.url == found[1].url and match.candidates[1]["score"] >= THRESHOLD

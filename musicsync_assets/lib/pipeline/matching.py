@@ -25,13 +25,16 @@ from musicsync_assets.lib.catalog.recordings import normalise, romanised, script
 THRESHOLD = 0.75
 MAX_DURATION_GAP_S = 10.0
 VERSION_WORDS = ("remix", "live", "cover", "sped up", "slowed", "karaoke", "instrumental", "acoustic",
-                 "nightcore", "8d", "reverb", "bass boosted", "extended", "edit", "remaster", "mashup", "bootleg",
+                 "nightcore", "8d", "reverb", "bass boosted", "extended", "edit", "mashup", "bootleg",
                  # the same words as uploads in other languages write them
                  "en vivo", "ao vivo", "ライブ", "カバー", "歌ってみた", "弾いてみた", "カラオケ", "インスト",
                  "라이브", "커버", "리믹스", "кавер", "ремикс", "live ver", "翻唱", "现场", "現場", "伴奏")
 # Enough that a version word alone (a cover at the right length by the right artist) stays under
 # the threshold: another recording is a wrong track, never a near miss.
 VERSION_PENALTY = 0.35
+# A remaster is the same recording mastered again: the plain upload is preferred, the remaster not ruled out.
+REMASTER_WORDS = ("remaster", "remastered")
+REMASTER_PENALTY = 0.1
 # Titles this far apart are other songs, even by the same artist at the same length ("מה שיש", "מה אתה").
 MIN_TITLE_SCORE = 0.7
 ROMANISED_MATCH = 0.75
@@ -152,12 +155,14 @@ def score(wanted: Wanted, candidate: Candidate) -> float | None:
         return None
     versions = sum(1 for word in VERSION_WORDS
                    if _has_version_word(title, word) and not _has_version_word(wanted_title, word))
+    remastered = any(_has_version_word(title, word) for word in REMASTER_WORDS) \
+        and not any(_has_version_word(wanted_title, word) for word in REMASTER_WORDS)
     if isrc_exact and not versions:
         # The recording the ISRC names, at its length, by its artist or under its title: nothing an
         # upload that only matches on text can say outweighs that (a romaji title against kanji, say).
         return 1.0
     total = 0.45 * title_score + 0.3 * artist_score + 0.25 * (1 - gap / MAX_DURATION_GAP_S)
-    total -= VERSION_PENALTY * versions
+    total -= VERSION_PENALTY * versions + REMASTER_PENALTY * remastered
     if candidate.kind == "song":
         total += 0.05
     return round(max(0.0, min(1.0, total)), 3)
