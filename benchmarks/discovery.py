@@ -6,6 +6,9 @@ Spotify and SoundCloud (real spotipy and requests on the wire, the real sensors 
 For each service: a first sync of `--likes` likes (every sensor tick until nothing is left), then
 `--new` likes more and one incremental tick. Targets: the incremental tick makes O(new likes) calls
 (at most 2 pages per service) in under 2 s; every new like gets its own run, requested by partition.
+
+Then what becomes of the likes found: the matching report (`benchmarks/matching.py`), right, wrong
+and review per script and per credit style, for the tuning half and the held-out halves.
 """
 
 import argparse
@@ -18,6 +21,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from benchmarks import matching
 from musicsync_assets.defs.sources.likes import soundcloud_likes_sensor, spotify_likes_sensor
 from musicsync_tests.conftest import library_resources
 from musicsync_tests.fakes import soundcloud_server, spotify_server
@@ -84,6 +88,9 @@ def main() -> int:
         measure("SoundCloud", soundcloud_likes_sensor, resources, soundcloud,
                 lambda n: soundcloud.add_track(10_000_000 + n, f"Cloud {n}", "Producer", liked_at(n), on_top=True),
                 args.likes, args.new)
+    print("\nSpotify likes matched to YouTube uploads (benchmarks/matching.py)\n")
+    for part in ("tune", "held-out", "held-out 2"):
+        print("\n".join(matching.report([c for c in matching.CASES if c.part == part], part, show=False)))
     return 0
 
 

@@ -11,19 +11,58 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from anyascii import anyascii
+
 from musicsync_assets.lib.catalog.store import TrackRecord
 
 DURATION_TOLERANCE_S = 2.0
-_BRACKETED_FEATURE = re.compile(r"[\(\[]\s*(feat\.?|ft\.?|featuring|with)\s[^\)\]]*[\)\]]", re.IGNORECASE)
-_TRAILING_FEATURE = re.compile(r"\s(feat\.?|ft\.?|featuring)\s.*$", re.IGNORECASE)
-_NOT_WORD = re.compile(r"[^\w]+")
+_BRACKETED_FEATURE = re.compile(r"[\(\[（【]\s*(feat\.?|ft\.?|featuring|with)\s[^\)\]）】]*[\)\]）】]", re.IGNORECASE)
+# "Title feat. X" and "A feat. B - Title": the feature runs to the end or to the dash before the title.
+_TRAILING_FEATURE = re.compile(r"\s(feat\.?|ft\.?|featuring)\s.*?(?=\s[-–—|]\s|$)", re.IGNORECASE)
+_GLOTTAL = str.maketrans("", "", "'`")  # anyascii's aleph and ayin: part of a word, not a break
+_LAST_ACCENTED = 0x03FF  # Latin and Greek end here: their accents are folded, other scripts' marks kept
+
+
+def words(text: str) -> str:
+    """Letters, digits and marks of every script, in words separated by one space."""
+    return " ".join("".join(c if unicodedata.category(c)[0] in "LNM" else " " for c in text).split())
+
+
+def _fold_accents(text: str) -> str:
+    """"Café" → "Cafe", but "й", a Hebrew point or a Devanagari vowel sign stays."""
+    kept, base = [], ""
+    for c in unicodedata.normalize("NFKD", text):
+        if unicodedata.combining(c) and base and ord(base) <= _LAST_ACCENTED:
+            continue
+        kept.append(c)
+        if not unicodedata.combining(c):
+            base = c
+    return unicodedata.normalize("NFC", "".join(kept))
 
 
 def normalise(text: str) -> str:
-    """Lower case, accents and punctuation gone, featured artists dropped: "Café (feat. X)" → "cafe"."""
+    """NFKC, case folded, Latin accents and punctuation gone, featured artists dropped; every script
+    kept: "Café (feat. X)" → "cafe", "האסל (feat. טונה)" → "האסל", "ＬＥＭＯＮ" → "lemon"."""
+    text = unicodedata.normalize("NFKC", text)
     text = _TRAILING_FEATURE.sub("", _BRACKETED_FEATURE.sub("", text))
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode() or text
-    return _NOT_WORD.sub(" ", folded.lower()).strip()
+    return words(_fold_accents(text.casefold()))
+
+
+def romanised(text: str) -> str:
+    """`normalise`d text in Latin letters (anyascii), to compare names written in two scripts:
+    "Земфира" → "zemfira", "ヨルシカ" → "yorushika"."""
+    return words(anyascii(normalise(text)).casefold().translate(_GLOTTAL))
+
+
+def script_of(text: str) -> str:
+    """The script most of the letters are in (LATIN, CYRILLIC, HEBREW, CJK, HANGUL, ...); "" without letters."""
+    counts: dict[str, int] = {}
+    for c in unicodedata.normalize("NFKC", text):
+        if c.isalpha():
+            name = unicodedata.name(c, "UNKNOWN").split()[0]
+            script = "JAPANESE" if name in ("HIRAGANA", "KATAKANA") else name
+            counts[script] = counts.get(script, 0) + 1
+    return max(counts, key=counts.get) if counts else ""
 
 
 @dataclass(frozen=True)

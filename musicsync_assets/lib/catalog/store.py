@@ -212,6 +212,17 @@ CREATE TABLE IF NOT EXISTS eagle_queue (
     attempts    INTEGER NOT NULL DEFAULT 0,
     last_error  VARCHAR
 );
+-- Every like a walk of a service's likes has handed out (one row per like: a re-like after an unlike
+-- is another). Only these, never track_sources, decide what that service's next walk has "seen": a
+-- track known through another service, its metadata or a pasted link has not been liked here.
+CREATE TABLE IF NOT EXISTS likes (
+    kind       VARCHAR NOT NULL,
+    like_id    VARCHAR NOT NULL,
+    liked_at   VARCHAR NOT NULL,  -- as the service gives it; '' when it gives none
+    track_key  VARCHAR NOT NULL,
+    seen_at    TIMESTAMP NOT NULL,
+    PRIMARY KEY (kind, like_id, liked_at)
+);
 """
 
 
@@ -811,3 +822,30 @@ class Store:
 
     def eagle_queue(self) -> list[dict]:
         return self._fetch_dicts("SELECT * FROM eagle_queue ORDER BY queued_at")
+    # --- likes, as each service's own walk saw them ------------------------------------------
+
+    def record_likes(self, kind: str, likes: list[tuple[str, str | None, str]]) -> None:
+        """(like ID, liked_at, track key) of likes one look handed out, in one statement: row by row,
+        DuckDB's primary-key checks cost as much as cataloguing the track."""
+        if not likes:
+            return
+        ids, times, keys = (list(column) for column in zip(*likes, strict=True))
+        with self._connect() as db:
+            db.execute("INSERT INTO likes SELECT ?, unnest(?::VARCHAR[]), unnest(?::VARCHAR[]),"
+                       " unnest(?::VARCHAR[]), ? ON CONFLICT DO NOTHING",
+                       [kind, ids, [t or "" for t in times], keys, utcnow()])
+
+    def seen_likes(self, kind: str) -> set[tuple[str, str]]:
+        """(like ID, liked_at or '') of every like of one service its walks have handed out: one query."""
+        _, rows = self._fetch("SELECT like_id, liked_at FROM likes WHERE kind = ?", [kind])
+        return {(row[0], row[1]) for row in rows}
+
+    def source_keys(self, kind: str) -> dict[str, str]:
+        """Source ID → track key for one kind of source: one query, for a batch of likes."""
+        _, rows = self._fetch("SELECT source_id, track_key FROM track_sources WHERE kind = ?", [kind])
+        return dict(rows)
+
+    def liked_on(self, track_key: str) -> list[str]:
+        """The services whose likes led to this track."""
+        _, rows = self._fetch("SELECT DISTINCT kind FROM likes WHERE track_key = ? ORDER BY kind", [track_key])
+        return [row[0] for row in rows]

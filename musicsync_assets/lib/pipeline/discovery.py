@@ -1,14 +1,23 @@
 """Finding what the user liked since the last look, for any service that pages likes newest first.
 
-A tick reads from the top and stops at the first like it has seen before, so an incremental tick
-costs one page. A first sync of thousands of likes is spread over ticks: each takes at most
-`budget` new likes (whole pages), and remembers where it stopped as a *backfill* href that later
-ticks continue from. The cursor only moves past likes that were handed back as `new`.
+A tick reads from the top and stops at the first like this service's walks have seen before (or one
+older than the newest they handed out), so an incremental tick costs one page. "Seen" comes only
+from the walk's own cursor and its own like records (the catalog's `likes` table): a track known
+through another service, through metadata filled from this service or through a pasted link has not
+been liked *here*, so it can never stop the walk and hide the likes under it. A like is its ID and
+the time it was liked, so a track unliked and liked again is a new like.
+
+A first sync of thousands of likes is spread over ticks: each takes at most `budget` new likes
+(whole pages) and remembers the last page it read as a *backfill* stretch that later ticks continue
+from. Continuing re-reads that page: it must still hold a like already seen, or the list shifted
+under an offset-paged href (likes removed above it) and the stretch starts again from the top,
+skipping what was seen, rather than step over likes. The cursor only moves past likes handed back
+as `new`.
 """
 
 import json
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -82,8 +91,10 @@ class FirstSync:
 @dataclass
 class LikesCursor:
     newest: str | None = None  # liked_at of the newest like handed out
-    backfill: list[str] = field(default_factory=list)  # hrefs where a capped walk stopped, newest last
+    backfill: list[str] = field(default_factory=list)  # the last page each capped walk read, newest last
     rate_limited_until: float | None = None  # epoch seconds
+    since: str | None = None  # the first sync's since:, which its backfill stretch keeps to
+    first_left: int | None = None  # how many more the first sync's newest:N takes, from backfill[0]
 
     @classmethod
     def load(cls, text: str | None) -> "LikesCursor":
@@ -105,63 +116,88 @@ class Discovered:
     pages: int
 
 
+TOP = ""  # a backfill stretch that starts at the top of the likes
+
+
+def like_key(like: Any) -> tuple[str, str]:
+    """What makes one like: the track's ID on the service and when it was liked (a re-like is new)."""
+    return str(like.id), like.liked_at or ""
+
+
 Pages = Callable[[str | None], Iterator[tuple[list[Any], str | None]]]
 
 
-def walk_likes(pages: Pages, cursor: LikesCursor, is_known: Callable[[Any], bool], budget: int,
+def walk_likes(pages: Pages, cursor: LikesCursor, is_seen: Callable[[Any], bool], budget: int,
                first_sync: FirstSync = FirstSync(), is_like: Callable[[Any], bool] = lambda _: True) -> Discovered:
     """New likes, newest first, at most about `budget` of them (whole pages are taken).
 
     `pages(href)` yields (items, next href) from `href`, or from the top when it is None; items for
     which `is_like` is false are reported in `skipped` (a liked playlist, a malformed entry).
+    `is_seen(like)` says whether this service's walks handed the like out before.
     """
     new: list[Any] = []
+    handed: set[tuple[str, str]] = set()  # this walk's own, for a stretch that overlaps the top
     skipped: list[str] = []
     page_count = 0
     first_tick = cursor.first_tick
+    since = first_sync.since if first_tick else cursor.since
+    first_left = first_sync.newest if first_tick else cursor.first_left
     backfill = list(cursor.backfill)
     newest = cursor.newest
 
-    def take(items: Iterable[Any], stop_at_known: bool) -> bool:
-        """Adds the page's new likes; True when the walk should stop here."""
-        nonlocal newest
-        for item in items:
-            if not is_like(item):
-                skipped.append(str(getattr(item, "reason", item)))
-                continue
-            if item.liked_at and (newest is None or item.liked_at > newest):
-                newest = item.liked_at
-            too_old = first_tick and first_sync.since and item.liked_at and item.liked_at < first_sync.since
-            older = bool(stop_at_known and cursor.newest and item.liked_at and item.liked_at <= cursor.newest)
-            seen = older or is_known(item)
-            if too_old or (seen and stop_at_known):
-                return True
-            if seen:
-                continue
-            new.append(item)
-            if first_tick and first_sync.newest is not None and len(new) >= first_sync.newest:
-                return True
-        return False
+    def seen(like: Any) -> bool:
+        return like_key(like) in handed or is_seen(like)
 
-    def walk(start: str | None, stop_at_known: bool) -> str | None:
-        """Walks from `start`; returns where to continue when the budget ran out, else None."""
-        nonlocal page_count
-        for items, next_href in pages(start):
+    def walk(start: str, from_top: bool, cap: int | None, overlapping: bool = False) -> tuple[str | None, int]:
+        """Walks from `start`: (the last page read when the budget ran out, else None; likes taken).
+
+        From the top it stops at the first like seen or older than the cursor; a backfill stretch
+        skips those instead. `overlapping`: the first page was read before and must hold a seen like."""
+        nonlocal page_count, newest
+        taken, here = 0, start
+        for items, next_href in pages(here or None):
             page_count += 1
-            if take(items, stop_at_known):
-                return None
+            likes = [item for item in items if is_like(item)]
+            skipped.extend(str(getattr(item, "reason", item)) for item in items if not is_like(item))
+            if overlapping and not any(seen(like) for like in likes):
+                return walk(TOP, from_top=False, cap=cap)  # shifted by more than a page: start over
+            overlapping = False
+            for like in likes:
+                if since and like.liked_at and like.liked_at < since:
+                    return None, taken  # older than the first sync wanted; so is everything below
+                older = bool(cursor.newest and like.liked_at and like.liked_at < cursor.newest)
+                if from_top and (older or seen(like)):
+                    return None, taken
+                if seen(like):
+                    continue
+                new.append(like)
+                handed.add(like_key(like))
+                taken += 1
+                if like.liked_at and (newest is None or like.liked_at > newest):
+                    newest = like.liked_at
+                if cap is not None and taken >= cap:
+                    return None, taken
             if len(new) >= budget:
-                return next_href
-        return None
+                return (here if next_href else None), taken
+            here = next_href
+        return None, taken
 
-    stopped_at = walk(None, stop_at_known=True)
-    if stopped_at:
+    stopped_at, taken = walk(TOP, from_top=True, cap=first_left if first_tick else None)
+    if stopped_at is not None:
         backfill.append(stopped_at)
-    elif backfill and len(new) < budget:
-        resume = walk(backfill.pop(), stop_at_known=False)
-        if resume:
+        if first_tick and first_left is not None:
+            first_left -= taken  # the rest of newest:N comes from this stretch
+    elif first_tick:
+        first_left = None
+    if stopped_at is None and backfill and len(new) < budget:
+        first_stretch = len(backfill) == 1 and first_left is not None
+        resume, taken = walk(backfill.pop(), from_top=False, cap=first_left if first_stretch else None,
+                             overlapping=True)
+        if resume is not None:
             backfill.append(resume)
-    return Discovered(new, skipped, LikesCursor(newest, backfill, None), page_count)
+        if first_stretch:
+            first_left = first_left - taken if resume is not None else None
+    return Discovered(new, skipped, LikesCursor(newest, backfill, None, since, first_left), page_count)
 
 
 @dataclass
@@ -193,9 +229,9 @@ def discover(store: Store, name: str, kind: str, pages: Callable[[], Pages], bud
     if cursor.rate_limited_until and time.time() < cursor.rate_limited_until:
         until = datetime.fromtimestamp(cursor.rate_limited_until, UTC).strftime("%H:%M:%S UTC")
         return LikesFound(paused=f"{name}: rate limited until {until}")
-    known = store.source_ids(kind)
+    seen = store.seen_likes(kind)
     try:
-        walked = walk_likes(pages(), cursor, is_known=lambda like: str(like.id) in known, budget=budget,
+        walked = walk_likes(pages(), cursor, is_seen=lambda like: like_key(like) in seen, budget=budget,
                             first_sync=first_sync, is_like=lambda item: not isinstance(item, SkippedLike))
     except RateLimited as error:
         if not dry_run:
@@ -207,32 +243,48 @@ def discover(store: Store, name: str, kind: str, pages: Callable[[], Pages], bud
 
     found = LikesFound(skipped=walked.skipped, pages=walked.pages, backfill_left=len(walked.cursor.backfill))
     with store.session():  # one connection for the batch, opened only after the network walk
-        recordings = RecordingIndex(store.tracks())
+        recordings, sources = RecordingIndex(store.tracks()), store.source_keys(kind)
         for like in reversed(walked.new):  # oldest first, so the library fills in the order they were liked
-            key, outcome = take_like(store, like, kind, recordings, dry_run)
+            key, outcome = take_like(store, like, kind, recordings, dry_run, sources)
             found.lines.append(f"{like.track_key}  {like.artist} - {like.title} ({like.duration_s:.0f} s): {outcome}")
             if key and key not in found.to_sync:
                 found.to_sync.append(key)
-        if not dry_run:
+        if not dry_run:  # seen by this service's walk, whichever library entry each went to
+            store.record_likes(kind, [(str(like.id), like.liked_at, sources[str(like.id)]) for like in walked.new])
             store.save_cursor(name, walked.cursor.dump())
     return found
 
 
-def take_like(store: Store, like: Like, kind: str, recordings: RecordingIndex, dry_run: bool = False
-              ) -> tuple[str | None, str]:
-    """Catalogues one liked track; returns the key to sync (None: nothing to sync) and what happened."""
+def take_like(store: Store, like: Like, kind: str, recordings: RecordingIndex, dry_run: bool = False,
+              sources: dict[str, str] | None = None) -> tuple[str | None, str]:
+    """Catalogues one liked track; returns the key to sync (None: nothing to sync) and what happened.
+
+    `sources` (this kind's source ID → track key, from `Store.source_keys`) saves a query per like in
+    a batch, and is kept up to date with the sources this like adds."""
+    like_id = str(like.id)
     recording = Recording(like.isrc, like.artist, like.title, like.duration_s)
-    same = recordings.find(recording)
+    # This service's ID catalogued before (a pasted link, a track completed from this service's
+    # metadata, an earlier like) names the entry; failing that, the same recording from elsewhere.
+    known = sources.get(like_id) if sources is not None else store.key_for_source(kind, like_id)
+    same = known or recordings.find(recording)
+    if sources is not None:
+        sources[like_id] = same or like.track_key
     if same and same != like.track_key:
         # The same recording from another source: one more source for that entry, not a second download.
         if not dry_run:
-            store.add_source(same, kind, str(like.id), like.url)
-        synced = store.track(same).status == "synced"
+            store.add_source(same, kind, like_id, like.url)
+        entry = store.track(same)
+        synced = entry is not None and entry.status == "synced"
         return (None if synced else same), f"same recording as {same}" + (" (already synced)" if synced else "")
+    entry = store.track(like.track_key) if same else None
+    if entry is not None and entry.status != "pending":
+        # Liked again after an unlike, or pasted as a link before it was liked: the entry stands as it is.
+        done = entry.status in ("synced", "unavailable")
+        return (None if done else like.track_key), f"already in the library ({entry.status})"
     reason = like.unavailable_reason
     recordings.add(like.track_key, recording)
     if not dry_run:
-        store.register_track(like.track_key, kind, like.url, str(like.id))
+        store.register_track(like.track_key, kind, like.url, like_id)
         store.update_track(like.track_key, title=like.title, artists=list(like.artists), album=like.album,
                            year=like.year, duration_s=like.duration_s, artwork_url=like.artwork_url, isrc=like.isrc)
         if reason:  # recorded once with its reason, never retried
