@@ -15,7 +15,7 @@ from scipy.ndimage import maximum_filter1d
 
 from musicsync_assets.lib.audio.musickeys import ALL_KEYS, MusicalKey
 
-ANALYZER_VERSION = "2.0"
+ANALYZER_VERSION = "2.1"
 TEMPO_SR = 22050
 TEMPO_HOP = 256
 CHROMA_HOP = 4096  # with an 8192-point FFT at TEMPO_SR: 2.7 Hz bins, a semitone apart from 50 Hz up
@@ -30,9 +30,23 @@ TATUM_FLOOR = 0.25  # weaker autocorrelation peaks are texture, not a pulse
 KEY_SEGMENT_S = 12.0
 NO_TEMPO_BELOW = 0.15  # below this a tempo is a guess: report none (noise, speech, free time)
 
-# Krumhansl-Kessler probe-tone profiles, C as tonic.
-_MAJOR_PROFILE = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
-_MINOR_PROFILE = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
+# Published key profiles (major, minor), C as tonic; benchmarks/key_profiles.py compares them.
+PROFILES = {
+    "krumhansl": ((6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88),  # Krumhansl-Kessler
+                  (6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17)),
+    "temperley": ((5.0, 2.0, 3.5, 2.0, 4.5, 4.0, 2.0, 4.5, 2.0, 3.5, 1.5, 4.0),  # Temperley, revised
+                  (5.0, 2.0, 3.5, 4.5, 2.0, 4.0, 2.0, 4.5, 3.5, 2.0, 1.5, 4.0)),
+    "shaath": ((6.6, 2.0, 3.5, 2.3, 4.6, 4.0, 2.5, 5.2, 2.4, 3.7, 2.3, 3.4),  # Sha'ath (KeyFinder)
+               (6.5, 2.7, 3.5, 5.4, 2.6, 3.5, 2.5, 5.2, 4.0, 2.7, 4.3, 3.2)),
+    "edma": ((1.0, 0.2875, 0.5020, 0.4048, 0.6050, 0.5614, 0.3205, 0.7966, 0.3159, 0.4506, 0.4202, 0.3889),
+             (1.0, 0.3096, 0.4415, 0.5827, 0.3262, 0.4948, 0.2889, 0.7804, 0.4328, 0.2903, 0.5331, 0.3217)),
+}  # EDMA: Faraldo, Gomez, Jorda, Herrera, "Key Estimation in Electronic Dance Music", ECIR 2016
+KEY_VARIANTS = ("plain", "magnitude", "subtract", "harmonic", "harmonic+bass", "magnitude+harmonic",
+                "subtract+bass", "magnitude+subtract+bass")
+KEY_PROFILE, KEY_VARIANT = "mean", "harmonic+bass"
+BASS_WEIGHT = 1.0
+MINOR_BIAS = 0.0
+KEY_MARGIN_SCALE = 8.0
 
 
 @dataclass(frozen=True)
@@ -161,8 +175,13 @@ class Analyzer:
 
     def _add_chroma(self, power: np.ndarray) -> None:
         if len(power):
-            chroma = power @ _chroma_filters().T
-            self._chroma.append(chroma / np.maximum(chroma.max(axis=1, keepdims=True), 1e-20))
+            self._chroma.append((power[:, :_PITCH_BINS] @ _pitch_filters().T).astype(np.float32))
+
+    def key_features(self) -> dict:
+        """The pitch spectrum (3 bins a semitone, MIDI 24 up) of every chroma frame: what the key
+        is estimated from, for benchmarks/key_profiles.py."""
+        return {"pitch": np.concatenate(self._chroma) if self._chroma else np.zeros((0, _N_PITCH)),
+                "fps": TEMPO_SR / CHROMA_HOP}
 
     def result(self) -> Analysis:
         self._consume(self._resampler.resample_chunk(np.zeros((0, self.channels), np.int16), last=True))
@@ -175,7 +194,7 @@ class Analyzer:
         fps = TEMPO_SR / TEMPO_HOP
         envelope, treble = np.concatenate(self._lower), np.concatenate(self._treble)
         bpm, bpm_confidence = estimate_tempo(envelope, fps, self.bpm_range, treble)
-        key, key_confidence = estimate_key(np.concatenate(self._chroma), TEMPO_SR / CHROMA_HOP)
+        key, key_confidence = key_from_features(self.key_features())
         loudness = self._loudness.integrated()
         intro_s, outro_s = self._loudness.intro_outro()
         return Analysis(
@@ -301,11 +320,25 @@ def _mel_filters() -> tuple[np.ndarray, int]:
     return filters, int(np.searchsorted(centres, TREBLE_HZ))
 
 
-@functools.cache
-def _chroma_filters() -> np.ndarray:
-    import librosa
+_LOWEST_PITCH, _N_PITCH, _BASS_TOP = 24, 3 * 73, 52  # C1 to C7, 3 bins a semitone; the bass up to E3
+_PITCH_BINS = 1700  # FFT bins up to ~4.6 kHz: above C7's neighbourhood nothing is read
 
-    return librosa.filters.chroma(sr=TEMPO_SR, n_fft=8192, tuning=0.0).astype(np.float32)
+
+@functools.cache
+def _pitch_filters() -> np.ndarray:
+    """(pitch bins, FFT bins): triangular weights putting each FFT bin's power on the two nearest
+    third-of-a-semitone pitch bins (MIDI 24 = C1 at bin 0). Fine enough to read the tuning."""
+    freqs = np.arange(_PITCH_BINS) * TEMPO_SR / 8192
+    position = np.full(_PITCH_BINS, -10.0)
+    position[1:] = 3 * (12 * np.log2(freqs[1:] / 440.0) + 69 - _LOWEST_PITCH)
+    filters = np.zeros((_N_PITCH, _PITCH_BINS), np.float32)
+    lower = np.floor(position).astype(int)
+    share = position - lower
+    for offset, weight in ((0, 1 - share), (1, share)):
+        index = lower + offset
+        inside = (index >= 0) & (index < _N_PITCH)
+        filters[index[inside], np.flatnonzero(inside)] = weight[inside]
+    return filters
 
 
 def estimate_tempo(envelope: np.ndarray, fps: float, bpm_range: tuple[float, float],
@@ -453,32 +486,106 @@ def _refine_period(autocorr: np.ndarray, lag: int) -> float:
     return float(estimates[-1]) if estimates else float(lag)
 
 
-def estimate_key(chroma: np.ndarray, frames_per_s: float) -> tuple[MusicalKey | None, float]:
+def estimate_tuning(pitch: np.ndarray) -> float:
+    """Where the energy sits between the semitones, in bins of the pitch spectrum (a third of a
+    semitone; 0.3 = +10 cents): the phase of its semitone-periodic component."""
+    total = pitch.sum(axis=0) if pitch.ndim == 2 else pitch
+    phase = np.angle(np.sum(total * np.exp(-2j * np.pi * np.arange(len(total)) / 3)))
+    return float(-phase / (2 * np.pi) * 3)
+
+
+def semitones(pitch: np.ndarray, tuning: float) -> np.ndarray:
+    """(frames, 73) semitone spectrum from the third-semitone one, each semitone centred where the
+    tuning puts it."""
+    count = _N_PITCH // 3
+    centres = 3 * np.arange(count) + tuning
+    out = np.zeros((len(pitch), count), np.float32)
+    for offset, weight in ((-1, 0.5), (0, 1.0), (1, 0.5)):
+        position = np.clip(centres + offset, 0, _N_PITCH - 1)
+        lower = np.floor(position).astype(int)
+        upper = np.minimum(lower + 1, _N_PITCH - 1)
+        share = (position - lower).astype(np.float32)
+        out += weight * (pitch[:, lower] * (1 - share) + pitch[:, upper] * share)
+    return out
+
+
+def key_from_features(features: dict, profile: str = "", variant: str = "") -> tuple[MusicalKey | None, float]:
     """The best of the 24 keys by profile correlation, with a confidence in [0, 1].
 
-    The key comes from the whole track's pitch-class profile. The confidence also asks each
-    KEY_SEGMENT_S stretch on its own: a track whose stretches disagree (a modulation, a relative
-    major and minor in balance) gets a low one. `chroma` is (frames, 12), each frame scaled to a
-    maximum of 1."""
-    per_segment = max(1, int(KEY_SEGMENT_S * frames_per_s))
-    count = int(np.ceil(len(chroma) / per_segment))
-    profiles = np.stack([np.log1p(10 * chroma[i * per_segment:(i + 1) * per_segment]).sum(axis=0)
-                         for i in range(count)]) if count else np.zeros((0, 12))
-    weights = np.minimum(per_segment, len(chroma) - per_segment * np.arange(count))
-    voiced = profiles.std(axis=1) > 1e-6 * (1 + profiles.mean(axis=1))
-    profiles, weights = profiles[voiced], weights[voiced]
-    if not len(profiles):
+    The key comes from the whole track's pitch-class profile. The confidence asks two things: how
+    far ahead of its neighbours the key is (its relative, parallel and the keys a fifth either
+    side share most of its notes, so when one scores nearly as well the key is a coin toss), and
+    whether each KEY_SEGMENT_S stretch on its own agrees (a modulation scores low)."""
+    profile, variant = profile or KEY_PROFILE, variant or KEY_VARIANT
+    pitch, fps = features["pitch"], features["fps"]
+    if not len(pitch):
         return None, 0.0
-    total = _zscore(profiles.sum(axis=0)) @ _KEY_TEMPLATES.T / 12  # Pearson correlation per key
-    scores = _zscore(profiles) @ _KEY_TEMPLATES.T / 12
-    order = np.argsort(total)[::-1]
-    best, runner_up = total[order[0]], total[order[1]]
-    margin = (best - runner_up) / max(best, 1e-9)
+    tuning = 0.0 if "no tuning" in variant else estimate_tuning(pitch)
+    spectrum = semitones(pitch, tuning)
+    if "magnitude" in variant:
+        spectrum = np.sqrt(spectrum)
+    spectrum /= np.maximum(spectrum.max(axis=1, keepdims=True), 1e-20)
+    spectrum = np.log1p(10 * spectrum)
+    if "subtract" in variant:  # a partial a twelfth or two octaves and a third above a sounding note is its harmonic
+        partials = np.zeros_like(spectrum)
+        partials[:, 19:] += 0.6 * spectrum[:, :-19]
+        partials[:, 28:] += 0.4 * spectrum[:, :-28]
+        spectrum = np.maximum(0.0, spectrum - partials)
+    if "harmonic" in variant:  # HPCP-style: a partial also credits the fundamentals it may be a harmonic of
+        credited = spectrum.copy()
+        for interval, weight in ((12, 0.6), (19, 0.36), (24, 0.22)):
+            credited[:, :-interval] += weight * spectrum[:, interval:]
+        spectrum = credited
+    per_segment = max(1, int(KEY_SEGMENT_S * fps))
+    count = int(np.ceil(len(spectrum) / per_segment))
+    folded = np.zeros((count, 12))
+    bass = np.zeros(12)
+    for i in range(count):
+        block = spectrum[i * per_segment:(i + 1) * per_segment].sum(axis=0)
+        folded[i] = np.bincount((np.arange(len(block)) + _LOWEST_PITCH) % 12, weights=block, minlength=12)
+        low = block[: _BASS_TOP - _LOWEST_PITCH]
+        bass += np.bincount((np.arange(len(low)) + _LOWEST_PITCH) % 12, weights=low, minlength=12)
+    weights = np.minimum(per_segment, len(spectrum) - per_segment * np.arange(count))
+    voiced = folded.std(axis=1) > 1e-6 * (1 + folded.mean(axis=1))
+    folded, weights = folded[voiced], weights[voiced]
+    if not len(folded):
+        return None, 0.0
+    templates = _templates(profile)
+    total = _zscore(folded.sum(axis=0)) @ templates.T / 12  # Pearson correlation per key
+    if "bass" in variant and bass.sum() > 0:
+        share = bass / bass.sum()
+        total = total + BASS_WEIGHT * (share[[key.tonic for key in ALL_KEYS]] - 1 / 12)
+    total = total + MINOR_BIAS * np.array([key.mode == "minor" for key in ALL_KEYS])
+    scores = _zscore(folded) @ templates.T / 12
+    best = int(np.argmax(total))
+    neighbours = [ALL_KEYS.index(k) for k in _neighbours(ALL_KEYS[best])]
+    rival = max(float(total[neighbours].max()), float(np.sort(total)[-2]))
+    margin = (total[best] - rival) / max(total[best], 1e-9)
     # How close each stretch comes to rating the chosen key its best, weighted by its length.
-    agreement = float(np.average(np.clip(scores[:, order[0]] / np.maximum(scores.max(axis=1), 1e-9), 0, 1),
+    agreement = float(np.average(np.clip(scores[:, best] / np.maximum(scores.max(axis=1), 1e-9), 0, 1),
                                  weights=weights)) ** 2
-    confidence = float(np.clip(best, 0, 1) * np.clip(margin * 8, 0, 1) * agreement)
-    return ALL_KEYS[int(order[0])], confidence
+    confidence = float(np.clip(total[best], 0, 1) * np.clip(margin * KEY_MARGIN_SCALE, 0, 1) * agreement)
+    chroma = folded.sum(axis=0)
+    chroma = chroma / max(chroma.sum(), 1e-12) + (bass / max(bass.sum(), 1e-12) if bass.sum() > 0 else 0)
+    key = ALL_KEYS[best]
+    relative = _neighbours(key)[0]
+
+    def triad(k: MusicalKey) -> float:
+        return float(chroma[[k.tonic, (k.tonic + (4 if k.mode == "major" else 3)) % 12, (k.tonic + 7) % 12]].sum())
+
+    # I-V-vi-IV and i-VI-III-VII use the same four chords: when the relative's tonic triad sounds
+    # as much as the chosen one's, the profiles' preference between them is not evidence.
+    closeness = triad(relative) / max(triad(key), 1e-12)
+    confidence *= 0.3 + 0.7 * float(np.clip((0.95 - closeness) / 0.1, 0, 1))
+    return key, confidence
+
+
+def _neighbours(key: MusicalKey) -> list[MusicalKey]:
+    """The keys most often confused with `key`: its relative, its parallel, and a fifth either side."""
+    relative = MusicalKey((key.tonic + (9 if key.mode == "major" else 3)) % 12,
+                          "minor" if key.mode == "major" else "major")
+    parallel = MusicalKey(key.tonic, "minor" if key.mode == "major" else "major")
+    return [relative, parallel, MusicalKey((key.tonic + 7) % 12, key.mode), MusicalKey((key.tonic + 5) % 12, key.mode)]
 
 
 def _zscore(rows: np.ndarray) -> np.ndarray:
@@ -486,6 +593,9 @@ def _zscore(rows: np.ndarray) -> np.ndarray:
     return centred / np.maximum(centred.std(axis=-1, keepdims=True), 1e-12)
 
 
-_KEY_TEMPLATES = _zscore(np.stack([
-    np.roll(_MAJOR_PROFILE if key.mode == "major" else _MINOR_PROFILE, key.tonic) for key in ALL_KEYS
-]))
+@functools.cache
+def _templates(profile: str) -> np.ndarray:
+    if profile == "mean":  # the published profiles' consensus
+        return _zscore(np.mean([_templates(name) for name in PROFILES], axis=0))
+    major, minor = (np.array(p, float) for p in PROFILES[profile])
+    return _zscore(np.stack([np.roll(major if key.mode == "major" else minor, key.tonic) for key in ALL_KEYS]))
