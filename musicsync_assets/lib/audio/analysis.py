@@ -28,7 +28,9 @@ TREBLE_HZ = 5000.0
 TATUM_SHARE = 0.4
 TATUM_FLOOR = 0.25  # weaker autocorrelation peaks are texture, not a pulse
 KEY_SEGMENT_S = 12.0
-NO_TEMPO_BELOW = 0.15  # below this a tempo is a guess: report none (noise, speech, free time)
+NO_TEMPO_BELOW = 0.15
+DRUMLESS_BELOW = 0.5  # a drum-led estimate less confident than this is checked against the harmony's
+_BASS_BINS, _HARMONIC_BINS = 11, 234  # onset-spectrum bins up to 215 Hz, and 43 Hz to 5 kHz  # below this a tempo is a guess: report none (noise, speech, free time)
 
 # Published key profiles (major, minor), C as tonic; benchmarks/key_profiles.py compares them.
 PROFILES = {
@@ -133,6 +135,10 @@ class Analyzer:
         self._previous_db: np.ndarray | None = None
         self._lower: list[np.ndarray] = []
         self._treble: list[np.ndarray] = []
+        self._bass: list[np.ndarray] = []
+        self._harmonic: list[np.ndarray] = []
+        self._previous_log: np.ndarray | None = None
+        self._previous_bass: np.ndarray | None = None
         self._chroma_spectra = _Spectrogram(8192, CHROMA_HOP)
         self._chroma: list[np.ndarray] = []
         self._loudness = _LoudnessMeter(TEMPO_SR, channels)
@@ -172,6 +178,20 @@ class Analyzer:
         self._previous_db = db[-1:]
         self._lower.append(flux[:, :split].mean(axis=1))
         self._treble.append(flux[:, split:].mean(axis=1))
+        # Without drums the pulse is in the bass notes and the chord changes, which the mean over
+        # 64 bands dilutes: the bass band's level alone (20-215 Hz), and SuperFlux (Boeck & Widmer
+        # 2013: new partials against the frame before last, widened by a bin, so a held note's
+        # vibrato or a pad's swell is not a new onset) on 43 Hz - 5 kHz.
+        bass_db = 10 * np.log10(np.maximum(power[:, 1:_BASS_BINS].sum(axis=1), _POWER_FLOOR))
+        previous_bass = bass_db[:1] if self._previous_bass is None else self._previous_bass
+        self._bass.append(np.maximum(0.0, np.diff(bass_db, prepend=previous_bass)))
+        self._previous_bass = bass_db[-1:]
+        log = np.log1p(1000 * power[:, 2:_HARMONIC_BINS])
+        widened = np.maximum(np.maximum(log[:, :-2], log[:, 2:]), log[:, 1:-1])
+        previous = np.repeat(widened[:1], 2, axis=0) if self._previous_log is None else self._previous_log
+        history = np.concatenate([previous, widened])
+        self._harmonic.append(np.maximum(0.0, log[:, 1:-1] - history[: len(log)]).mean(axis=1))
+        self._previous_log = history[-2:]
 
     def _add_chroma(self, power: np.ndarray) -> None:
         if len(power):
@@ -194,6 +214,11 @@ class Analyzer:
         fps = TEMPO_SR / TEMPO_HOP
         envelope, treble = np.concatenate(self._lower), np.concatenate(self._treble)
         bpm, bpm_confidence = estimate_tempo(envelope, fps, self.bpm_range, treble)
+        if bpm_confidence < DRUMLESS_BELOW:  # no clear drum pulse: the bass notes' or the harmony's
+            for other in (np.concatenate(self._harmonic), np.concatenate(self._bass)):
+                candidate = estimate_tempo(other, fps, self.bpm_range, treble)
+                if candidate[1] > bpm_confidence:
+                    bpm, bpm_confidence = candidate
         key, key_confidence = key_from_features(self.key_features())
         loudness = self._loudness.integrated()
         intro_s, outro_s = self._loudness.intro_outro()
