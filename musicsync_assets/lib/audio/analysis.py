@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from scipy.ndimage import maximum_filter1d
 
 from musicsync_assets.lib.audio.musickeys import ALL_KEYS, MusicalKey
 
@@ -107,13 +106,44 @@ def analyze_pcm(pcm: np.ndarray, sample_rate: int, bpm_range: tuple[float, float
 
 
 def analyze_file(path: Path, bpm_range: tuple[float, float] = (70.0, 180.0)) -> Analysis:
-    """Decodes a file the way the pipeline does and analyses it a block at a time: a two-hour
-    mix needs no more memory than a three-minute track."""
+    """Decodes a file and analyses it a block at a time: a two-hour mix needs no more memory than
+    a three-minute track. FLAC, WAV and AIFF are read in-process (libsndfile, which librosa
+    brings): starting ffmpeg twice per file cost more CPU than analysing a 30-second track.
+    Everything else, and any file libsndfile stumbles on, goes through ffmpeg as the pipeline
+    decodes it, whose errors say what is wrong with the file."""
+    in_process = _analyze_with_libsndfile(path, bpm_range)
+    if in_process is not None:
+        return in_process
     from musicsync_assets.lib.audio import codec
 
     analyzer = Analyzer(44100, 2, bpm_range)
     for block in codec.stream(path, 44100, 2, BLOCK_S, codec.probe(path).duration_s):
         analyzer.feed(block)
+    return analyzer.result()
+
+
+_LIBSNDFILE_FORMATS = frozenset({"FLAC", "WAV", "WAVEX", "AIFF", "W64", "RF64"})
+
+
+def _analyze_with_libsndfile(path: Path, bpm_range: tuple[float, float]) -> Analysis | None:
+    """The analysis of a FLAC/WAV/AIFF file decoded in-process, or None to leave it to ffmpeg."""
+    try:
+        import soundfile
+    except ImportError:
+        return None
+    try:
+        with soundfile.SoundFile(str(path)) as audio:
+            if audio.format not in _LIBSNDFILE_FORMATS or audio.channels > 2 or not audio.frames:
+                return None
+            analyzer = Analyzer(audio.samplerate, 2, bpm_range)  # mono as dual mono, as ffmpeg's -ac 2
+            decoded = 0
+            while len(block := audio.read(BLOCK_S * audio.samplerate, dtype="int16", always_2d=True)):
+                analyzer.feed(block if block.shape[1] == 2 else np.repeat(block, 2, axis=1))
+                decoded += len(block)
+            if decoded < 0.97 * audio.frames:
+                return None
+    except (RuntimeError, OSError, ValueError):  # soundfile.LibsndfileError is a RuntimeError
+        return None
     return analyzer.result()
 
 
@@ -261,18 +291,29 @@ class _LoudnessMeter:
     and the 2-second levels that find the intro and outro are built at the end."""
 
     def __init__(self, sr: int, channels: int):
-        self.sos = _k_weighting(sr).astype(np.float32)
-        self.state = np.zeros((len(self.sos), 2, channels), np.float32)
+        self.response = _k_weighting_response(sr)
+        self.tail = np.zeros((len(self.response) - 1, channels))
         self.step = int(0.1 * sr)
         self.pending = np.zeros(0)  # per-sample energy of an unfinished 100 ms segment
         self.energies: list[np.ndarray] = []
 
     def feed(self, samples: np.ndarray) -> None:
-        from scipy import signal
+        from scipy import fft
 
-        weighted, self.state = signal.sosfilt(self.sos, samples.astype(np.float32, copy=False), axis=0,
-                                              zi=self.state)
-        energy = np.concatenate([self.pending, np.square(weighted) @ np.ones(weighted.shape[1], np.float32)])
+        # The K-weighting filters as a convolution with their impulse response (it dies out within
+        # 100 ms), by FFT, the tail carried into the next block: scipy.signal would cost a second
+        # of import for two biquads.
+        length = len(samples) + len(self.response) - 1
+        size = fft.next_fast_len(length, real=True)
+        spectrum = fft.rfft(samples.astype(np.float64), size, axis=0) * fft.rfft(self.response, size)[:, None]
+        weighted = fft.irfft(spectrum, size, axis=0)[:length]
+        carried = min(len(self.tail), length)
+        weighted[:carried] += self.tail[:carried]
+        leftover = self.tail[carried:]
+        self.tail = weighted[len(samples):].copy()
+        self.tail[: len(leftover)] += leftover
+        weighted = weighted[: len(samples)]
+        energy = np.concatenate([self.pending, np.square(weighted) @ np.ones(weighted.shape[1])])
         whole = len(energy) // self.step * self.step
         self.energies.append(energy[:whole].reshape(-1, self.step).sum(axis=1, dtype=np.float64))
         self.pending = energy[whole:]
@@ -315,6 +356,22 @@ def integrated_loudness(samples: np.ndarray, sr: int) -> float | None:
     return meter.integrated()
 
 
+@functools.cache
+def _k_weighting_response(sr: int) -> np.ndarray:
+    """The first 100 ms of the K-weighting filters' impulse response (the rest is below 1e-9)."""
+    signal = np.zeros(int(0.1 * sr))
+    signal[0] = 1.0
+    for section in _k_weighting(sr):
+        b, a = section[:3], section[3:]
+        out = np.zeros_like(signal)
+        x1 = x2 = y1 = y2 = 0.0
+        for i, x in enumerate(signal):
+            y = b[0] * x + b[1] * x1 + b[2] * x2 - a[1] * y1 - a[2] * y2
+            out[i], x2, x1, y2, y1 = y, x1, x, y1, y
+        signal = out
+    return signal
+
+
 def _k_weighting(sr: int) -> np.ndarray:
     """BS.1770's two stages as second-order sections designed for this sample rate: a high shelf
     (+4 dB above ~1.5 kHz), then the RLB high-pass at 38 Hz."""
@@ -336,14 +393,31 @@ def _k_weighting(sr: int) -> np.ndarray:
     return np.vstack([np.r_[shelf_b, shelf_a] / shelf_a[0], np.r_[high_b, high_a] / high_a[0]])
 
 
+def _hz_to_mel(hz: np.ndarray) -> np.ndarray:
+    """Slaney's mel scale (librosa's default): linear below 1 kHz, logarithmic above."""
+    hz = np.asarray(hz, float)
+    mel = hz / (200.0 / 3)
+    log_part = hz >= 1000.0
+    return np.where(log_part, 15.0 + np.log(np.maximum(hz, 1e-9) / 1000.0) / (np.log(6.4) / 27.0), mel)
+
+
+def _mel_to_hz(mel: np.ndarray) -> np.ndarray:
+    mel = np.asarray(mel, float)
+    return np.where(mel >= 15.0, 1000.0 * np.exp((np.log(6.4) / 27.0) * (mel - 15.0)), mel * (200.0 / 3))
+
+
 @functools.cache
 def _mel_filters() -> tuple[np.ndarray, int]:
-    """The mel filter bank of the onset spectra, and the first band above TREBLE_HZ."""
-    import librosa
-
-    filters = librosa.filters.mel(sr=TEMPO_SR, n_fft=1024, n_mels=N_MELS, fmax=TEMPO_SR / 2).astype(np.float32)
-    centres = librosa.mel_frequencies(N_MELS + 2, fmax=TEMPO_SR / 2)[1:-1]
-    return filters, int(np.searchsorted(centres, TREBLE_HZ))
+    """The mel filter bank of the onset spectra (Slaney-normalised triangles, as librosa builds them,
+    without importing librosa: its import costs a second), and the first band above TREBLE_HZ."""
+    edges = _mel_to_hz(np.linspace(_hz_to_mel(0.0), _hz_to_mel(TEMPO_SR / 2), N_MELS + 2))
+    freqs = np.linspace(0, TEMPO_SR / 2, 1 + 1024 // 2)
+    widths = np.diff(edges)
+    ramps = edges[:, None] - freqs[None, :]
+    lower = -ramps[:-2] / widths[:-1, None]
+    upper = ramps[2:] / widths[1:, None]
+    filters = np.maximum(0, np.minimum(lower, upper)) * (2.0 / (edges[2:] - edges[:-2]))[:, None]
+    return filters.astype(np.float32), int(np.searchsorted(edges[1:-1], TREBLE_HZ))
 
 
 _LOWEST_PITCH, _N_PITCH, _BASS_TOP = 24, 3 * 73, 52  # C1 to C7, 3 bins a semitone; the bass up to E3
@@ -387,7 +461,7 @@ def estimate_tempo(envelope: np.ndarray, fps: float, bpm_range: tuple[float, flo
 
     def at(multiple: float) -> np.ndarray:
         # A frame's rounding error grows with the multiple, so look for the peak within it.
-        reach = maximum_filter1d(autocorr, size=2 * int(multiple) + 1) if multiple > 1 else autocorr
+        reach = _running_max(autocorr, int(multiple)) if multiple > 1 else autocorr
         return reach[np.clip(np.round(lags * multiple).astype(int), 0, len(autocorr) - 1)]
 
     # A true beat period repeats at 2x and 4x its lag and is subdivided at half of it; a dotted
@@ -419,6 +493,12 @@ def estimate_tempo(envelope: np.ndarray, fps: float, bpm_range: tuple[float, flo
     if confidence < NO_TEMPO_BELOW:
         return None, confidence
     return float(bpm), confidence
+
+
+def _running_max(values: np.ndarray, reach: int) -> np.ndarray:
+    """The maximum within `reach` either side of each element."""
+    padded = np.pad(values, reach, mode="edge")
+    return np.lib.stride_tricks.sliding_window_view(padded, 2 * reach + 1).max(axis=1)
 
 
 def _steadiness(envelope: np.ndarray, period: float) -> float:
@@ -473,13 +553,37 @@ def _kick_envelope(bass: np.ndarray, envelope: np.ndarray) -> np.ndarray:
 
 def energy_score(loudness_lufs: float | None, envelope: np.ndarray, fps: float) -> int:
     """1 (quiet, sparse) to 10 (loud, busy): integrated loudness and onset density together."""
-    import librosa
-
-    onsets = librosa.onset.onset_detect(onset_envelope=envelope, sr=TEMPO_SR, hop_length=TEMPO_HOP)
-    density = len(onsets) / max(len(envelope) / fps, 1e-9)
+    density = len(_onset_peaks(envelope, fps)) / max(len(envelope) / fps, 1e-9)
     loud = np.clip(((loudness_lufs if loudness_lufs is not None else -40) + 30) / 24, 0, 1)
     busy = np.clip(density / 6, 0, 1)
     return int(round(1 + 9 * (0.6 * loud + 0.4 * busy)))
+
+
+def _onset_peaks(envelope: np.ndarray, fps: float) -> list[int]:
+    """Onsets as librosa.onset.onset_detect picks them by default: a peak of the normalised
+    envelope that is the maximum over the last 30 ms, 0.07 above the mean of +-100 ms, and at
+    least 30 ms after the previous one."""
+    if len(envelope) < 3 or envelope.max() <= envelope.min():
+        return []
+    x = (envelope - envelope.min()) / (envelope.max() - envelope.min())
+    pre_max, pre_avg, post_avg, wait = int(0.03 * fps), int(0.1 * fps), int(0.1 * fps) + 1, int(0.03 * fps)
+    local_max = _running_max_before(x, pre_max)
+    cumulative = np.concatenate([[0.0], np.cumsum(x)])
+    index = np.arange(len(x))
+    lo, hi = np.maximum(index - pre_avg, 0), np.minimum(index + post_avg, len(x))
+    mean = (cumulative[hi] - cumulative[lo]) / (hi - lo)
+    candidates = np.flatnonzero((x >= local_max) & (x >= mean + 0.07))
+    peaks: list[int] = []
+    for n in candidates:
+        if not peaks or n > peaks[-1] + wait:
+            peaks.append(int(n))
+    return peaks
+
+
+def _running_max_before(values: np.ndarray, reach: int) -> np.ndarray:
+    """The maximum over the `reach` elements before each element and the element itself."""
+    padded = np.pad(values, (reach, 0), mode="edge")
+    return np.lib.stride_tricks.sliding_window_view(padded, reach + 1).max(axis=1)
 
 
 def _autocorrelation(envelope: np.ndarray) -> np.ndarray | None:
