@@ -291,32 +291,30 @@ class _LoudnessMeter:
     and the 2-second levels that find the intro and outro are built at the end."""
 
     def __init__(self, sr: int, channels: int):
-        self.response = _k_weighting_response(sr)
-        self.tail = np.zeros((len(self.response) - 1, channels))
         self.step = int(0.1 * sr)
-        self.pending = np.zeros(0)  # per-sample energy of an unfinished 100 ms segment
+        freqs = np.fft.rfftfreq(self.step, 1 / sr)
+        # Parseval per 100 ms segment: a segment's K-weighted energy is its spectrum's power weighted
+        # by the filters' power response (each bin but DC and Nyquist stands for two).
+        twice = np.full(len(freqs), 2.0)
+        twice[0] = 1.0
+        if self.step % 2 == 0:
+            twice[-1] = 1.0
+        self.weights = (_k_weighting_gain(sr, freqs) * twice / self.step).astype(np.float32)
+        self.pending = np.zeros((0, channels), np.float32)  # samples of an unfinished segment
         self.energies: list[np.ndarray] = []
 
     def feed(self, samples: np.ndarray) -> None:
         from scipy import fft
 
-        # The K-weighting filters as a convolution with their impulse response (it dies out within
-        # 100 ms), by FFT, the tail carried into the next block: scipy.signal would cost a second
-        # of import for two biquads.
-        length = len(samples) + len(self.response) - 1
-        size = fft.next_fast_len(length, real=True)
-        spectrum = fft.rfft(samples.astype(np.float64), size, axis=0) * fft.rfft(self.response, size)[:, None]
-        weighted = fft.irfft(spectrum, size, axis=0)[:length]
-        carried = min(len(self.tail), length)
-        weighted[:carried] += self.tail[:carried]
-        leftover = self.tail[carried:]
-        self.tail = weighted[len(samples):].copy()
-        self.tail[: len(leftover)] += leftover
-        weighted = weighted[: len(samples)]
-        energy = np.concatenate([self.pending, np.square(weighted) @ np.ones(weighted.shape[1])])
-        whole = len(energy) // self.step * self.step
-        self.energies.append(energy[:whole].reshape(-1, self.step).sum(axis=1, dtype=np.float64))
-        self.pending = energy[whole:]
+        data = np.concatenate([self.pending, samples.astype(np.float32, copy=False)])
+        whole = len(data) // self.step
+        self.pending = data[whole * self.step:]
+        if not whole:
+            return
+        segments = data[: whole * self.step].reshape(whole, self.step, -1)
+        spectrum = fft.rfft(segments, axis=1)
+        power = (spectrum.real ** 2 + spectrum.imag ** 2).sum(axis=2)
+        self.energies.append((power @ self.weights).astype(np.float64))
 
     def _segments(self) -> np.ndarray:
         return np.concatenate(self.energies) if self.energies else np.zeros(0)
@@ -356,20 +354,14 @@ def integrated_loudness(samples: np.ndarray, sr: int) -> float | None:
     return meter.integrated()
 
 
-@functools.cache
-def _k_weighting_response(sr: int) -> np.ndarray:
-    """The first 100 ms of the K-weighting filters' impulse response (the rest is below 1e-9)."""
-    signal = np.zeros(int(0.1 * sr))
-    signal[0] = 1.0
+def _k_weighting_gain(sr: int, freqs: np.ndarray) -> np.ndarray:
+    """The power response |H(f)|^2 of BS.1770's two K-weighting stages at these frequencies."""
+    z = np.exp(-1j * 2 * np.pi * freqs / sr)
+    gain = np.ones(len(freqs))
     for section in _k_weighting(sr):
         b, a = section[:3], section[3:]
-        out = np.zeros_like(signal)
-        x1 = x2 = y1 = y2 = 0.0
-        for i, x in enumerate(signal):
-            y = b[0] * x + b[1] * x1 + b[2] * x2 - a[1] * y1 - a[2] * y2
-            out[i], x2, x1, y2, y1 = y, x1, x, y1, y
-        signal = out
-    return signal
+        gain *= np.abs((b[0] + b[1] * z + b[2] * z * z) / (a[0] + a[1] * z + a[2] * z * z)) ** 2
+    return gain
 
 
 def _k_weighting(sr: int) -> np.ndarray:
