@@ -106,9 +106,18 @@ def part(name: str) -> str:
     return "heldout" if hashlib.sha1(name.encode()).digest()[0] % 2 else "tune"
 
 
-def plan(count_dance: int = 84, count_chorales: int = 36) -> list[dict]:
-    """Every track's recipe (without audio). Deterministic."""
-    rng = np.random.default_rng(2026)
+def plan() -> list[dict]:
+    """Every track's recipe (without audio). Deterministic. The second batch (names starting "e"
+    and "k") was added later to give the tune part more tracks to choose among profiles with; it
+    never reuses a chorale of the first batch, so no piece sits in both parts."""
+    first = _batch(2026, "d", "c", 84, 36, exclude=())
+    used = {recipe["source"] for recipe in first if recipe["kind"] == "chorale"}
+    return first + _batch(2027, "e", "k", 56, 40, exclude=used)
+
+
+def _batch(seed: int, dance_prefix: str, chorale_prefix: str, count_dance: int, count_chorales: int,
+           exclude: tuple | set) -> list[dict]:
+    rng = np.random.default_rng(seed)
     recipes = []
     grooves = list(GROOVES) + ["drumless"]
     arrangements = list(ARRANGEMENTS)
@@ -119,7 +128,8 @@ def plan(count_dance: int = 84, count_chorales: int = 36) -> list[dict]:
         mode = ARRANGEMENTS[arrangement][0]
         bpm = round(float(rng.uniform(*TEMPI[group])), 2)
         rendering = ("synth", "fluidr3", "timgm6mb", "opl3", "musescore")[int(rng.integers(5))]
-        name = f"d{n:03d}-{group.replace(' ', '_')}-{rendering}-{bpm}-{ALL_KEYS[tonic + 12 * (mode == 'minor')].short}"
+        name = (f"{dance_prefix}{n:03d}-{group.replace(' ', '_')}-{rendering}-{bpm}-"
+                f"{ALL_KEYS[tonic + 12 * (mode == 'minor')].short}")
         if rendering == "musescore" and part(name) == "tune":
             rendering = "fluidr3"
             name = name.replace("musescore", "fluidr3")
@@ -128,13 +138,13 @@ def plan(count_dance: int = 84, count_chorales: int = 36) -> list[dict]:
                             seconds=30.0, tuning_cents=float(rng.uniform(-40, 40)) if rng.random() < 0.35 else 0.0,
                             master=str(rng.choice(["", "", "loud", "noise"])), intro=bool(rng.random() < 0.2),
                             seed=int(rng.integers(1 << 30))))
-    chorales = _chorale_pool()
+    chorales = [c for c in _chorale_pool() if c[0] not in exclude]
     picks = rng.choice(len(chorales), size=min(count_chorales, len(chorales)), replace=False)
     for n, index in enumerate(sorted(picks)):
         path, key = chorales[index]
         bpm = round(float(rng.uniform(60, 100)), 1)
         rendering = ("fluidr3", "timgm6mb", "opl3", "musescore", "synth")[int(rng.integers(5))]
-        name = f"c{n:03d}-{Path(path).stem}-{rendering}-{bpm}-{parse_key(key).short}"
+        name = f"{chorale_prefix}{n:03d}-{Path(path).stem}-{rendering}-{bpm}-{parse_key(key).short}"
         if rendering == "musescore" and part(name) == "tune":
             rendering = "fluidr3"
             name = name.replace("musescore", "fluidr3")
