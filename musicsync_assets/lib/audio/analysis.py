@@ -245,10 +245,9 @@ class Analyzer:
         envelope, treble = np.concatenate(self._lower), np.concatenate(self._treble)
         bpm, bpm_confidence = estimate_tempo(envelope, fps, self.bpm_range, treble)
         if bpm_confidence < DRUMLESS_BELOW:  # no clear drum pulse: the bass notes' or the harmony's
-            for other in (np.concatenate(self._harmonic), np.concatenate(self._bass)):
-                candidate = estimate_tempo(other, fps, self.bpm_range, treble)
-                if candidate[1] > bpm_confidence:
-                    bpm, bpm_confidence = candidate
+            bpm, bpm_confidence = _corroborated_tempo(
+                [estimate_tempo(candidate, fps, self.bpm_range, treble, floor=0.0)
+                 for candidate in (envelope, np.concatenate(self._harmonic), np.concatenate(self._bass))])
         key, key_confidence = key_from_features(self.key_features())
         loudness = self._loudness.integrated()
         intro_s, outro_s = self._loudness.intro_outro()
@@ -434,7 +433,7 @@ def _pitch_filters() -> np.ndarray:
 
 
 def estimate_tempo(envelope: np.ndarray, fps: float, bpm_range: tuple[float, float],
-                   treble: np.ndarray | None = None) -> tuple[float | None, float]:
+                   treble: np.ndarray | None = None, floor: float = NO_TEMPO_BELOW) -> tuple[float | None, float]:
     """Tempo in BPM and a confidence in [0, 1]; (None, 0) when there is no steady pulse.
 
     `treble`, the onset envelope of the highest band, helps choose between half and double tempo."""
@@ -482,7 +481,7 @@ def estimate_tempo(envelope: np.ndarray, fps: float, bpm_range: tuple[float, flo
     background = float(np.median(autocorr[lags]))
     clarity = float(np.clip((autocorr[best] - background) / (1.0 - background + 1e-9) * 1.6, 0.0, 1.0))
     confidence = clarity * octave_evidence * _steadiness(envelope, 60 * fps / bpm)
-    if confidence < NO_TEMPO_BELOW:
+    if confidence < floor:
         return None, confidence
     return float(bpm), confidence
 
@@ -491,6 +490,29 @@ def _running_max(values: np.ndarray, reach: int) -> np.ndarray:
     """The maximum within `reach` either side of each element."""
     padded = np.pad(values, reach, mode="edge")
     return np.lib.stride_tricks.sliding_window_view(padded, 2 * reach + 1).max(axis=1)
+
+
+def _corroborated_tempo(candidates: list[tuple[float | None, float]]) -> tuple[float | None, float]:
+    """Without a clear drum pulse, the drums' estimate (first) and the harmony's and the bass's.
+
+    The most confident wins, but a harmony or bass estimate that no other envelope agrees with (the
+    same tempo within 4%, or its double or half) is not trusted: a single band's flux of brown noise
+    can show a chance period. Estimates that agree add half their confidence to the winner's:
+    three envelopes finding one pulse in a chorale is more evidence than any one of them."""
+    def same(a: float | None, b: float | None) -> bool:
+        return bool(a and b) and any(abs(a - b * f) <= 0.04 * b * f for f in (1, 2, 0.5))
+
+    usable = [c for c in candidates if c[0]]
+    if not usable:
+        return None, max((c[1] for c in candidates), default=0.0)
+    best = max(usable, key=lambda c: c[1])
+    agreeing = [c for c in usable if c is not best and same(c[0], best[0])]
+    if best is not candidates[0] and not agreeing:
+        best, agreeing = candidates[0], [c for c in usable if c is not candidates[0] and same(c[0], candidates[0][0])]
+        if best[0] is None:
+            return None, best[1]
+    confidence = float(min(1.0, best[1] + 0.5 * sum(c[1] for c in agreeing)))
+    return (best[0] if confidence >= NO_TEMPO_BELOW else None), confidence
 
 
 def _steadiness(envelope: np.ndarray, period: float) -> float:
