@@ -234,3 +234,16 @@ def test_a_minor_loop_leaning_on_its_relative_major_is_named_or_flagged(monkeypa
     for key in ("A minor", "F# minor", "C minor"):
         result = analyze_pcm(pcm_of(demo.render(124, parse_key(key), 24)), SR)
         assert result.key_name == key or result.key_confidence < 0.35, (key, result.key_name, result.key_confidence)
+
+
+@pytest.mark.parametrize("cents", [-45.0, 45.0])
+def test_a_record_tuned_away_from_a440_keeps_its_key(cents):
+    """Played back faster or slower (a pitched-up edit, an old tape, a band tuned to itself), every
+    pitch sits between two semitones; the tuning is read before the chroma is folded."""
+    wrong = []
+    for index, key in enumerate(("A minor", "C# minor", "F minor", "G major")):
+        track = pcm_of(demo.render(120, parse_key(key), 16, seed=index))
+        result = analyze_pcm(track, round(SR * 2 ** (cents / 1200)))  # the same samples at a shifted rate
+        if result.key_name != key:
+            wrong.append((key, result.key_name))
+    assert wrong == []
