@@ -3,7 +3,10 @@
 One entry point, `analyze_pcm`, serves the pipeline and `musicsync analyze` alike. It works on the
 decoded PCM the pipeline already holds, so a track is decoded once, and it is built for speed:
 a mel onset envelope for tempo (autocorrelation with harmonic support, refined to a fraction of a
-frame), a 12-bin chroma from one STFT at a low sample rate for key.
+frame; the bass band's and the harmony's onsets when there are no drums), and for key a
+third-of-a-semitone pitch spectrum from one STFT at a low sample rate, its tuning read before it is
+folded into harmonic-weighted chroma. It imports nothing heavier than numpy, scipy.fft, soxr and
+soundfile, so `musicsync analyze` on one file starts fast.
 """
 
 import functools
@@ -27,9 +30,9 @@ TREBLE_HZ = 5000.0
 TATUM_SHARE = 0.4
 TATUM_FLOOR = 0.25  # weaker autocorrelation peaks are texture, not a pulse
 KEY_SEGMENT_S = 12.0
-NO_TEMPO_BELOW = 0.15
+NO_TEMPO_BELOW = 0.15  # below this a tempo is a guess: report none (noise, speech, free time)
 DRUMLESS_BELOW = 0.5  # a drum-led estimate less confident than this is checked against the harmony's
-_BASS_BINS, _HARMONIC_BINS = 11, 234  # onset-spectrum bins up to 215 Hz, and 43 Hz to 5 kHz  # below this a tempo is a guess: report none (noise, speech, free time)
+_BASS_BINS, _HARMONIC_BINS = 11, 234  # onset-spectrum bins up to 215 Hz, and 43 Hz to 5 kHz
 
 # Published key profiles (major, minor), C as tonic; benchmarks/key_profiles.py compares them.
 PROFILES = {
@@ -46,7 +49,6 @@ KEY_VARIANTS = ("plain", "magnitude", "subtract", "harmonic", "harmonic+bass", "
                 "subtract+bass", "magnitude+subtract+bass")
 KEY_PROFILE, KEY_VARIANT = "mean", "harmonic+bass"
 BASS_WEIGHT = 1.0
-MINOR_BIAS = 0.0
 KEY_MARGIN_SCALE = 8.0
 
 
@@ -665,10 +667,13 @@ def semitones(pitch: np.ndarray, tuning: float) -> np.ndarray:
 def key_from_features(features: dict, profile: str = "", variant: str = "") -> tuple[MusicalKey | None, float]:
     """The best of the 24 keys by profile correlation, with a confidence in [0, 1].
 
-    The key comes from the whole track's pitch-class profile. The confidence asks two things: how
-    far ahead of its neighbours the key is (its relative, parallel and the keys a fifth either
-    side share most of its notes, so when one scores nearly as well the key is a coin toss), and
-    whether each KEY_SEGMENT_S stretch on its own agrees (a modulation scores low)."""
+    The key comes from the whole track's pitch-class profile (tuned, harmonic-weighted, with the
+    bass's share on each tonic added), scored against `profile` (default: the mean of the four
+    published ones). The confidence asks three things: how far ahead of its neighbours the key is
+    (its relative, parallel and the keys a fifth either side share most of its notes, so when one
+    scores nearly as well the key is a coin toss), whether each KEY_SEGMENT_S stretch on its own
+    agrees (a modulation scores low), and whether the relative key's tonic triad sounds as much as
+    the chosen one's. `variant` names the features, for benchmarks/key_profiles.py."""
     profile, variant = profile or KEY_PROFILE, variant or KEY_VARIANT
     pitch, fps = features["pitch"], features["fps"]
     if not len(pitch):
@@ -708,7 +713,6 @@ def key_from_features(features: dict, profile: str = "", variant: str = "") -> t
     if "bass" in variant and bass.sum() > 0:
         share = bass / bass.sum()
         total = total + BASS_WEIGHT * (share[[key.tonic for key in ALL_KEYS]] - 1 / 12)
-    total = total + MINOR_BIAS * np.array([key.mode == "minor" for key in ALL_KEYS])
     scores = _zscore(folded) @ templates.T / 12
     best = int(np.argmax(total))
     neighbours = [ALL_KEYS.index(k) for k in _neighbours(ALL_KEYS[best])]
