@@ -1,22 +1,23 @@
-"""How right and how fast the BPM and key analysis is, on a labelled set the benchmark makes itself.
+"""How right and how fast the BPM and key analysis is, on labelled sets the benchmark makes itself.
 
-    benchmarks/setup.sh                                   (once: FluidSynth, a GM soundfont, the extras)
-    python -m benchmarks.analysis [--tracks 60] [--seed 7] [--renderings synth,soundfont]
+    benchmarks/setup.sh                   (once: FluidSynth, four GM soundfonts, the bench extra)
+    python -m benchmarks.analysis [--part heldout|tune] [--folder /tmp/musicsync-broad] [--anchors]
+    python -m benchmarks.analysis --set legacy [--tracks 60] [--seed 7] [--renderings synth,soundfont]
 
-The set (benchmarks/labelled_set.py) is rendered from a seed, nothing is committed or downloaded:
-grooves across house and techno (118-140 BPM), drum & bass (170-176), boom-bap hip-hop (80-100),
-half-time and 3/4, in all 24 keys, 30-90 s each, both as pure synthesis and through a General MIDI
-soundfont with FluidSynth, with a few tempo changes, key changes and long beatless intros.
+Default: the broad set (benchmarks/broad_set.py), split once by a hash of each track's name into a
+part to tune on and a held-out part only to measure on; quote the held-out part. It runs
+`musicsync analyze --json` once over the part's files, as a user would, and reports per group
+(drum-led, drumless, chorales; by groove, arrangement, rendering and mastering):
+- tempo Acc1 (within 4%), Acc2 (also x2, x1/2, x3, x1/3), within +-0.5 BPM, the DJ-octave rate
+  (the tempo or its double/half inside 70-180) and how often no tempo was given;
+- key exact, MIREX weighted score (mir_eval), relative/parallel and fifth confusions;
+- the beat grid's phase error against the labelled kicks (within 20 ms; a quarter beat or more off);
+- errors by confidence quintile; speed per CPU-second with start-up and decoding included.
+`--anchors` scores librosa's defaults and Essentia (RhythmExtractor2013 + KeyExtractor 'edma') too.
 
-It prints, side by side, for musicsync's analyser, librosa's defaults (beat_track; chroma_cqt with
-Krumhansl profiles) and Essentia (RhythmExtractor2013 + KeyExtractor, when it is installed):
-- tempo Accuracy1 (within 4%), Accuracy2 (also x2, x1/2, x3, x1/3), within +-0.5 BPM;
-- key exact, MIREX weighted score (mir_eval), Camelot-compatible rate;
-- speed as a multiple of real time on one core, decoding included (the process, and the ffmpeg
-  it starts, are pinned to one CPU);
-- for musicsync: accuracy by style and by hard case, and how the errors split between the
-  low- and high-confidence halves (a confidence worth showing puts most errors in the low half);
-- a two-hour mix analysed in a child process: its peak memory (RSS) and speed.
+`--set legacy` is the earlier set (benchmarks/labelled_set.py) the analyser was first tuned on,
+with musicsync, librosa and Essentia side by side, speed on one pinned core, and a two-hour mix
+analysed in a child process for its peak memory.
 """
 
 import argparse
