@@ -1,22 +1,23 @@
-"""How right and how fast the BPM and key analysis is, on a labelled set the benchmark makes itself.
+"""How right and how fast the BPM and key analysis is, on labelled sets the benchmark makes itself.
 
-    benchmarks/setup.sh                                   (once: FluidSynth, a GM soundfont, the extras)
-    python -m benchmarks.analysis [--tracks 60] [--seed 7] [--renderings synth,soundfont]
+    benchmarks/setup.sh                   (once: FluidSynth, four GM soundfonts, the bench extra)
+    python -m benchmarks.analysis [--part heldout|tune] [--folder /tmp/musicsync-broad] [--anchors]
+    python -m benchmarks.analysis --set legacy [--tracks 60] [--seed 7] [--renderings synth,soundfont]
 
-The set (benchmarks/labelled_set.py) is rendered from a seed, nothing is committed or downloaded:
-grooves across house and techno (118-140 BPM), drum & bass (170-176), boom-bap hip-hop (80-100),
-half-time and 3/4, in all 24 keys, 30-90 s each, both as pure synthesis and through a General MIDI
-soundfont with FluidSynth, with a few tempo changes, key changes and long beatless intros.
+Default: the broad set (benchmarks/broad_set.py), split once by a hash of each track's name into a
+part to tune on and a held-out part only to measure on; quote the held-out part. It runs
+`musicsync analyze --json` once over the part's files, as a user would, and reports per group
+(drum-led, drumless, chorales; by groove, arrangement, rendering and mastering):
+- tempo Acc1 (within 4%), Acc2 (also x2, x1/2, x3, x1/3), within +-0.5 BPM, the DJ-octave rate
+  (the tempo or its double/half inside 70-180) and how often no tempo was given;
+- key exact, MIREX weighted score (mir_eval), relative/parallel and fifth confusions;
+- the beat grid's phase error against the labelled kicks (within 20 ms; a quarter beat or more off);
+- errors by confidence quintile; speed per CPU-second with start-up and decoding included.
+`--anchors` scores librosa's defaults and Essentia (RhythmExtractor2013 + KeyExtractor 'edma') too.
 
-It prints, side by side, for musicsync's analyser, librosa's defaults (beat_track; chroma_cqt with
-Krumhansl profiles) and Essentia (RhythmExtractor2013 + KeyExtractor, when it is installed):
-- tempo Accuracy1 (within 4%), Accuracy2 (also x2, x1/2, x3, x1/3), within +-0.5 BPM;
-- key exact, MIREX weighted score (mir_eval), Camelot-compatible rate;
-- speed as a multiple of real time on one core, decoding included (the process, and the ffmpeg
-  it starts, are pinned to one CPU);
-- for musicsync: accuracy by style and by hard case, and how the errors split between the
-  low- and high-confidence halves (a confidence worth showing puts most errors in the low half);
-- a two-hour mix analysed in a child process: its peak memory (RSS) and speed.
+`--set legacy` is the earlier set (benchmarks/labelled_set.py) the analyser was first tuned on,
+with musicsync, librosa and Essentia side by side, speed on one pinned core, and a two-hour mix
+analysed in a child process for its peak memory.
 """
 
 import argparse
@@ -113,11 +114,19 @@ def tempo_scores(truth: float, guess: float | None) -> tuple[bool, bool, bool]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--set", default="broad", choices=("broad", "legacy"),
+                        help="broad: benchmarks/broad_set.py (default); legacy: benchmarks/labelled_set.py")
+    parser.add_argument("--part", default="heldout", choices=("heldout", "tune", "all"),
+                        help="which part of the broad set (quote only the held-out part)")
+    parser.add_argument("--folder", default="/tmp/musicsync-broad", help="where the broad set is rendered/reused")
+    parser.add_argument("--anchors", action="store_true", help="also score librosa's defaults (and Essentia)")
     parser.add_argument("--tracks", type=int, default=60, help="tracks per rendering")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--renderings", default="synth,soundfont")
     parser.add_argument("--mix-minutes", type=float, default=120, help="length of the long mix (0: skip)")
     args = parser.parse_args()
+    if args.set == "broad":
+        return broad_main(args)
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # children (ffmpeg) inherit it
 
@@ -227,6 +236,165 @@ def _summary_row(name: str, tracks: list[Labelled], estimates: list[Estimate], s
 def _pct(values) -> str:
     values = list(values)
     return f"{statistics.mean(values):.0%}" if values else "-"
+
+
+
+# --- the broad set (benchmarks/broad_set.py): the figures the README quotes -----------------------
+
+_CLI = "import sys; from musicsync_assets.cli import main; sys.exit(main())"
+
+
+def run_cli(paths: list[str]) -> tuple[list[dict], float, float]:
+    """`musicsync analyze --json` on every file in one call, as a user runs it: the estimates, and
+    the CPU seconds (the process and the ffmpeg it starts, start-up included) and wall seconds."""
+    import json
+    import resource
+    import subprocess
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", _CLI, "analyze", "--json", *paths], check=True,
+                          capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")], cpu, wall
+
+
+def dj_octave_ok(truth: float, guess: float | None, bpm_range: tuple[float, float] = (70, 180)) -> bool:
+    """Within 4% of the true tempo, or of its double or half when that lies inside the DJ range."""
+    if not guess:
+        return False
+    return any(abs(guess - truth * f) <= 0.04 * truth * f for f in (1, 2, 0.5)
+               if f == 1 or bpm_range[0] <= truth * f < bpm_range[1])
+
+
+def key_relation(truth: MusicalKey, guess: MusicalKey | None) -> str:
+    """'exact', 'relative', 'parallel', 'fifth' (either way), 'other' or 'none'."""
+    if guess is None:
+        return "none"
+    if guess == truth:
+        return "exact"
+    if guess.mode != truth.mode and guess.camelot[:-1] == truth.camelot[:-1]:
+        return "relative"
+    if guess.mode != truth.mode and guess.tonic == truth.tonic:
+        return "parallel"
+    if guess.mode == truth.mode and (guess.tonic - truth.tonic) % 12 in (5, 7):
+        return "fifth"
+    return "other"
+
+
+def beat_phase_error(track, estimate: dict) -> float | None:
+    """Seconds between the reported grid and the labelled one, modulo a beat, in [-beat/2, beat/2);
+    None for drumless tracks or without a tempo in the right octave."""
+    if not track.drummed or estimate.get("beat_offset_s") is None or not estimate.get("bpm"):
+        return None
+    if abs(estimate["bpm"] - track.bpm) > 0.04 * track.bpm:
+        return None
+    beat = 60 / track.bpm
+    return (estimate["beat_offset_s"] - track.first_beat_s + beat / 2) % beat - beat / 2
+
+
+def broad_main(args) -> int:
+    from benchmarks import broad_set
+
+    if not broad_set.available():
+        print("FluidSynth and the Debian soundfonts are missing: run benchmarks/setup.sh")
+        return 1
+    print(f"Rendering (or reusing) the {args.part} part of the broad set in {args.folder} ...", flush=True)
+    tracks = broad_set.build(Path(args.folder), args.part)
+    estimates, cpu, wall = run_cli([t.path for t in tracks])
+    by_path = {e["path"]: e for e in estimates}
+    estimates = [by_path[t.path] for t in tracks]
+    audio = sum(t.seconds for t in tracks)
+    print(f"\n{len(tracks)} tracks ({args.part} part), {audio / 60:.0f} min of audio, one `musicsync analyze --json`"
+          f" call: {audio / cpu:.0f}x real time per CPU-second (start-up and ffmpeg included;"
+          f" {cpu:.1f} CPU-s, {wall:.1f} s wall)")
+    report(tracks, estimates)
+    if args.anchors:
+        anchors = {"librosa defaults": librosa_defaults}
+        essentia_estimate = essentia_extractors()
+        if essentia_estimate:
+            anchors["essentia"] = essentia_estimate
+        for name, estimate in anchors.items():
+            guesses = [estimate(Path(t.path)) for t in tracks]
+            print(f"\n{name}:")
+            report(tracks, [{"bpm": g[0], "key": g[1].name if g[1] else None, "bpm_confidence": 0,
+                             "key_confidence": g[3]} for g in guesses], brief=True)
+    return 0
+
+
+def report(tracks, estimates: list[dict], brief: bool = False) -> None:
+    rows = []
+    for t, e in zip(tracks, estimates, strict=True):
+        guess = parse_key(e["key"]) if e.get("key") else None
+        acc1, acc2, half = tempo_scores(t.bpm, e.get("bpm"))
+        rows.append(dict(track=t, e=e, acc1=acc1, acc2=acc2, half=half, dj=dj_octave_ok(t.bpm, e.get("bpm")),
+                         none=not e.get("bpm"), relation=key_relation(t.musical_key, guess),
+                         mirex=key_score(t.musical_key, guess), phase=beat_phase_error(t, e)))
+
+    def line(label: str, chosen: list[dict]) -> None:
+        if not chosen:
+            return
+        phases = [abs(r["phase"]) for r in chosen if r["phase"] is not None]
+        relations = [r["relation"] for r in chosen]
+        grid = (f"{_pct(p <= 0.020 for p in phases):>6}{sum(p > 0.25 * 60 / r['track'].bpm for p, r in zip(phases, [r for r in chosen if r['phase'] is not None])):>5}"
+                if phases else f"{'-':>6}{'-':>5}")
+        print(f"  {label:<42}{len(chosen):>4}{_pct(r['acc1'] for r in chosen):>6}{_pct(r['acc2'] for r in chosen):>6}"
+              f"{_pct(r['half'] for r in chosen):>6}{_pct(r['dj'] for r in chosen):>6}{sum(r['none'] for r in chosen):>5}"
+              f"{_pct(x == 'exact' for x in relations):>7}{statistics.mean(r['mirex'] for r in chosen):>6.2f}"
+              f"{sum(x in ('relative', 'parallel') for x in relations):>5}{sum(x == 'fifth' for x in relations):>5}"
+              f"{sum(x in ('other', 'none') for x in relations):>5}{grid}")
+
+    print(f"\n  {'group':<42}{'n':>4}{'Acc1':>6}{'Acc2':>6}{'±0.5':>6}{'DJ8ve':>6}{'none':>5}{'key':>7}{'MIREX':>6}"
+          f"{'r/p':>5}{'5th':>5}{'oth':>5}{'≤20ms':>6}{'off':>5}")
+    drummed = [r for r in rows if r["track"].drummed]
+    line("ALL", rows)
+    line("drum-led (dance-style)", drummed)
+    line("drumless dance-style", [r for r in rows if r["track"].group == "drumless"])
+    line("chorales", [r for r in rows if r["track"].group == "chorale"])
+    if brief:
+        return
+    for title, attribute in (("by groove", "group"), ("by arrangement", "arrangement"),
+                             ("by rendering", "rendering"), ("by mastering", "master")):
+        print(f"  -- {title}")
+        values = sorted({getattr(r["track"], attribute) for r in rows})
+        if attribute == "arrangement":
+            values = [v for v in values if v in _arrangements()]
+        for value in values:
+            line(value or "(plain)", [r for r in rows if getattr(r["track"], attribute) == value])
+    print("  Acc1/Acc2/±0.5: tempo (±4%; also x2 x½ x3 x⅓; ±0.5 BPM). DJ8ve: ±4% of the tempo or of its double/half\n"
+          "  inside 70-180. none: no tempo given. key: exact; r/p: relative or parallel; 5th: a fifth away.\n"
+          "  ≤20ms: beat grid within 20 ms of the labelled kicks (drum-led, right tempo); off: more than a quarter beat off.")
+
+    print("\n  Errors by confidence quintile (lowest confidence first):")
+    for label, wrong, confidence in (("tempo (not DJ8ve)", lambda r: not r["dj"], "bpm_confidence"),
+                                     ("key (not exact)", lambda r: r["relation"] != "exact", "key_confidence")):
+        ordered = sorted(rows, key=lambda r: r["e"].get(confidence) or 0.0)
+        fifths = np.array_split(np.arange(len(ordered)), 5)
+        cells = [f"{sum(wrong(ordered[i]) for i in q)}/{len(q)} (≤{(ordered[q[-1]]['e'].get(confidence) or 0):.2f})"
+                 for q in fifths if len(q)]
+        print(f"  {label:<20}" + "  ".join(cells))
+    print("\n  Wrong keys:")
+    for r in rows:
+        if r["relation"] != "exact":
+            print(f"    {r['track'].name:<44} {r['track'].arrangement[:28]:<28} {r['track'].key:>9} -> "
+                  f"{r['e'].get('key')} ({r['relation']}, confidence {r['e'].get('key_confidence')})")
+    print("  Wrong tempi:")
+    for r in rows:
+        if not r["dj"] or (r["track"].drummed and not r["acc1"]):
+            print(f"    {r['track'].name:<44} {r['track'].bpm:>7} -> {r['e'].get('bpm')} "
+                  f"(confidence {r['e'].get('bpm_confidence')})")
+    print("  Beat grids off by more than 20 ms:")
+    for r in rows:
+        if r["phase"] is not None and abs(r["phase"]) > 0.020:
+            print(f"    {r['track'].name:<44} {1000 * r['phase']:+.0f} ms (beat {60000 / r['track'].bpm:.0f} ms)")
+
+
+def _arrangements():
+    from benchmarks import broad_set
+
+    return broad_set.ARRANGEMENTS
 
 
 if __name__ == "__main__":

@@ -24,7 +24,10 @@ def test_tempo_within_half_a_bpm_and_key_exact(bpm, key):
     assert result.key_name == key
     assert result.camelot == parse_key(key).camelot
     assert 0.5 < result.bpm_confidence <= 1.0
-    assert 0.3 < result.key_confidence <= 1.0
+    # The demo's minor progression (i VI iv V, with the raised seventh) names its key; its major one
+    # (I V vi IV) uses the same four chords as the relative minor's vi IV I V... i VI III VII, so the
+    # key is right but honestly less certain.
+    assert (0.5 if parse_key(key).mode == "minor" else 0.15) < result.key_confidence <= 1.0
 
 
 def test_all_24_keys_are_found():
@@ -81,7 +84,7 @@ def test_noise_and_speech_get_no_tempo_and_an_unconfident_key(kind):
               "brown noise": lambda: np.cumsum(rng.standard_normal((SR * 30, 2)), axis=0) * 0.002,
               "speech": lambda: speech_like(30, seed=0), "more speech": lambda: speech_like(30, seed=1)}[kind]()
     result = analyze_pcm(pcm_of(signal), SR)
-    clean = analyze_pcm(pcm_of(demo.render(120, parse_key("C major"), 30)), SR)
+    clean = analyze_pcm(pcm_of(demo.render(120, parse_key("A minor"), 30)), SR)
     assert result.bpm is None and result.bpm_confidence < 0.15
     assert result.key_confidence < 0.35 < clean.key_confidence
 
@@ -161,3 +164,85 @@ def test_the_tempo_octave_a_dj_counts(groove, bpm):
     """Drum & bass is not read at half tempo, nor hip-hop at double."""
     result = analyze_pcm(pcm_of(demo.render(bpm, parse_key("E minor"), 24, groove=groove)), SR)
     assert result.bpm == pytest.approx(bpm, abs=0.5)
+
+
+def drumless(bpm: float, key: str, seconds: float, seed: int = 0) -> np.ndarray:
+    """Pads holding one chord a bar (i VI iv V or I V vi IV) over a bass note on every beat: no
+    drums at all, as in a chorale, a ballad or an ambient intro."""
+    rng = np.random.default_rng(seed)
+    musical = parse_key(key)
+    beat, frames = 60 / bpm, int(seconds * SR)
+    out = np.zeros(frames)
+    for bar in range(int(seconds / (4 * beat)) + 1):
+        root, triad = demo.PROGRESSIONS[musical.mode][bar % 4]
+        start = int(bar * 4 * beat * SR)
+        length = min(int(4 * beat * SR), frames - start)
+        if length <= 0:
+            break
+        t = np.arange(length) / SR
+        swell = np.minimum(1, t / 0.08) * np.minimum(1, (length - np.arange(length)) / (0.05 * SR))
+        for interval in triad:
+            hz = 440 * 2 ** ((60 + musical.tonic + root + interval - 69) / 12)
+            out[start:start + length] += 0.08 * swell * sum(np.sin(2 * np.pi * hz * h * t) / h for h in (1, 2, 3))
+        for step in range(4):
+            note_start = start + int(step * beat * SR)
+            note = min(int(0.7 * beat * SR), frames - note_start)
+            if note <= 0:
+                break
+            t = np.arange(note) / SR
+            hz = 440 * 2 ** ((36 + musical.tonic + root - 69) / 12)
+            out[note_start:note_start + note] += 0.3 * np.exp(-t * 4) * np.sin(2 * np.pi * hz * t) * rng.uniform(0.8, 1)
+    out = np.tanh(4 * out / np.abs(out).max())  # mastered loud, as a limiter would
+    return np.stack([out, out], axis=1) * 0.8
+
+
+@pytest.mark.parametrize(("bpm", "key"), [(84.0, "D minor"), (112.0, "G major")])
+def test_a_drumless_chord_progression_gets_a_tempo(bpm, key):
+    """No drums is not no pulse: the bass notes and chord changes carry the beat."""
+    result = analyze_pcm(pcm_of(drumless(bpm, key, 30)), SR)
+    assert result.bpm is not None and result.bpm_confidence >= 0.15
+    assert min(abs(result.bpm - bpm * f) for f in (1, 2, 0.5)) <= 0.04 * bpm
+    assert result.key_name == key
+
+
+@pytest.mark.parametrize("bpm", [122.0, 128.0])
+def test_an_off_beat_hi_hat_does_not_pull_the_beat_grid_off_the_kick(bpm):
+    """House's open hi-hat between the kicks is louder, broadband, than the kick above 200 Hz:
+    the grid a DJ exports must sit on the kick, not half a beat away on the hat."""
+    track = demo.render(bpm, parse_key("F minor"), 24, groove="four_on_the_floor")
+    rng = np.random.default_rng(1)
+    hat_len = int(0.2 * SR)
+    hat = np.diff(rng.standard_normal(hat_len), prepend=0.0) * np.exp(-np.arange(hat_len) / (0.05 * SR)) * 0.5
+    beat = 60 / bpm
+    for n in range(int(24 / beat)):
+        start = int((n + 0.5) * beat * SR)
+        end = min(len(track), start + hat_len)
+        track[start:end] += hat[: end - start, None]
+    track /= np.abs(track).max() / 0.9
+    result = analyze_pcm(pcm_of(track), SR)
+    assert result.bpm == pytest.approx(bpm, abs=0.5)
+    phase = (result.beat_offset_s + beat / 2) % beat - beat / 2  # kicks fall on whole beats from 0
+    assert abs(phase) <= 0.02
+
+
+def test_a_minor_loop_leaning_on_its_relative_major_is_named_or_flagged(monkeypatch):
+    """i VI III VII (Am F C G) sounds the same chords as C major's vi IV I V: the key is either
+    right or reported with a low confidence, never a confident relative major."""
+    minor, major = (0, 3, 7), (0, 4, 7)
+    monkeypatch.setitem(demo.PROGRESSIONS, "minor", ((0, minor), (8, major), (3, major), (10, major)))
+    for key in ("A minor", "F# minor", "C minor"):
+        result = analyze_pcm(pcm_of(demo.render(124, parse_key(key), 24)), SR)
+        assert result.key_name == key or result.key_confidence < 0.35, (key, result.key_name, result.key_confidence)
+
+
+@pytest.mark.parametrize("cents", [-45.0, 45.0])
+def test_a_record_tuned_away_from_a440_keeps_its_key(cents):
+    """Played back faster or slower (a pitched-up edit, an old tape, a band tuned to itself), every
+    pitch sits between two semitones; the tuning is read before the chroma is folded."""
+    wrong = []
+    for index, key in enumerate(("A minor", "C# minor", "F minor", "G major")):
+        track = pcm_of(demo.render(120, parse_key(key), 16, seed=index))
+        result = analyze_pcm(track, round(SR * 2 ** (cents / 1200)))  # the same samples at a shifted rate
+        if result.key_name != key:
+            wrong.append((key, result.key_name))
+    assert wrong == []

@@ -3,7 +3,10 @@
 One entry point, `analyze_pcm`, serves the pipeline and `musicsync analyze` alike. It works on the
 decoded PCM the pipeline already holds, so a track is decoded once, and it is built for speed:
 a mel onset envelope for tempo (autocorrelation with harmonic support, refined to a fraction of a
-frame), a 12-bin chroma from one STFT at a low sample rate for key.
+frame; the bass band's and the harmony's onsets when there are no drums), and for key a
+third-of-a-semitone pitch spectrum from one STFT at a low sample rate, its tuning read before it is
+folded into harmonic-weighted chroma. It imports nothing heavier than numpy, scipy.fft, soxr and
+soundfile, so `musicsync analyze` on one file starts fast.
 """
 
 import functools
@@ -11,11 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from scipy.ndimage import maximum_filter1d
 
 from musicsync_assets.lib.audio.musickeys import ALL_KEYS, MusicalKey
 
-ANALYZER_VERSION = "2.0"
+ANALYZER_VERSION = "2.1"
 TEMPO_SR = 22050
 TEMPO_HOP = 256
 CHROMA_HOP = 4096  # with an 8192-point FFT at TEMPO_SR: 2.7 Hz bins, a semitone apart from 50 Hz up
@@ -29,10 +31,25 @@ TATUM_SHARE = 0.4
 TATUM_FLOOR = 0.25  # weaker autocorrelation peaks are texture, not a pulse
 KEY_SEGMENT_S = 12.0
 NO_TEMPO_BELOW = 0.15  # below this a tempo is a guess: report none (noise, speech, free time)
+DRUMLESS_BELOW = 0.5  # a drum-led estimate less confident than this is checked against the harmony's
+_BASS_BINS, _HARMONIC_BINS = 11, 234  # onset-spectrum bins up to 215 Hz, and 43 Hz to 5 kHz
 
-# Krumhansl-Kessler probe-tone profiles, C as tonic.
-_MAJOR_PROFILE = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
-_MINOR_PROFILE = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
+# Published key profiles (major, minor), C as tonic; benchmarks/key_profiles.py compares them.
+PROFILES = {
+    "krumhansl": ((6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88),  # Krumhansl-Kessler
+                  (6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17)),
+    "temperley": ((5.0, 2.0, 3.5, 2.0, 4.5, 4.0, 2.0, 4.5, 2.0, 3.5, 1.5, 4.0),  # Temperley, revised
+                  (5.0, 2.0, 3.5, 4.5, 2.0, 4.0, 2.0, 4.5, 3.5, 2.0, 1.5, 4.0)),
+    "shaath": ((6.6, 2.0, 3.5, 2.3, 4.6, 4.0, 2.5, 5.2, 2.4, 3.7, 2.3, 3.4),  # Sha'ath (KeyFinder)
+               (6.5, 2.7, 3.5, 5.4, 2.6, 3.5, 2.5, 5.2, 4.0, 2.7, 4.3, 3.2)),
+    "edma": ((1.0, 0.2875, 0.5020, 0.4048, 0.6050, 0.5614, 0.3205, 0.7966, 0.3159, 0.4506, 0.4202, 0.3889),
+             (1.0, 0.3096, 0.4415, 0.5827, 0.3262, 0.4948, 0.2889, 0.7804, 0.4328, 0.2903, 0.5331, 0.3217)),
+}  # EDMA: Faraldo, Gomez, Jorda, Herrera, "Key Estimation in Electronic Dance Music", ECIR 2016
+KEY_VARIANTS = ("plain", "magnitude", "subtract", "harmonic", "harmonic+bass", "magnitude+harmonic",
+                "subtract+bass", "magnitude+subtract+bass")
+KEY_PROFILE, KEY_VARIANT = "mean", "harmonic+bass"
+BASS_WEIGHT = 1.0
+KEY_MARGIN_SCALE = 8.0
 
 
 @dataclass(frozen=True)
@@ -91,13 +108,44 @@ def analyze_pcm(pcm: np.ndarray, sample_rate: int, bpm_range: tuple[float, float
 
 
 def analyze_file(path: Path, bpm_range: tuple[float, float] = (70.0, 180.0)) -> Analysis:
-    """Decodes a file the way the pipeline does and analyses it a block at a time: a two-hour
-    mix needs no more memory than a three-minute track."""
+    """Decodes a file and analyses it a block at a time: a two-hour mix needs no more memory than
+    a three-minute track. FLAC, WAV and AIFF are read in-process (libsndfile, which librosa
+    brings): starting ffmpeg twice per file cost more CPU than analysing a 30-second track.
+    Everything else, and any file libsndfile stumbles on, goes through ffmpeg as the pipeline
+    decodes it, whose errors say what is wrong with the file."""
+    in_process = _analyze_with_libsndfile(path, bpm_range)
+    if in_process is not None:
+        return in_process
     from musicsync_assets.lib.audio import codec
 
     analyzer = Analyzer(44100, 2, bpm_range)
     for block in codec.stream(path, 44100, 2, BLOCK_S, codec.probe(path).duration_s):
         analyzer.feed(block)
+    return analyzer.result()
+
+
+_LIBSNDFILE_FORMATS = frozenset({"FLAC", "WAV", "WAVEX", "AIFF", "W64", "RF64"})
+
+
+def _analyze_with_libsndfile(path: Path, bpm_range: tuple[float, float]) -> Analysis | None:
+    """The analysis of a FLAC/WAV/AIFF file decoded in-process, or None to leave it to ffmpeg."""
+    try:
+        import soundfile
+    except ImportError:
+        return None
+    try:
+        with soundfile.SoundFile(str(path)) as audio:
+            if audio.format not in _LIBSNDFILE_FORMATS or audio.channels > 2 or not audio.frames:
+                return None
+            analyzer = Analyzer(audio.samplerate, 2, bpm_range)  # mono as dual mono, as ffmpeg's -ac 2
+            decoded = 0
+            while len(block := audio.read(BLOCK_S * audio.samplerate, dtype="int16", always_2d=True)):
+                analyzer.feed(block if block.shape[1] == 2 else np.repeat(block, 2, axis=1))
+                decoded += len(block)
+            if decoded < 0.97 * audio.frames:
+                return None
+    except (RuntimeError, OSError, ValueError):  # soundfile.LibsndfileError is a RuntimeError
+        return None
     return analyzer.result()
 
 
@@ -119,6 +167,10 @@ class Analyzer:
         self._previous_db: np.ndarray | None = None
         self._lower: list[np.ndarray] = []
         self._treble: list[np.ndarray] = []
+        self._bass: list[np.ndarray] = []
+        self._harmonic: list[np.ndarray] = []
+        self._previous_log: np.ndarray | None = None
+        self._previous_bass: np.ndarray | None = None
         self._chroma_spectra = _Spectrogram(8192, CHROMA_HOP)
         self._chroma: list[np.ndarray] = []
         self._loudness = _LoudnessMeter(TEMPO_SR, channels)
@@ -158,11 +210,30 @@ class Analyzer:
         self._previous_db = db[-1:]
         self._lower.append(flux[:, :split].mean(axis=1))
         self._treble.append(flux[:, split:].mean(axis=1))
+        # Without drums the pulse is in the bass notes and the chord changes, which the mean over
+        # 64 bands dilutes: the bass band's level alone (20-215 Hz), and SuperFlux (Boeck & Widmer
+        # 2013: new partials against the frame before last, widened by a bin, so a held note's
+        # vibrato or a pad's swell is not a new onset) on 43 Hz - 5 kHz.
+        bass_db = 10 * np.log10(np.maximum(power[:, 1:_BASS_BINS].sum(axis=1), _POWER_FLOOR))
+        previous_bass = bass_db[:1] if self._previous_bass is None else self._previous_bass
+        self._bass.append(np.maximum(0.0, np.diff(bass_db, prepend=previous_bass)))
+        self._previous_bass = bass_db[-1:]
+        log = np.log1p(1000 * power[:, 2:_HARMONIC_BINS])
+        widened = np.maximum(np.maximum(log[:, :-2], log[:, 2:]), log[:, 1:-1])
+        previous = np.repeat(widened[:1], 2, axis=0) if self._previous_log is None else self._previous_log
+        history = np.concatenate([previous, widened])
+        self._harmonic.append(np.maximum(0.0, log[:, 1:-1] - history[: len(log)]).mean(axis=1))
+        self._previous_log = history[-2:]
 
     def _add_chroma(self, power: np.ndarray) -> None:
         if len(power):
-            chroma = power @ _chroma_filters().T
-            self._chroma.append(chroma / np.maximum(chroma.max(axis=1, keepdims=True), 1e-20))
+            self._chroma.append((power[:, :_PITCH_BINS] @ _pitch_filters().T).astype(np.float32))
+
+    def key_features(self) -> dict:
+        """The pitch spectrum (3 bins a semitone, MIDI 24 up) of every chroma frame: what the key
+        is estimated from, for benchmarks/key_profiles.py."""
+        return {"pitch": np.concatenate(self._chroma) if self._chroma else np.zeros((0, _N_PITCH)),
+                "fps": TEMPO_SR / CHROMA_HOP}
 
     def result(self) -> Analysis:
         self._consume(self._resampler.resample_chunk(np.zeros((0, self.channels), np.int16), last=True))
@@ -175,12 +246,17 @@ class Analyzer:
         fps = TEMPO_SR / TEMPO_HOP
         envelope, treble = np.concatenate(self._lower), np.concatenate(self._treble)
         bpm, bpm_confidence = estimate_tempo(envelope, fps, self.bpm_range, treble)
-        key, key_confidence = estimate_key(np.concatenate(self._chroma), TEMPO_SR / CHROMA_HOP)
+        if bpm_confidence < DRUMLESS_BELOW:  # no clear drum pulse: the bass notes' or the harmony's
+            bpm, bpm_confidence = _corroborated_tempo(
+                [estimate_tempo(candidate, fps, self.bpm_range, treble, floor=0.0)
+                 for candidate in (envelope, np.concatenate(self._harmonic), np.concatenate(self._bass))])
+        key, key_confidence = key_from_features(self.key_features())
         loudness = self._loudness.integrated()
         intro_s, outro_s = self._loudness.intro_outro()
         return Analysis(
             bpm, bpm_confidence, key, key_confidence, duration, loudness, peak_dbfs,
-            beat_offset_s=beat_offset(envelope, fps, bpm, np.concatenate(self._head), TEMPO_SR) if bpm else None,
+            beat_offset_s=beat_offset(_kick_envelope(np.concatenate(self._bass), envelope), fps, bpm,
+                                      np.concatenate(self._head), TEMPO_SR) if bpm else None,
             intro_s=intro_s, outro_s=outro_s, energy=energy_score(loudness, envelope, fps),
         )
 
@@ -216,21 +292,30 @@ class _LoudnessMeter:
     and the 2-second levels that find the intro and outro are built at the end."""
 
     def __init__(self, sr: int, channels: int):
-        self.sos = _k_weighting(sr).astype(np.float32)
-        self.state = np.zeros((len(self.sos), 2, channels), np.float32)
         self.step = int(0.1 * sr)
-        self.pending = np.zeros(0)  # per-sample energy of an unfinished 100 ms segment
+        freqs = np.fft.rfftfreq(self.step, 1 / sr)
+        # Parseval per 100 ms segment: a segment's K-weighted energy is its spectrum's power weighted
+        # by the filters' power response (each bin but DC and Nyquist stands for two).
+        twice = np.full(len(freqs), 2.0)
+        twice[0] = 1.0
+        if self.step % 2 == 0:
+            twice[-1] = 1.0
+        self.weights = (_k_weighting_gain(sr, freqs) * twice / self.step).astype(np.float32)
+        self.pending = np.zeros((0, channels), np.float32)  # samples of an unfinished segment
         self.energies: list[np.ndarray] = []
 
     def feed(self, samples: np.ndarray) -> None:
-        from scipy import signal
+        from scipy import fft
 
-        weighted, self.state = signal.sosfilt(self.sos, samples.astype(np.float32, copy=False), axis=0,
-                                              zi=self.state)
-        energy = np.concatenate([self.pending, np.square(weighted) @ np.ones(weighted.shape[1], np.float32)])
-        whole = len(energy) // self.step * self.step
-        self.energies.append(energy[:whole].reshape(-1, self.step).sum(axis=1, dtype=np.float64))
-        self.pending = energy[whole:]
+        data = np.concatenate([self.pending, samples.astype(np.float32, copy=False)])
+        whole = len(data) // self.step
+        self.pending = data[whole * self.step:]
+        if not whole:
+            return
+        segments = data[: whole * self.step].reshape(whole, self.step, -1)
+        spectrum = fft.rfft(segments, axis=1)
+        power = (spectrum.real ** 2 + spectrum.imag ** 2).sum(axis=2)
+        self.energies.append((power @ self.weights).astype(np.float64))
 
     def _segments(self) -> np.ndarray:
         return np.concatenate(self.energies) if self.energies else np.zeros(0)
@@ -270,6 +355,16 @@ def integrated_loudness(samples: np.ndarray, sr: int) -> float | None:
     return meter.integrated()
 
 
+def _k_weighting_gain(sr: int, freqs: np.ndarray) -> np.ndarray:
+    """The power response |H(f)|^2 of BS.1770's two K-weighting stages at these frequencies."""
+    z = np.exp(-1j * 2 * np.pi * freqs / sr)
+    gain = np.ones(len(freqs))
+    for section in _k_weighting(sr):
+        b, a = section[:3], section[3:]
+        gain *= np.abs((b[0] + b[1] * z + b[2] * z * z) / (a[0] + a[1] * z + a[2] * z * z)) ** 2
+    return gain
+
+
 def _k_weighting(sr: int) -> np.ndarray:
     """BS.1770's two stages as second-order sections designed for this sample rate: a high shelf
     (+4 dB above ~1.5 kHz), then the RLB high-pass at 38 Hz."""
@@ -291,25 +386,56 @@ def _k_weighting(sr: int) -> np.ndarray:
     return np.vstack([np.r_[shelf_b, shelf_a] / shelf_a[0], np.r_[high_b, high_a] / high_a[0]])
 
 
+def _hz_to_mel(hz: np.ndarray) -> np.ndarray:
+    """Slaney's mel scale (librosa's default): linear below 1 kHz, logarithmic above."""
+    hz = np.asarray(hz, float)
+    mel = hz / (200.0 / 3)
+    log_part = hz >= 1000.0
+    return np.where(log_part, 15.0 + np.log(np.maximum(hz, 1e-9) / 1000.0) / (np.log(6.4) / 27.0), mel)
+
+
+def _mel_to_hz(mel: np.ndarray) -> np.ndarray:
+    mel = np.asarray(mel, float)
+    return np.where(mel >= 15.0, 1000.0 * np.exp((np.log(6.4) / 27.0) * (mel - 15.0)), mel * (200.0 / 3))
+
+
 @functools.cache
 def _mel_filters() -> tuple[np.ndarray, int]:
-    """The mel filter bank of the onset spectra, and the first band above TREBLE_HZ."""
-    import librosa
+    """The mel filter bank of the onset spectra (Slaney-normalised triangles, as librosa builds them,
+    without importing librosa: its import costs a second), and the first band above TREBLE_HZ."""
+    edges = _mel_to_hz(np.linspace(_hz_to_mel(0.0), _hz_to_mel(TEMPO_SR / 2), N_MELS + 2))
+    freqs = np.linspace(0, TEMPO_SR / 2, 1 + 1024 // 2)
+    widths = np.diff(edges)
+    ramps = edges[:, None] - freqs[None, :]
+    lower = -ramps[:-2] / widths[:-1, None]
+    upper = ramps[2:] / widths[1:, None]
+    filters = np.maximum(0, np.minimum(lower, upper)) * (2.0 / (edges[2:] - edges[:-2]))[:, None]
+    return filters.astype(np.float32), int(np.searchsorted(edges[1:-1], TREBLE_HZ))
 
-    filters = librosa.filters.mel(sr=TEMPO_SR, n_fft=1024, n_mels=N_MELS, fmax=TEMPO_SR / 2).astype(np.float32)
-    centres = librosa.mel_frequencies(N_MELS + 2, fmax=TEMPO_SR / 2)[1:-1]
-    return filters, int(np.searchsorted(centres, TREBLE_HZ))
+
+_LOWEST_PITCH, _N_PITCH, _BASS_TOP = 24, 3 * 73, 52  # C1 to C7, 3 bins a semitone; the bass up to E3
+_PITCH_BINS = 1700  # FFT bins up to ~4.6 kHz: above C7's neighbourhood nothing is read
 
 
 @functools.cache
-def _chroma_filters() -> np.ndarray:
-    import librosa
-
-    return librosa.filters.chroma(sr=TEMPO_SR, n_fft=8192, tuning=0.0).astype(np.float32)
+def _pitch_filters() -> np.ndarray:
+    """(pitch bins, FFT bins): triangular weights putting each FFT bin's power on the two nearest
+    third-of-a-semitone pitch bins (MIDI 24 = C1 at bin 0). Fine enough to read the tuning."""
+    freqs = np.arange(_PITCH_BINS) * TEMPO_SR / 8192
+    position = np.full(_PITCH_BINS, -10.0)
+    position[1:] = 3 * (12 * np.log2(freqs[1:] / 440.0) + 69 - _LOWEST_PITCH)
+    filters = np.zeros((_N_PITCH, _PITCH_BINS), np.float32)
+    lower = np.floor(position).astype(int)
+    share = position - lower
+    for offset, weight in ((0, 1 - share), (1, share)):
+        index = lower + offset
+        inside = (index >= 0) & (index < _N_PITCH)
+        filters[index[inside], np.flatnonzero(inside)] = weight[inside]
+    return filters
 
 
 def estimate_tempo(envelope: np.ndarray, fps: float, bpm_range: tuple[float, float],
-                   treble: np.ndarray | None = None) -> tuple[float | None, float]:
+                   treble: np.ndarray | None = None, floor: float = NO_TEMPO_BELOW) -> tuple[float | None, float]:
     """Tempo in BPM and a confidence in [0, 1]; (None, 0) when there is no steady pulse.
 
     `treble`, the onset envelope of the highest band, helps choose between half and double tempo."""
@@ -328,7 +454,7 @@ def estimate_tempo(envelope: np.ndarray, fps: float, bpm_range: tuple[float, flo
 
     def at(multiple: float) -> np.ndarray:
         # A frame's rounding error grows with the multiple, so look for the peak within it.
-        reach = maximum_filter1d(autocorr, size=2 * int(multiple) + 1) if multiple > 1 else autocorr
+        reach = _running_max(autocorr, int(multiple)) if multiple > 1 else autocorr
         return reach[np.clip(np.round(lags * multiple).astype(int), 0, len(autocorr) - 1)]
 
     # A true beat period repeats at 2x and 4x its lag and is subdivided at half of it; a dotted
@@ -357,9 +483,38 @@ def estimate_tempo(envelope: np.ndarray, fps: float, bpm_range: tuple[float, flo
     background = float(np.median(autocorr[lags]))
     clarity = float(np.clip((autocorr[best] - background) / (1.0 - background + 1e-9) * 1.6, 0.0, 1.0))
     confidence = clarity * octave_evidence * _steadiness(envelope, 60 * fps / bpm)
-    if confidence < NO_TEMPO_BELOW:
+    if confidence < floor:
         return None, confidence
     return float(bpm), confidence
+
+
+def _running_max(values: np.ndarray, reach: int) -> np.ndarray:
+    """The maximum within `reach` either side of each element."""
+    padded = np.pad(values, reach, mode="edge")
+    return np.lib.stride_tricks.sliding_window_view(padded, 2 * reach + 1).max(axis=1)
+
+
+def _corroborated_tempo(candidates: list[tuple[float | None, float]]) -> tuple[float | None, float]:
+    """Without a clear drum pulse, the drums' estimate (first) and the harmony's and the bass's.
+
+    The most confident wins, but a harmony or bass estimate that no other envelope agrees with (the
+    same tempo within 4%, or its double or half) is not trusted: a single band's flux of brown noise
+    can show a chance period. Estimates that agree add half their confidence to the winner's:
+    three envelopes finding one pulse in a chorale is more evidence than any one of them."""
+    def same(a: float | None, b: float | None) -> bool:
+        return bool(a and b) and any(abs(a - b * f) <= 0.04 * b * f for f in (1, 2, 0.5))
+
+    usable = [c for c in candidates if c[0]]
+    if not usable:
+        return None, max((c[1] for c in candidates), default=0.0)
+    best = max(usable, key=lambda c: c[1])
+    agreeing = [c for c in usable if c is not best and same(c[0], best[0])]
+    if best is not candidates[0] and not agreeing:
+        best, agreeing = candidates[0], [c for c in usable if c is not candidates[0] and same(c[0], candidates[0][0])]
+        if best[0] is None:
+            return None, best[1]
+    confidence = float(min(1.0, best[1] + 0.5 * sum(c[1] for c in agreeing)))
+    return (best[0] if confidence >= NO_TEMPO_BELOW else None), confidence
 
 
 def _steadiness(envelope: np.ndarray, period: float) -> float:
@@ -403,15 +558,48 @@ def beat_offset(envelope: np.ndarray, fps: float, bpm: float, y: np.ndarray, sr:
     return float((start + np.argmax(window >= 0.5 * window.max())) / sr)
 
 
+def _kick_envelope(bass: np.ndarray, envelope: np.ndarray) -> np.ndarray:
+    """What the beat grid is phased on: the kick and bass onsets (below 215 Hz). A hi-hat, clap or
+    open hat between the kicks is broadband, so in the mean over all bands it can outweigh the
+    kick and pull the grid half a beat off; a little of the full envelope is kept for tracks
+    whose bass never attacks."""
+    scale = envelope.max() / max(float(bass.max()), 1e-9)
+    return bass * scale + envelope
+
+
 def energy_score(loudness_lufs: float | None, envelope: np.ndarray, fps: float) -> int:
     """1 (quiet, sparse) to 10 (loud, busy): integrated loudness and onset density together."""
-    import librosa
-
-    onsets = librosa.onset.onset_detect(onset_envelope=envelope, sr=TEMPO_SR, hop_length=TEMPO_HOP)
-    density = len(onsets) / max(len(envelope) / fps, 1e-9)
+    density = len(_onset_peaks(envelope, fps)) / max(len(envelope) / fps, 1e-9)
     loud = np.clip(((loudness_lufs if loudness_lufs is not None else -40) + 30) / 24, 0, 1)
     busy = np.clip(density / 6, 0, 1)
     return int(round(1 + 9 * (0.6 * loud + 0.4 * busy)))
+
+
+def _onset_peaks(envelope: np.ndarray, fps: float) -> list[int]:
+    """Onsets as librosa.onset.onset_detect picks them by default: a peak of the normalised
+    envelope that is the maximum over the last 30 ms, 0.07 above the mean of +-100 ms, and at
+    least 30 ms after the previous one."""
+    if len(envelope) < 3 or envelope.max() <= envelope.min():
+        return []
+    x = (envelope - envelope.min()) / (envelope.max() - envelope.min())
+    pre_max, pre_avg, post_avg, wait = int(0.03 * fps), int(0.1 * fps), int(0.1 * fps) + 1, int(0.03 * fps)
+    local_max = _running_max_before(x, pre_max)
+    cumulative = np.concatenate([[0.0], np.cumsum(x)])
+    index = np.arange(len(x))
+    lo, hi = np.maximum(index - pre_avg, 0), np.minimum(index + post_avg, len(x))
+    mean = (cumulative[hi] - cumulative[lo]) / (hi - lo)
+    candidates = np.flatnonzero((x >= local_max) & (x >= mean + 0.07))
+    peaks: list[int] = []
+    for n in candidates:
+        if not peaks or n > peaks[-1] + wait:
+            peaks.append(int(n))
+    return peaks
+
+
+def _running_max_before(values: np.ndarray, reach: int) -> np.ndarray:
+    """The maximum over the `reach` elements before each element and the element itself."""
+    padded = np.pad(values, (reach, 0), mode="edge")
+    return np.lib.stride_tricks.sliding_window_view(padded, reach + 1).max(axis=1)
 
 
 def _autocorrelation(envelope: np.ndarray) -> np.ndarray | None:
@@ -453,32 +641,108 @@ def _refine_period(autocorr: np.ndarray, lag: int) -> float:
     return float(estimates[-1]) if estimates else float(lag)
 
 
-def estimate_key(chroma: np.ndarray, frames_per_s: float) -> tuple[MusicalKey | None, float]:
+def estimate_tuning(pitch: np.ndarray) -> float:
+    """Where the energy sits between the semitones, in bins of the pitch spectrum (a third of a
+    semitone; 0.3 = +10 cents): the phase of its semitone-periodic component."""
+    total = pitch.sum(axis=0) if pitch.ndim == 2 else pitch
+    phase = np.angle(np.sum(total * np.exp(-2j * np.pi * np.arange(len(total)) / 3)))
+    return float(-phase / (2 * np.pi) * 3)
+
+
+def semitones(pitch: np.ndarray, tuning: float) -> np.ndarray:
+    """(frames, 73) semitone spectrum from the third-semitone one, each semitone centred where the
+    tuning puts it."""
+    count = _N_PITCH // 3
+    centres = 3 * np.arange(count) + tuning
+    out = np.zeros((len(pitch), count), np.float32)
+    for offset, weight in ((-1, 0.5), (0, 1.0), (1, 0.5)):
+        position = np.clip(centres + offset, 0, _N_PITCH - 1)
+        lower = np.floor(position).astype(int)
+        upper = np.minimum(lower + 1, _N_PITCH - 1)
+        share = (position - lower).astype(np.float32)
+        out += weight * (pitch[:, lower] * (1 - share) + pitch[:, upper] * share)
+    return out
+
+
+def key_from_features(features: dict, profile: str = "", variant: str = "") -> tuple[MusicalKey | None, float]:
     """The best of the 24 keys by profile correlation, with a confidence in [0, 1].
 
-    The key comes from the whole track's pitch-class profile. The confidence also asks each
-    KEY_SEGMENT_S stretch on its own: a track whose stretches disagree (a modulation, a relative
-    major and minor in balance) gets a low one. `chroma` is (frames, 12), each frame scaled to a
-    maximum of 1."""
-    per_segment = max(1, int(KEY_SEGMENT_S * frames_per_s))
-    count = int(np.ceil(len(chroma) / per_segment))
-    profiles = np.stack([np.log1p(10 * chroma[i * per_segment:(i + 1) * per_segment]).sum(axis=0)
-                         for i in range(count)]) if count else np.zeros((0, 12))
-    weights = np.minimum(per_segment, len(chroma) - per_segment * np.arange(count))
-    voiced = profiles.std(axis=1) > 1e-6 * (1 + profiles.mean(axis=1))
-    profiles, weights = profiles[voiced], weights[voiced]
-    if not len(profiles):
+    The key comes from the whole track's pitch-class profile (tuned, harmonic-weighted, with the
+    bass's share on each tonic added), scored against `profile` (default: the mean of the four
+    published ones). The confidence asks three things: how far ahead of its neighbours the key is
+    (its relative, parallel and the keys a fifth either side share most of its notes, so when one
+    scores nearly as well the key is a coin toss), whether each KEY_SEGMENT_S stretch on its own
+    agrees (a modulation scores low), and whether the relative key's tonic triad sounds as much as
+    the chosen one's. `variant` names the features, for benchmarks/key_profiles.py."""
+    profile, variant = profile or KEY_PROFILE, variant or KEY_VARIANT
+    pitch, fps = features["pitch"], features["fps"]
+    if not len(pitch):
         return None, 0.0
-    total = _zscore(profiles.sum(axis=0)) @ _KEY_TEMPLATES.T / 12  # Pearson correlation per key
-    scores = _zscore(profiles) @ _KEY_TEMPLATES.T / 12
-    order = np.argsort(total)[::-1]
-    best, runner_up = total[order[0]], total[order[1]]
-    margin = (best - runner_up) / max(best, 1e-9)
+    tuning = 0.0 if "no tuning" in variant else estimate_tuning(pitch)
+    spectrum = semitones(pitch, tuning)
+    if "magnitude" in variant:
+        spectrum = np.sqrt(spectrum)
+    spectrum /= np.maximum(spectrum.max(axis=1, keepdims=True), 1e-20)
+    spectrum = np.log1p(10 * spectrum)
+    if "subtract" in variant:  # a partial a twelfth or two octaves and a third above a sounding note is its harmonic
+        partials = np.zeros_like(spectrum)
+        partials[:, 19:] += 0.6 * spectrum[:, :-19]
+        partials[:, 28:] += 0.4 * spectrum[:, :-28]
+        spectrum = np.maximum(0.0, spectrum - partials)
+    if "harmonic" in variant:  # HPCP-style: a partial also credits the fundamentals it may be a harmonic of
+        credited = spectrum.copy()
+        for interval, weight in ((12, 0.6), (19, 0.36), (24, 0.22)):
+            credited[:, :-interval] += weight * spectrum[:, interval:]
+        spectrum = credited
+    per_segment = max(1, int(KEY_SEGMENT_S * fps))
+    count = int(np.ceil(len(spectrum) / per_segment))
+    folded = np.zeros((count, 12))
+    bass = np.zeros(12)
+    for i in range(count):
+        block = spectrum[i * per_segment:(i + 1) * per_segment].sum(axis=0)
+        folded[i] = np.bincount((np.arange(len(block)) + _LOWEST_PITCH) % 12, weights=block, minlength=12)
+        low = block[: _BASS_TOP - _LOWEST_PITCH]
+        bass += np.bincount((np.arange(len(low)) + _LOWEST_PITCH) % 12, weights=low, minlength=12)
+    weights = np.minimum(per_segment, len(spectrum) - per_segment * np.arange(count))
+    voiced = folded.std(axis=1) > 1e-6 * (1 + folded.mean(axis=1))
+    folded, weights = folded[voiced], weights[voiced]
+    if not len(folded):
+        return None, 0.0
+    templates = _templates(profile)
+    total = _zscore(folded.sum(axis=0)) @ templates.T / 12  # Pearson correlation per key
+    if "bass" in variant and bass.sum() > 0:
+        share = bass / bass.sum()
+        total = total + BASS_WEIGHT * (share[[key.tonic for key in ALL_KEYS]] - 1 / 12)
+    scores = _zscore(folded) @ templates.T / 12
+    best = int(np.argmax(total))
+    neighbours = [ALL_KEYS.index(k) for k in _neighbours(ALL_KEYS[best])]
+    rival = max(float(total[neighbours].max()), float(np.sort(total)[-2]))
+    margin = (total[best] - rival) / max(total[best], 1e-9)
     # How close each stretch comes to rating the chosen key its best, weighted by its length.
-    agreement = float(np.average(np.clip(scores[:, order[0]] / np.maximum(scores.max(axis=1), 1e-9), 0, 1),
+    agreement = float(np.average(np.clip(scores[:, best] / np.maximum(scores.max(axis=1), 1e-9), 0, 1),
                                  weights=weights)) ** 2
-    confidence = float(np.clip(best, 0, 1) * np.clip(margin * 8, 0, 1) * agreement)
-    return ALL_KEYS[int(order[0])], confidence
+    confidence = float(np.clip(total[best], 0, 1) * np.clip(margin * KEY_MARGIN_SCALE, 0, 1) * agreement)
+    chroma = folded.sum(axis=0)
+    chroma = chroma / max(chroma.sum(), 1e-12) + (bass / max(bass.sum(), 1e-12) if bass.sum() > 0 else 0)
+    key = ALL_KEYS[best]
+    relative = _neighbours(key)[0]
+
+    def triad(k: MusicalKey) -> float:
+        return float(chroma[[k.tonic, (k.tonic + (4 if k.mode == "major" else 3)) % 12, (k.tonic + 7) % 12]].sum())
+
+    # I-V-vi-IV and i-VI-III-VII use the same four chords: when the relative's tonic triad sounds
+    # as much as the chosen one's, the profiles' preference between them is not evidence.
+    closeness = triad(relative) / max(triad(key), 1e-12)
+    confidence *= 0.3 + 0.7 * float(np.clip((0.95 - closeness) / 0.1, 0, 1))
+    return key, confidence
+
+
+def _neighbours(key: MusicalKey) -> list[MusicalKey]:
+    """The keys most often confused with `key`: its relative, its parallel, and a fifth either side."""
+    relative = MusicalKey((key.tonic + (9 if key.mode == "major" else 3)) % 12,
+                          "minor" if key.mode == "major" else "major")
+    parallel = MusicalKey(key.tonic, "minor" if key.mode == "major" else "major")
+    return [relative, parallel, MusicalKey((key.tonic + 7) % 12, key.mode), MusicalKey((key.tonic + 5) % 12, key.mode)]
 
 
 def _zscore(rows: np.ndarray) -> np.ndarray:
@@ -486,6 +750,9 @@ def _zscore(rows: np.ndarray) -> np.ndarray:
     return centred / np.maximum(centred.std(axis=-1, keepdims=True), 1e-12)
 
 
-_KEY_TEMPLATES = _zscore(np.stack([
-    np.roll(_MAJOR_PROFILE if key.mode == "major" else _MINOR_PROFILE, key.tonic) for key in ALL_KEYS
-]))
+@functools.cache
+def _templates(profile: str) -> np.ndarray:
+    if profile == "mean":  # the published profiles' consensus
+        return _zscore(np.mean([_templates(name) for name in PROFILES], axis=0))
+    major, minor = (np.array(p, float) for p in PROFILES[profile])
+    return _zscore(np.stack([np.roll(major if key.mode == "major" else minor, key.tonic) for key in ALL_KEYS]))

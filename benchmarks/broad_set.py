@@ -1,0 +1,401 @@
+"""A broader labelled set, split once into a part to tune on and a part only to measure on.
+
+`benchmarks/labelled_set.py` renders one arrangement per mode (I V vi IV, and i VI iv V with the
+harmonic minor's raised seventh): the analyser was tuned on it, so it measures the tuning. This set
+is made differently, from a musical *plan* (notes in seconds, with roles) rendered two ways:
+
+- through General MIDI soundfonts with FluidSynth (FluidR3, TimGM6mb, the OPL-3 FM bank and,
+  in the held-out part only, MuseScore General: a timbre nothing was tuned on), or
+- by pure additive synthesis (its own tones and noise drums, not `lib/audio/demo.py`'s).
+
+Groups (each track's `group`):
+- dance-style tracks in several grooves, each with one of ten *arrangements* that make keys hard:
+  minor progressions leaning on the relative major (i-VI-III-VII), one-chord minimal grooves,
+  dorian and mixolydian vamps, major songs that sit on vi (vi-IV-I-V), bass lines moving against a
+  held chord, and the plain I-V-vi-IV / i-VI-iv-V;
+- `offbeat hat`: house grooves whose loud open hi-hat plays between the kicks (the beat grid);
+- `drumless`: the same arrangements without drums (pads, bass, melody);
+- `chorale`: J. S. Bach chorales from the music21 corpus (real composed music; the key is the
+  final bass note read against the key signature, modal endings left out), at a chosen tempo;
+- about a third detuned by up to +-40 cents, some mastered loud (soft-clipped) or with noise.
+
+Labels: tempo (the quarter note; for chorales "or its double/half inside the DJ range" counts),
+key, and for the drummed tracks the time of the first kick on the beat grid.
+
+The split is fixed: a track's part is decided by a hash of its name alone
+(`part(name)`), so adding tracks never moves one from one part to the other.
+
+    python -m benchmarks.broad_set [--folder /tmp/musicsync-broad]   (renders and lists the set)
+"""
+
+import hashlib
+import json
+import shutil
+import subprocess
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from musicsync_assets.lib.audio.musickeys import ALL_KEYS, MusicalKey, parse_key
+
+SR = 44100
+SOUNDFONTS = {  # name: path, the split it may appear in
+    "fluidr3": ("/usr/share/sounds/sf2/FluidR3_GM.sf2", "both"),
+    "timgm6mb": ("/usr/share/sounds/sf2/TimGM6mb.sf2", "both"),
+    "opl3": ("/usr/share/sounds/sf2/OPL-3_FM_128M.sf2", "both"),
+    "musescore": ("/usr/share/sounds/sf3/MuseScore_General.sf3", "heldout"),
+}
+MAJ, MIN = (0, 4, 7), (0, 3, 7)
+# name: (mode, one chord per bar as (root above the tonic, triad)), bass pattern per bar (None: the root
+# on every beat), the scale the melody walks.
+ARRANGEMENTS = {
+    "pop major I-V-vi-IV": ("major", ((0, MAJ), (7, MAJ), (9, MIN), (5, MAJ)), None),
+    "major on vi (vi-IV-I-V)": ("major", ((9, MIN), (5, MAJ), (0, MAJ), (7, MAJ)), None),
+    "mixolydian vamp I-bVII": ("major", ((0, MAJ), (0, MAJ), (10, MAJ), (10, MAJ)), None),
+    "one-chord major": ("major", ((0, MAJ),), (0, 0, 7, 9)),
+    "major, bass against a held I": ("major", ((0, MAJ), (0, MAJ)), (0, 4, 5, 7, 9, 7, 5, 2)),
+    "minor leaning on relative (i-VI-III-VII)": ("minor", ((0, MIN), (8, MAJ), (3, MAJ), (10, MAJ)), None),
+    "harmonic minor i-VI-iv-V": ("minor", ((0, MIN), (8, MAJ), (5, MIN), (7, MAJ)), None),
+    "dorian vamp i-IV": ("minor", ((0, MIN), (0, MIN), (5, MAJ), (5, MAJ)), None),
+    "one-chord minor": ("minor", ((0, MIN),), (0, 0, 10, 7)),
+    "minor, bass against a held i": ("minor", ((0, MIN), (0, MIN)), (0, 3, 5, 7, 10, 7, 5, 3)),
+}
+SCALES = {"major": (0, 2, 4, 5, 7, 9, 11), "minor": (0, 2, 3, 5, 7, 8, 10)}
+GROOVES = {  # beats per bar, kicks, snares/claps, closed hats, open hats (beats from the bar start)
+    "house": (4, (0, 1, 2, 3), (1, 3), (), (0.5, 1.5, 2.5, 3.5)),
+    "techno": (4, (0, 1, 2, 3), (), tuple(i / 4 for i in range(16)), (0.5, 1.5, 2.5, 3.5)),
+    "breakbeat": (4, (0, 2.5), (1, 3), tuple(i / 2 for i in range(8)), ()),
+    "boom_bap": (4, (0, 1.75, 2.5), (1, 3), tuple(i / 2 for i in range(8)), ()),
+    "half_time": (4, (0, 2.75), (2,), tuple(i / 2 for i in range(8)), ()),
+    "garage": (4, (0, 2.5), (1, 3), tuple(i / 4 for i in range(16) if i % 4), ()),
+    "offbeat hat": (4, (0, 1, 2, 3), (), (), (0.5, 1.5, 2.5, 3.5)),
+}
+TEMPI = {"house": (118, 128), "techno": (126, 140), "breakbeat": (170, 176), "boom_bap": (82, 98),
+         "half_time": (140, 150), "garage": (128, 134), "offbeat hat": (120, 126), "drumless": (72, 130)}
+_PADS, _BASSES, _LEADS = (0, 4, 16, 19, 48, 50, 52, 89, 90, 95), (32, 33, 38, 39, 35), (11, 56, 65, 73, 80, 81, 24)
+_CHORALE_PROGRAMS = (19, 48, 52, 0, 68, 20)
+_DRUM_NOTES = {"kick": 36, "snare": 38, "hat": 42, "open": 46}
+
+
+@dataclass(frozen=True)
+class Track:
+    name: str
+    group: str  # the groove, "drumless" or "chorale"
+    arrangement: str
+    rendering: str  # a soundfont name or "synth"
+    bpm: float
+    key: str
+    first_beat_s: float | None  # the first kick on the beat grid; None without drums
+    seconds: float
+    tuning_cents: float
+    master: str  # "", "loud" or "noise"
+    path: str
+
+    @property
+    def musical_key(self) -> MusicalKey:
+        return parse_key(self.key)
+
+    @property
+    def drummed(self) -> bool:
+        return self.first_beat_s is not None
+
+
+def part(name: str) -> str:
+    """'tune' or 'heldout', fixed by the name's hash: decided once, never by what scores well."""
+    return "heldout" if hashlib.sha1(name.encode()).digest()[0] % 2 else "tune"
+
+
+def plan() -> list[dict]:
+    """Every track's recipe (without audio). Deterministic. The second batch (names starting "e"
+    and "k") was added later to give the tune part more tracks to choose among profiles with; it
+    never reuses a chorale of the first batch, so no piece sits in both parts."""
+    first = _batch(2026, "d", "c", 84, 36, exclude=())
+    used = {recipe["source"] for recipe in first if recipe["kind"] == "chorale"}
+    return first + _batch(2027, "e", "k", 56, 40, exclude=used)
+
+
+def _batch(seed: int, dance_prefix: str, chorale_prefix: str, count_dance: int, count_chorales: int,
+           exclude: tuple | set) -> list[dict]:
+    rng = np.random.default_rng(seed)
+    recipes = []
+    grooves = list(GROOVES) + ["drumless"]
+    arrangements = list(ARRANGEMENTS)
+    for n in range(count_dance):
+        group = grooves[n % len(grooves)]
+        arrangement = arrangements[(n * 3 + n // len(grooves)) % len(arrangements)]
+        tonic = int(rng.integers(12))
+        mode = ARRANGEMENTS[arrangement][0]
+        bpm = round(float(rng.uniform(*TEMPI[group])), 2)
+        rendering = ("synth", "fluidr3", "timgm6mb", "opl3", "musescore")[int(rng.integers(5))]
+        name = (f"{dance_prefix}{n:03d}-{group.replace(' ', '_')}-{rendering}-{bpm}-"
+                f"{ALL_KEYS[tonic + 12 * (mode == 'minor')].short}")
+        if rendering == "musescore" and part(name) == "tune":
+            rendering = "fluidr3"
+            name = name.replace("musescore", "fluidr3")
+        recipes.append(dict(kind="dance", name=name, group=group, arrangement=arrangement, rendering=rendering,
+                            bpm=bpm, key=ALL_KEYS[tonic + 12 * (mode == "minor")].name,
+                            seconds=30.0, tuning_cents=float(rng.uniform(-40, 40)) if rng.random() < 0.35 else 0.0,
+                            master=str(rng.choice(["", "", "loud", "noise"])), intro=bool(rng.random() < 0.2),
+                            seed=int(rng.integers(1 << 30))))
+    chorales = [c for c in _chorale_pool() if c[0] not in exclude]
+    picks = rng.choice(len(chorales), size=min(count_chorales, len(chorales)), replace=False)
+    for n, index in enumerate(sorted(picks)):
+        path, key = chorales[index]
+        bpm = round(float(rng.uniform(60, 100)), 1)
+        rendering = ("fluidr3", "timgm6mb", "opl3", "musescore", "synth")[int(rng.integers(5))]
+        name = f"{chorale_prefix}{n:03d}-{Path(path).stem}-{rendering}-{bpm}-{parse_key(key).short}"
+        if rendering == "musescore" and part(name) == "tune":
+            rendering = "fluidr3"
+            name = name.replace("musescore", "fluidr3")
+        recipes.append(dict(kind="chorale", name=name, group="chorale", arrangement=Path(path).stem,
+                            rendering=rendering, bpm=bpm, key=key, seconds=40.0,
+                            tuning_cents=float(rng.uniform(-40, 40)) if rng.random() < 0.35 else 0.0,
+                            master=str(rng.choice(["", "", "", "noise"])), intro=False, seed=int(rng.integers(1 << 30)),
+                            source=path))
+    return recipes
+
+
+def _chorale_pool() -> list[tuple[str, str]]:
+    """Four-part Bach chorales whose final bass note is the tonic of their key signature's major or
+    minor key, with that key. Cached next to this file's output, as parsing takes a while."""
+    cache = Path("/tmp/musicsync-chorale-pool.json")
+    if cache.exists():
+        return [tuple(item) for item in json.loads(cache.read_text())]
+    from music21 import corpus
+
+    pool = []
+    for path in sorted(corpus.getComposer("bach"), key=str)[:160]:
+        try:
+            score = corpus.parse(path)
+        except Exception:  # noqa: BLE001 - a file music21 cannot read is simply not in the pool
+            continue
+        if len(score.parts) != 4 or score.highestTime > 120:
+            continue
+        signatures = score.flatten().getElementsByClass("KeySignature")
+        bass = score.parts[-1].flatten().notes
+        if not signatures or not len(bass) or not hasattr(bass[-1], "pitch"):
+            continue
+        final = bass[-1].pitch.pitchClass
+        signature = signatures[0]
+        for mode in ("major", "minor"):
+            if signature.asKey(mode).tonic.pitchClass == final:
+                pool.append((str(path), f"{ALL_KEYS[final].name.split()[0]} {mode}"))
+    cache.write_text(json.dumps(pool))
+    return pool
+
+
+# --- notes -------------------------------------------------------------------------------------
+
+Note = tuple[float, float, int, int, str]  # start s, length s, MIDI pitch (or drum note), velocity, role
+
+
+def _dance_notes(recipe: dict) -> tuple[list[Note], float | None]:
+    rng = np.random.default_rng(recipe["seed"])
+    mode, chords, bass_pattern = ARRANGEMENTS[recipe["arrangement"]]
+    tonic = parse_key(recipe["key"]).tonic
+    beat = 60.0 / recipe["bpm"]
+    group = recipe["group"]
+    per_bar = 4
+    bar = per_bar * beat
+    intro_bars = int(np.ceil(8.0 / bar)) if recipe["intro"] and group != "drumless" else 0
+    bars = int(np.ceil(recipe["seconds"] / bar))
+    notes: list[Note] = []
+    scale = SCALES[mode]
+    degree = 7
+    for b in range(bars):
+        start = b * bar
+        root, triad = chords[b % len(chords)]
+        # Pads: the triad in a middle register, sometimes with the octave.
+        for interval in triad + ((12,) if rng.random() < 0.5 else ()):
+            notes.append((start, bar - 0.02, 57 + (tonic + root + interval - 9) % 12 + (interval >= 12) * 12,
+                          int(rng.integers(55, 75)), "pad"))
+        pattern = bass_pattern or (root,) * per_bar
+        steps = len(pattern) if len(pattern) > per_bar else per_bar
+        for i in range(steps):
+            pitch = pattern[i % len(pattern)] if bass_pattern else root
+            notes.append((start + i * bar / steps, bar / steps * 0.6, 36 + (tonic + pitch) % 12,
+                          int(rng.integers(85, 105)), "bass"))
+        # A melody walking the scale, every fourth bar resolving onto the tonic.
+        for i in range(per_bar):
+            if b % 4 == 3 and i == per_bar - 1:
+                notes.append((start + i * beat, beat * 0.9, 72 + tonic, 80, "lead"))
+                degree = 7
+            elif rng.random() < 0.55:
+                degree = int(np.clip(degree + rng.integers(-2, 3), 3, 12))
+                notes.append((start + i * beat, beat * 0.8, 60 + tonic + scale[degree % 7] + 12 * (degree // 7),
+                              int(rng.integers(60, 85)), "lead"))
+        if group == "drumless" or b < intro_bars:
+            continue
+        _, kicks, snares, hats, opens = GROOVES[group]
+        for sound, positions, velocity in (("kick", kicks, (100, 120)), ("snare", snares, (85, 105)),
+                                           ("hat", hats, (45, 70)),
+                                           ("open", opens, (95, 120) if group == "offbeat hat" else (60, 80))):
+            for position in positions:
+                notes.append((start + position * beat, beat / 4, _DRUM_NOTES[sound], int(rng.integers(*velocity)),
+                              "drums"))
+    return notes, (None if group == "drumless" else intro_bars * bar)
+
+
+def _chorale_notes(recipe: dict) -> list[Note]:
+    from music21 import corpus
+
+    score = corpus.parse(recipe["source"])
+    quarter = 60.0 / recipe["bpm"]
+    notes = []
+    for voice, part_ in enumerate(score.parts):
+        for element in part_.flatten().notes:
+            for pitch in getattr(element, "pitches", ()):
+                start = float(element.offset) * quarter
+                if start < recipe["seconds"]:
+                    notes.append((start, float(element.duration.quarterLength) * quarter * 0.95, pitch.midi,
+                                  70 + 8 * (voice in (0, 3)), "pad" if voice < 3 else "bass"))
+    return notes
+
+
+# --- rendering ---------------------------------------------------------------------------------
+
+def _render_soundfont(notes: list[Note], font: str, recipe: dict, seconds: float) -> np.ndarray:
+    import mido
+
+    rng = np.random.default_rng(recipe["seed"] + 1)
+    chorale = recipe["kind"] == "chorale"
+    programs = {"pad": int(rng.choice(_CHORALE_PROGRAMS if chorale else _PADS)),
+                "bass": int(rng.choice(_CHORALE_PROGRAMS if chorale else _BASSES)),
+                "lead": int(rng.choice(_LEADS))}
+    channels = {"pad": 0, "bass": 1, "lead": 2, "drums": 9}
+    tempo = 500000  # 120 BPM: 960 ticks a second
+    ticks_per_s = 960
+    song = mido.MidiFile(ticks_per_beat=480)
+    events = [(0, mido.MetaMessage("set_tempo", tempo=tempo))]
+    bend = int(np.clip(recipe["tuning_cents"] / 200 * 8192, -8191, 8191))
+    for role, channel in channels.items():
+        if role != "drums":
+            events.append((0, mido.Message("program_change", channel=channel, program=programs[role])))
+            events.append((0, mido.Message("pitchwheel", channel=channel, pitch=bend)))
+    for start, length, pitch, velocity, role in notes:
+        on, off = int(round(start * ticks_per_s)), int(round((start + length) * ticks_per_s))
+        events.append((on, mido.Message("note_on", channel=channels[role], note=pitch, velocity=velocity)))
+        events.append((off, mido.Message("note_off", channel=channels[role], note=pitch, velocity=0)))
+    track = mido.MidiTrack()
+    now = 0
+    for time, message in sorted(events, key=lambda event: (event[0], event[1].type == "note_on")):
+        track.append(message.copy(time=time - now))
+        now = time
+    song.tracks.append(track)
+    folder = Path(recipe["path"]).parent
+    midi, wav = folder / f"{recipe['name']}.mid", folder / f"{recipe['name']}.wav"
+    song.save(midi)
+    subprocess.run(["fluidsynth", "-ni", "-q", "-g", "0.6", "-r", str(SR), "-F", str(wav), font, str(midi)],
+                   check=True, capture_output=True)
+    import soundfile
+
+    audio, _ = soundfile.read(wav, dtype="float32", always_2d=True)
+    midi.unlink()
+    wav.unlink()
+    audio = audio[: int(seconds * SR)]
+    return np.pad(audio, ((0, max(0, int(seconds * SR) - len(audio))), (0, 0)))
+
+
+def _render_synth(notes: list[Note], recipe: dict, seconds: float) -> np.ndarray:
+    rng = np.random.default_rng(recipe["seed"] + 2)
+    out = np.zeros(int(seconds * SR))
+    ratio = 2 ** (recipe["tuning_cents"] / 1200)
+    timbre = {role: (int(rng.integers(1, 9)), float(rng.uniform(0.5, 1.5))) for role in ("pad", "bass", "lead")}
+    for start, length, pitch, velocity, role in notes:
+        begin = int(start * SR)
+        if begin >= len(out):
+            continue
+        gain = velocity / 127
+        if role == "drums":
+            sound = _drum(pitch, rng)
+        else:
+            n = int(min(length, seconds - start) * SR)
+            t = np.arange(n) / SR
+            freq = 440.0 * 2 ** ((pitch - 69) / 12) * ratio
+            harmonics, tilt = timbre[role]
+            sound = sum(np.sin(2 * np.pi * freq * h * t) / h ** tilt for h in range(1, harmonics + 1))
+            attack = np.minimum(1, t / (0.04 if role == "pad" else 0.005))
+            decay = np.exp(-t * (0.5 if role == "pad" else 4.0))
+            sound = sound * attack * decay * np.minimum(1, (n - np.arange(n)) / (0.01 * SR))
+            gain *= {"pad": 0.12, "bass": 0.35, "lead": 0.15}[role]
+        end = min(len(out), begin + len(sound))
+        out[begin:end] += gain * sound[: end - begin]
+    return np.stack([out, out * 0.95], axis=1)
+
+
+def _drum(note: int, rng: np.random.Generator) -> np.ndarray:
+    if note == _DRUM_NOTES["kick"]:
+        t = np.arange(int(0.2 * SR)) / SR
+        return np.sin(2 * np.pi * (45 * t + 120 * (1 - np.exp(-t * 40)) / 40)) * np.exp(-t * 18) * 1.2
+    if note == _DRUM_NOTES["snare"]:
+        t = np.arange(int(0.15 * SR)) / SR
+        return (rng.standard_normal(len(t)) * 0.5 + np.sin(2 * np.pi * 200 * t)) * np.exp(-t * 25) * 0.6
+    length = 0.25 if note == _DRUM_NOTES["open"] else 0.04
+    t = np.arange(int(length * SR)) / SR
+    noise = np.diff(rng.standard_normal(len(t)), prepend=0.0)
+    return noise * np.exp(-t / (length / 4)) * (0.6 if note == _DRUM_NOTES["open"] else 0.3)
+
+
+def _master(audio: np.ndarray, master: str, seed: int) -> np.ndarray:
+    audio = audio / max(1e-9, np.abs(audio).max()) * 0.7
+    if master == "loud":  # a limiter pushed hard: -8 LUFS-ish, flattened transients
+        drive = 4.0
+        audio = np.tanh(audio * drive) / np.tanh(drive * 0.7) * 0.7
+    elif master == "noise":  # vinyl hiss / a room: pink-ish noise 25 dB below the music
+        rng = np.random.default_rng(seed)
+        noise = np.cumsum(rng.standard_normal(audio.shape), axis=0)
+        noise -= np.convolve(noise[:, 0], np.ones(64) / 64, mode="same")[:, None]
+        noise *= np.sqrt(np.mean(audio ** 2)) / max(np.sqrt(np.mean(noise ** 2)), 1e-9) * 10 ** (-25 / 20)
+        audio = audio + noise
+    return np.clip(audio, -1, 1)
+
+
+def build(folder: Path, which: str = "heldout") -> list[Track]:
+    """Renders (or reuses, when `folder` already holds it) the part `which` ('tune', 'heldout' or
+    'all') and returns its tracks."""
+    folder.mkdir(parents=True, exist_ok=True)
+    manifest = folder / "manifest.json"
+    known = {t["name"]: Track(**t) for t in json.loads(manifest.read_text())} if manifest.exists() else {}
+    tracks = []
+    for recipe in plan():
+        if which != "all" and part(recipe["name"]) != which:
+            continue
+        recipe["path"] = str(folder / f"{recipe['name']}.flac")
+        if recipe["name"] in known and Path(recipe["path"]).exists():
+            tracks.append(known[recipe["name"]])
+            continue
+        if recipe["kind"] == "dance":
+            notes, first_beat = _dance_notes(recipe)
+        else:
+            notes, first_beat = _chorale_notes(recipe), None
+        if recipe["rendering"] == "synth":
+            audio = _render_synth(notes, recipe, recipe["seconds"])
+        else:
+            audio = _render_soundfont(notes, SOUNDFONTS[recipe["rendering"]][0], recipe, recipe["seconds"])
+        from musicsync_assets.lib.audio import demo
+
+        demo.write_audio(_master(audio, recipe["master"], recipe["seed"]).astype(np.float32), Path(recipe["path"]),
+                         "flac")
+        track = Track(recipe["name"], recipe["group"], recipe["arrangement"], recipe["rendering"], recipe["bpm"],
+                      recipe["key"], first_beat, recipe["seconds"], round(recipe["tuning_cents"], 1),
+                      recipe["master"], recipe["path"])
+        known[track.name] = track
+        tracks.append(track)
+        manifest.write_text(json.dumps([asdict(t) for t in known.values()], indent=1))
+    return tracks
+
+
+def available() -> bool:
+    return bool(shutil.which("fluidsynth")) and all(Path(p).exists() for p, _ in SOUNDFONTS.values())
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--folder", default="/tmp/musicsync-broad")
+    parser.add_argument("--part", default="all")
+    args = parser.parse_args()
+    for t in build(Path(args.folder), args.part):
+        print(part(t.name), t.name, t.group, t.arrangement, t.key, t.bpm, t.master, t.tuning_cents)
