@@ -255,30 +255,42 @@ CREATE OR REPLACE VIEW run_tracks AS
            u.track_key, coalesce(t.source_kind, 'unknown') AS source
     FROM runs r, unnest(r.track_keys) AS u(track_key) LEFT JOIN tracks t ON t.track_key = u.track_key
     WHERE r.job = 'sync_track';
-CREATE OR REPLACE VIEW success_by_source AS
+-- Each question once, as a table macro taking the earliest start to count (`musicsync report
+-- --since`), and as a view over the whole history for the duckdb CLI.
+CREATE OR REPLACE MACRO success_by_source_since(since) AS TABLE
     SELECT source, count(*) AS runs, count(*) FILTER (WHERE status = 'SUCCESS') AS succeeded,
            count(*) FILTER (WHERE status = 'FAILURE') AS failed,
            round(count(*) FILTER (WHERE status = 'SUCCESS') / count(*), 3) AS success_rate
-    FROM run_tracks WHERE coalesce(error_class, '') <> 'interrupted' GROUP BY source ORDER BY source;
-CREATE OR REPLACE VIEW failures_by_error_class AS
+    FROM run_tracks WHERE coalesce(error_class, '') <> 'interrupted' AND started_at >= since
+    GROUP BY source ORDER BY source;
+CREATE OR REPLACE MACRO failures_by_error_class_since(since) AS TABLE
     SELECT error_class, count(*) AS runs, count(DISTINCT track_key) AS tracks,
-           round(count(*) / (SELECT count(*) FROM run_tracks), 3) AS share_of_runs, max(started_at) AS last_seen
-    FROM run_tracks WHERE status = 'FAILURE' GROUP BY error_class ORDER BY runs DESC, error_class;
-CREATE OR REPLACE VIEW duration_by_asset AS
+           round(count(*) / (SELECT count(*) FROM run_tracks WHERE started_at >= since), 3) AS share_of_runs,
+           max(started_at) AS last_seen
+    FROM run_tracks WHERE status = 'FAILURE' AND started_at >= since
+    GROUP BY error_class ORDER BY runs DESC, error_class;
+CREATE OR REPLACE MACRO duration_by_asset_since(since) AS TABLE
     SELECT step_key AS asset, count(*) AS runs, round(avg(duration_s), 3) AS mean_s,
            round(median(duration_s), 3) AS median_s, round(max(duration_s), 3) AS max_s
-    FROM run_steps WHERE duration_s IS NOT NULL GROUP BY step_key ORDER BY median_s DESC, asset;
-CREATE OR REPLACE VIEW throughput_per_day AS
+    FROM run_steps WHERE duration_s IS NOT NULL AND started_at >= since
+    GROUP BY step_key ORDER BY median_s DESC, asset;
+CREATE OR REPLACE MACRO throughput_per_day_since(since) AS TABLE
     SELECT CAST(started_at AS DATE) AS day, count(*) AS runs,
            count(*) FILTER (WHERE status = 'SUCCESS') AS tracks_synced,
            count(*) FILTER (WHERE status = 'FAILURE') AS failures
-    FROM run_tracks WHERE started_at IS NOT NULL GROUP BY day ORDER BY day;
-CREATE OR REPLACE VIEW slowest_tracks AS
+    FROM run_tracks WHERE started_at >= since GROUP BY day ORDER BY day;
+CREATE OR REPLACE MACRO slowest_tracks_since(since) AS TABLE
     SELECT rt.track_key, coalesce(t.title, rt.track_key) AS title, rt.source, max(rt.duration_s) AS duration_s,
            arg_max(rt.run_id, rt.duration_s) AS run_id
     FROM run_tracks rt LEFT JOIN tracks t USING (track_key)
-    WHERE rt.status = 'SUCCESS' AND rt.duration_s IS NOT NULL
+    WHERE rt.status = 'SUCCESS' AND rt.duration_s IS NOT NULL AND rt.started_at >= since
     GROUP BY ALL ORDER BY duration_s DESC, rt.track_key;
+CREATE OR REPLACE VIEW success_by_source AS SELECT * FROM success_by_source_since(TIMESTAMP '1970-01-01');
+CREATE OR REPLACE VIEW failures_by_error_class AS
+    SELECT * FROM failures_by_error_class_since(TIMESTAMP '1970-01-01');
+CREATE OR REPLACE VIEW duration_by_asset AS SELECT * FROM duration_by_asset_since(TIMESTAMP '1970-01-01');
+CREATE OR REPLACE VIEW throughput_per_day AS SELECT * FROM throughput_per_day_since(TIMESTAMP '1970-01-01');
+CREATE OR REPLACE VIEW slowest_tracks AS SELECT * FROM slowest_tracks_since(TIMESTAMP '1970-01-01');
 """
 
 
