@@ -121,3 +121,8 @@ ADDING_JOBS = (sync.name, sync_next.name)
 refresh_library_job = dg.define_asset_job(
     "refresh_library", selection=dg.AssetSelection.assets("library"), executor_def=dg.in_process_executor,
     description="Rewrites the `library` table from the catalog.")
+
+refresh_insights_job = dg.define_asset_job(
+    "refresh_insights", selection=dg.AssetSelection.assets("plan_deliverables", "automation_gaps", "workflow_report"),
+    executor_def=dg.in_process_executor,
+    description="Reads the plans, looks for automation gaps and rewrites the workflow report.")

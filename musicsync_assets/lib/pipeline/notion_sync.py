@@ -53,7 +53,7 @@ TASK_PROPERTIES: dict[str, tuple[str, tuple[str, ...]]] = {
 # the Issues+Questions database. Each is checked only when something of its kind is filed.
 GAP_PROPERTIES: dict[str, tuple[str, tuple[str, ...]]] = {
     "Gap ID": ("rich_text", ()), "Severity": ("select", ("high", "medium", "low")), "Evidence": ("rich_text", ()),
-    "Next Action": ("rich_text", ()), "Acceptance Criteria": ("rich_text", ()), "Last Seen": ("date", ()),
+    "Next Action": ("rich_text", ()), "Acceptance Criteria": ("rich_text", ()),
     "Status": ("select", (TASK_OPEN, TASK_DONE)),
 }
 ISSUE_PROPERTIES: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -433,7 +433,7 @@ class NotionSync:
                       name("Evidence"): ("rich_text", detail.get("evidence")),
                       name("Next Action"): ("rich_text", detail.get("action")),
                       name("Acceptance Criteria"): ("rich_text", detail.get("acceptance")),
-                      name("Last Seen"): ("date", detail.get("seen")), name("Status"): ("select", status)}
+                      name("Status"): ("select", status)}
         else:
             fields = {id_property: ("rich_text", item_id), name("Plan"): ("rich_text", detail.get("plan")),
                       name("Kind"): ("select", detail.get("kind")), name("Status"): ("select", status)}
