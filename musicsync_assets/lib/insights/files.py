@@ -37,7 +37,7 @@ def read_text(path: Path, limit: int) -> tuple[str | None, str | None, bool]:
     except UnicodeDecodeError:
         if size > limit:  # the cut may have split a character
             return data.decode("utf-8", errors="ignore"), None, True
-        return None, "not UTF-8 text, not read", False
+        return None, "binary or not UTF-8 text, not read", False
 
 
 def write_if_changed(path: Path, content: bytes) -> bool:

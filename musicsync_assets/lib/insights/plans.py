@@ -28,7 +28,8 @@ STUB_MARK = "musicsync stub"
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[(?P<box>[ xX])\]\s+)?(?P<text>.+?)\s*$")
 _BACKTICKED = re.compile(r"`([^`]+)`")
-_PATHLIKE = re.compile(r"^(?:\.{0,2}/)?[\w.@~-]+(?:/[\w.@ -]+)*(?:\.[A-Za-z0-9]{1,8}|/)$")
+# A path names a folder (`a/b`, `../x`) or a file with an extension (`README.md`), without spaces.
+_PATHLIKE = re.compile(r"^(?=\S*(?:/|\.[A-Za-z0-9]{1,8}$))[\w.@~/+-]+$")
 
 
 @dataclass
@@ -149,7 +150,7 @@ def _front_matter(text: str) -> tuple[dict, str, str | None]:
         meta = yaml.safe_load(raw)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        where = f" (line {mark.line + 2})" if mark else ""
+        where = f" (line {mark.line + 1})" if mark else ""  # raw starts on the opening --- line
         return {}, body, f"front matter is not valid YAML{where}: {getattr(error, 'problem', error)}"
     if meta is None:
         return {}, body, None
@@ -163,12 +164,11 @@ def _deliverable(root: Path, text: str, box: str | None, done: bool) -> Delivera
     of work that is done when its checkbox is ticked."""
     quoted = _BACKTICKED.findall(text)
     first = text.split()[0].rstrip(":,")
-    candidate = next((q for q in quoted if _PATHLIKE.match(q.strip())), None) or \
-        (first if _PATHLIKE.match(first) and ("/" in first or "." in first) else None)
-    name = re.sub(r"\s+", " ", text).strip()
+    candidate = next((q.strip() for q in quoted if _PATHLIKE.match(q.strip())), None) or \
+        (first if _PATHLIKE.match(first) else None)
+    name = re.sub(r"\s+", " ", text.replace("`", "")).strip()
     if candidate is None:
         return Deliverable(name, None, EXISTS if done else MISSING)
-    candidate = candidate.strip()
     try:
         target = inside(root, candidate)
     except OutsideWorkspace:
