@@ -19,6 +19,11 @@ def digest(detail: dict) -> str:
 def queue(store: Store, kind: str, items: list[dict]) -> dict:
     """Queues a page for each item ({id, title, …}) that is new or changed, and a close for each
     filed open page whose item is gone. Returns counts of what was queued."""
+    with store.session():  # one connection for the whole comparison, not one per item
+        return _queue(store, kind, items)
+
+
+def _queue(store: Store, kind: str, items: list[dict]) -> dict:
     filed = {page["item_id"]: page for page in store.insight_pages(kind)}
     opened = closed = 0
     for item in items:
