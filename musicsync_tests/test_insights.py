@@ -209,9 +209,11 @@ def test_the_history_views_and_report_command(tmp_path, monkeypatch, capsys):
 
 def test_gap_rules_over_the_history_the_instance_and_the_workspace(tmp_path, workspace, instance, monkeypatch):
     resources = library_resources(tmp_path / "data", soundcloud={"client_id": "id", "user": "me"},
-                                  spotify={"client_id": "id", "client_secret": "s", "refresh_token": "t"})
+                                  spotify={"client_id": "id", "client_secret": "s", "refresh_token": "t"},
+                                  token="secret", tracks_database="0123abcd0123abcd01230123456789ab")
     store = resources["music_library"].store
     seed(store)
+    store.cache("notion:schema:Tracks", {"Name": "title", "Track Key": "rich_text", "BPM": "number"})
     store.update_track("sp-b", status="needs_review")
     store.enqueue_notion("track", "file-a")
     store.queue_eagle("sc-d", "connection refused")
@@ -229,13 +231,14 @@ def test_gap_rules_over_the_history_the_instance_and_the_workspace(tmp_path, wor
         monkeypatch.delenv(name, raising=False)
     resources["workspace"] = Workspace(root=str(workspace), scan_paths=["src", "logs", "../../etc"])
 
-    # SoundCloud is configured but its sensor was declared stopped; Spotify has no sensor at all.
+    # SoundCloud is configured but its sensor was declared stopped; Spotify and Notion have none at all.
     inputs = gap_inputs(instance, [soundcloud_likes_sensor], resources)
     inputs.now = utcnow() + timedelta(hours=1)  # the backlogs have waited long enough to count
     found, problems = gap_rules.find_gaps(store, inputs)
     by_id = {gap.gap_id: gap for gap in found}
     assert set(by_id) == {
         "sensor-stopped-soundcloud-likes", "no-sensor-spotify-likes", "no-sensor-spotify-playing",
+        "no-sensor-notion-queue", "notion-properties-tracks",
         "credentials-missing-soundcloud", "credentials-expired-spotify", "repeated-failure-url-c-download-failed",
         "check-failing-tags-complete", "needs-review", "sink-backlog-notion", "sink-backlog-eagle",
         "markers-src-engine-py", "log-errors-logs-sync-log", "log-errors-logs-huge-log"}
@@ -245,6 +248,7 @@ def test_gap_rules_over_the_history_the_instance_and_the_workspace(tmp_path, wor
         "repeated-failure-url-c-download-failed"].evidence
     assert by_id["credentials-missing-soundcloud"].evidence.endswith("SOUNDCLOUD_OAUTH_TOKEN, SOUNDCLOUD_USER unset")
     assert "sc-d" in by_id["check-failing-tags-complete"].evidence
+    assert by_id["notion-properties-tracks"].evidence.startswith("Tracks lacks Artists, Album, Source")
     assert by_id["markers-src-engine-py"].priority == "low" and "line 2" in by_id["markers-src-engine-py"].evidence
     assert "line 2: ERROR download failed" in by_id["log-errors-logs-sync-log"].evidence
     assert "ERROR at the very end" in by_id["log-errors-logs-huge-log"].evidence
@@ -406,3 +410,32 @@ def test_a_notion_that_goes_away_midway_files_the_rest_later_and_nothing_twice(n
     assert len(issues) == len(set(issues)) == 8
     assert ids(notion.fake, notion.tasks, "Gap ID") == ["check-failing-tags-complete", "needs-review",
                                                         "repeated-failure-url-c-download-failed"]
+
+
+def test_a_real_track_run_records_its_stage_times(resources, instance, audio_set, tmp_path, workspace):
+    from musicsync_tests.harness import sync_tracks
+
+    [result] = sync_tracks(instance, resources, [str(audio_set["mp3"].path)])
+    assert result.ok
+    store = resources["music_library"].store
+    steps = {row["step_key"]: row for row in report._dicts(*store.query(
+        "SELECT * FROM run_steps WHERE run_id = ?", [result.run_id]))}
+    assert {"track_metadata", "track_audio", "analyze_and_render", "library_entry"} <= set(steps)
+    assert all(row["status"] == "SUCCESS" and row["duration_s"] > 0 for row in steps.values())
+    resources["workspace"] = Workspace(root=str(workspace))
+    refresh(resources, instance)
+    text = (tmp_path / "data/reports/workflow_report.md").read_text()
+    assert "1 tracks synced, 0 failed." in text and "| file | 1 |" in text
+    median = round(steps["analyze_and_render"]["duration_s"], 3)
+    assert f"| analyze_and_render | 1 | {median} | {median} |" in text
+
+
+def test_gaps_command_reads_the_instance_and_the_catalog(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("MUSICSYNC_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("MUSICSYNC_WORKSPACE", str(tmp_path))
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    seed(Store(tmp_path / "data" / "musicsync.duckdb"))
+    assert run_cli("gaps", "--json") == 0
+    listed = {gap["id"]: gap for gap in json.loads(capsys.readouterr().out)}
+    assert {"repeated-failure-url-c-download-failed", "check-failing-tags-complete"} <= set(listed)
+    assert set(listed["check-failing-tags-complete"]) == {"id", "priority", "evidence", "action"}
