@@ -53,8 +53,8 @@ def current_gaps() -> list:
     """The gaps as the `automation_gaps` asset finds them now, over this checkout's definitions and
     the Dagster instance the UI uses."""
     from musicsync_assets import launch
-    from musicsync_assets.defs.insights.workflow import gap_inputs
     from musicsync_assets.definitions import defs
+    from musicsync_assets.defs.insights.workflow import gap_inputs
     from musicsync_assets.lib.insights.gaps import find_gaps
 
     resources = _resources()

@@ -12,7 +12,6 @@ import dagster as dg
 import pytest
 
 from musicsync_assets import cli_insights
-from musicsync_assets.defs.jobs import refresh_insights_job
 from musicsync_assets.defs.insights.workflow import (
     automation_gaps,
     gap_inputs,
@@ -20,6 +19,7 @@ from musicsync_assets.defs.insights.workflow import (
     plan_deliverables,
     workflow_report,
 )
+from musicsync_assets.defs.jobs import refresh_insights_job
 from musicsync_assets.defs.notion.assets import notion_backlog_sensor
 from musicsync_assets.defs.resources import Workspace
 from musicsync_assets.defs.sources.likes import soundcloud_likes_sensor
@@ -27,7 +27,12 @@ from musicsync_assets.lib.catalog.store import AnalysisRecord, CheckRecord, RunR
 from musicsync_assets.lib.insights import gaps as gap_rules
 from musicsync_assets.lib.insights import plans, report
 from musicsync_tests.conftest import library_resources
-from musicsync_tests.fakes.notion_server import FakeNotion, serve, task_schema_properties, track_schema_properties
+from musicsync_tests.fakes.notion_server import (
+    FakeNotion,
+    serve,
+    task_schema_properties,
+    track_schema_properties,
+)
 
 GOOD_PLAN = """---
 name: Release 1.0

@@ -10,8 +10,8 @@ import os
 from datetime import UTC, datetime
 
 import dagster as dg
-from dagster_shared.check import CheckError
 from dagster._core.scheduler.instigation import InstigatorStatus, InstigatorType
+from dagster_shared.check import CheckError
 
 from musicsync_assets.defs.jobs import refresh_insights_job
 from musicsync_assets.defs.resources import (
@@ -195,7 +195,9 @@ def workflow_report(context: dg.AssetExecutionContext, music_library: MusicLibra
     found, problems = plans.scan(root, workspace.plans_dirs)
     plan_rows = report.plan_rows(found)
     open_gaps = store.gaps()
-    related = store.cached(RELATED_CACHE, float("inf")) or "not looked up yet"
+    related = store.cached(RELATED_CACHE, float("inf"))
+    if related is None:  # an empty list is an answer: nothing is being worked on
+        related = "not looked up yet"
     folder = music_library.paths.root / "reports"
     text, charts, figures = report.build(store, open_gaps, related, plan_rows, problems, folder / "charts")
     target = folder / "workflow_report.md"

@@ -6,9 +6,9 @@ import io
 import matplotlib
 
 matplotlib.use("Agg")  # no display: charts are rendered in runs and sensors
-import matplotlib.pyplot as plt  # noqa: E402 - the backend must be chosen first
+import matplotlib.pyplot as plt
 
-from musicsync_assets.lib.audio.musickeys import parse_key  # noqa: E402
+from musicsync_assets.lib.audio.musickeys import parse_key
 
 _PNG = {"Software": None}  # no version string: identical data, identical file
 
