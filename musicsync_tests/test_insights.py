@@ -328,6 +328,9 @@ def test_the_refresh_sensor_runs_only_after_a_change(tmp_path, workspace, instan
     seed(store)
     after_runs = tick(first.cursor)
     assert len(after_runs.run_requests) == 1
+    now = utcnow()
+    store.record_run(RunRecord("refresh", "refresh_insights", "SUCCESS", now, now, []))
+    assert isinstance(tick(after_runs.cursor), dg.SkipReason), "its own run is no reason to refresh again"
     write(workspace, "plans/new.md", "# New\n- [ ] something\n")
     assert len(tick(after_runs.cursor).run_requests) == 1
 

@@ -13,7 +13,7 @@ import dagster as dg
 from dagster._core.scheduler.instigation import InstigatorStatus, InstigatorType
 from dagster_shared.check import CheckError
 
-from musicsync_assets.defs.jobs import refresh_insights_job
+from musicsync_assets.defs.jobs import refresh_insights_job, refresh_library_job
 from musicsync_assets.defs.resources import (
     MusicLibrary,
     NotionWorkspace,
@@ -244,8 +244,9 @@ def workspace_signature(workspace: Workspace) -> str:
 def insights_refresh_sensor(context: dg.SensorEvaluationContext, music_library: MusicLibrary,
                             workspace: Workspace) -> dg.SensorResult | dg.SkipReason:
     hour = datetime.now(UTC).strftime("%Y-%m-%dT%H")
-    version = hashlib.sha1(f"{music_library.store.history_version()}|{workspace_signature(workspace)}|{hour}"
-                           .encode()).hexdigest()
+    # The refresh jobs' own runs (recorded in the history too) are no reason to refresh again.
+    history = music_library.store.history_version(ignore_jobs=[refresh_insights_job.name, refresh_library_job.name])
+    version = hashlib.sha1(f"{history}|{workspace_signature(workspace)}|{hour}".encode()).hexdigest()
     if version == context.cursor:
         return dg.SkipReason("nothing changed since the last refresh")
     return dg.SensorResult(run_requests=[dg.RunRequest(run_key=version)], cursor=version)

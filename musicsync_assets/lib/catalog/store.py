@@ -876,12 +876,15 @@ class Store:
                            [run_id, step["step_key"], step.get("status"), start, end,
                             (end - start).total_seconds() if start and end else None])
 
-    def history_version(self) -> str:
-        """Changes whenever a run, a check result or the catalog changes: what reports refresh on."""
+    def history_version(self, ignore_jobs: Sequence[str] = ()) -> str:
+        """Changes whenever a run (of a job not ignored), a check result or the catalog changes:
+        what reports refresh on. A report's own runs are ignored, or each would start the next."""
         _, rows = self._fetch(
-            "SELECT (SELECT count(*) FROM runs), (SELECT max(recorded_at) FROM runs),"
+            "SELECT (SELECT count(*) FROM runs WHERE NOT list_contains(?, job)),"
+            " (SELECT max(recorded_at) FROM runs WHERE NOT list_contains(?, job)),"
             " (SELECT count(*) FROM check_results), (SELECT max(evaluated_at) FROM check_results),"
-            " (SELECT count(*) FROM notion_outbox), (SELECT count(*) FROM eagle_queue)")
+            " (SELECT count(*) FROM notion_outbox), (SELECT count(*) FROM eagle_queue)",
+            [list(ignore_jobs), list(ignore_jobs)])
         return ":".join(str(v) for v in rows[0]) + "|" + self.catalog_version()
 
     def save_plan_items(self, items: list[dict]) -> list[dict]:
