@@ -129,7 +129,9 @@ def gap_inputs(instance: dg.DagsterInstance, sensor_defs: list | None, resources
     session = resources["notion"].sync(resources["music_library"])
     if session is not None:
         store = resources["music_library"].store
-        for which in ("Tracks", "Agent-Tasks") if session.settings.tasks_database else ("Tracks",):
+        databases = ["Tracks", *(["Agent-Tasks", "Gaps"] if session.settings.tasks_database else []),
+                     *(["Issues"] if session.settings.issues_database else [])]
+        for which in databases:
             seen = store.cached(f"notion:schema:{which}", float("inf"))
             if seen is not None:
                 missing[which] = [n for n in SCHEMAS[which](session.settings) if n not in seen]

@@ -191,11 +191,16 @@ def _backlogs(store: Store, now: datetime) -> list[Gap]:
     return gaps
 
 
+# The schema names musicsync reads: Gaps are pages in Agent-Tasks, Issues the Issues+Questions database.
+_FIXED_BY_CHECK = {"Tracks", "Agent-Tasks"}
+
+
 def _notion_schema(inputs: GapInputs) -> list[Gap]:
     return [Gap(f"notion-properties-{_slug(database)}", "high", f"Notion {database} lacks properties",
                 f"{database} lacks {_examples(missing)}",
-                "run `musicsync notion check --fix` (adds them; never changes yours)",
-                f"`musicsync notion check` reports nothing missing in {database}")
+                "run `musicsync notion check --fix` (adds them; never changes yours)" if database in _FIXED_BY_CHECK
+                else f"add {', '.join(missing)} to the database in Notion (README: plans, gaps and the report)",
+                f"the {database} properties are all there and its pages leave the Notion backlog")
             for database, missing in sorted(inputs.notion_missing.items()) if missing]
 
 
