@@ -191,7 +191,8 @@ def _backlogs(store: Store, now: datetime) -> list[Gap]:
     return gaps
 
 
-# The schema names musicsync reads: Gaps are pages in Agent-Tasks, Issues the Issues+Questions database.
+# `musicsync notion check --fix` adds these databases' properties; those of gap pages (in Agent-Tasks) and of
+# plan items (Issues+Questions) are added by hand.
 _FIXED_BY_CHECK = {"Tracks", "Agent-Tasks"}
 
 
