@@ -447,3 +447,28 @@ def test_gaps_command_reads_the_instance_and_the_catalog(tmp_path, monkeypatch, 
     listed = {gap["id"]: gap for gap in json.loads(capsys.readouterr().out)}
     assert {"repeated-failure-url-c-download-failed", "check-failing-tags-complete"} <= set(listed)
     assert set(listed["check-failing-tags-complete"]) == {"id", "priority", "evidence", "action"}
+
+
+def test_a_page_notion_made_before_its_answer_was_lost_is_found_not_made_again(notion, instance):
+    from musicsync_tests.fakes.notion_server import NotionError
+
+    seed(notion.store)
+    answer = notion.fake.handle
+    lost = {"left": 1}
+
+    def answer_lost(method, path, headers, body):
+        reply = answer(method, path, headers, body)
+        if method == "POST" and path == "/v1/pages" and lost["left"]:
+            lost["left"] -= 1
+            raise NotionError(503, "service_unavailable", "the connection dropped after the page was made")
+        return reply
+
+    notion.fake.handle = answer_lost
+    # The first page's answer is lost; the item stays in the outbox and the next drain (the second
+    # asset's, in the same refresh) looks the page up by its id before creating one.
+    refresh(notion.resources, instance)
+    assert lost["left"] == 0 and notion.store.notion_backlog() == []
+    filed = [row.get("Gap ID") or row.get("Item ID") for row in
+             notion.fake.rows(notion.tasks) + notion.fake.rows(notion.issues)]
+    assert len(filed) == len(set(filed)) == 8 + 2
+    assert notion.fake.count("POST", "/v1/pages") == len(filed), "no page was created twice"
