@@ -55,6 +55,12 @@ todos:
 - `../../etc/passwd`
 - [x] Announcement sent
 - [ ] Changelog reviewed
+- Migration guide
+- Rollout
+
+## Migration guide
+- [x] write it
+- [x] review it
 
 ## Tasks
 - [x] tag the release
@@ -115,7 +121,8 @@ def test_plans_of_every_form(workspace, tmp_path, monkeypatch, capsys):
     assert [(d["path"], d["status"]) for d in release["deliverables"]] == [
         ("docs/guide.md", "missing"), ("README.md", "exists"), ("config/settings.yaml", "missing"),
         ("src/engine.py", "missing"), ("../../etc/passwd", "outside_workspace"),
-        (None, "exists"), (None, "missing")]
+        (None, "exists"), (None, "missing"), (None, "exists"), (None, "missing")]
+    assert [d["name"] for d in release["deliverables"][-2:]] == ["Migration guide", "Rollout"]
     assert release["incomplete_tasks"] == ["Write the user guide", "record the demo video"]
     assert release["success_criteria"] == [{"text": "tests pass", "done": True},
                                            {"text": "a user syncs 100 likes unattended", "done": False}]
@@ -294,7 +301,7 @@ def test_the_report_holds_the_history_numbers_and_rewrites_nothing_unchanged(tmp
     assert "| tags_complete | 0 | 1 | sc-d |" in text and "| audio_formats_valid | 1 | 0 | - |" in text
     assert "| 2026-11-28 | 3 | 2 | 1 |" in text and "| url | 3 | 0 | 3 | 0.0 |" in text
     assert "3 synced tracks with a tempo, 124.0–174.0 BPM; most common key 8A." in text
-    assert "| Release 1.0 | plans/release.md | 7 | 4 | 2 | 1/2 |" in text
+    assert "| Release 1.0 | plans/release.md | 9 | 5 | 2 | 1/2 |" in text
     for chart in ("tracks_per_day", "time_per_stage", "library_spread"):
         assert f"(charts/{chart}.png)" in text
         assert (target.parent / "charts" / f"{chart}.png").read_bytes().startswith(b"\x89PNG")
@@ -373,7 +380,7 @@ def test_gaps_and_plan_items_are_filed_once_and_closed_when_gone(notion, instanc
     assert (review["Severity"], review["Status"]) == ("medium", "Open")
     assert "Copper Sun" in review["Evidence"] and review["Task"] == "1 track(s) wait for match review"
     issues = notion.fake.rows(notion.issues)
-    assert len(issues) == 8  # 5 missing deliverables (3 files and 1 named in release, 1 in broken) + 3 open tasks
+    assert len(issues) == 9  # 6 missing deliverables (3 files and 2 named in release, 1 in broken) + 3 open tasks
     assert {row["Kind"] for row in issues} == {"deliverable", "task"}
     assert any(row["Question"] == "Release 1.0: record the demo video" for row in issues)
 
@@ -408,14 +415,14 @@ def test_a_notion_that_goes_away_midway_files_the_rest_later_and_nothing_twice(n
     waiting = notion.store.notion_backlog()
     assert waiting and "503" in waiting[0]["last_error"]
     filed_before = len(notion.fake.rows(notion.issues)) + len(notion.fake.rows(notion.tasks))
-    assert filed_before < 8 + 3, "Notion went away before everything was filed"
+    assert filed_before < 9 + 3, "Notion went away before everything was filed"
 
     notion.fake.handle = answer
     notion_backlog_sensor(dg.build_sensor_context(instance=instance, resources=notion.resources))
     assert notion.store.notion_backlog() == []
     refresh(notion.resources, instance)
     issues = [row["Item ID"] for row in notion.fake.rows(notion.issues)]
-    assert len(issues) == len(set(issues)) == 8
+    assert len(issues) == len(set(issues)) == 9
     assert ids(notion.fake, notion.tasks, "Gap ID") == ["check-failing-tags-complete", "needs-review",
                                                         "repeated-failure-url-c-download-failed"]
 
@@ -470,5 +477,5 @@ def test_a_page_notion_made_before_its_answer_was_lost_is_found_not_made_again(n
     assert lost["left"] == 0 and notion.store.notion_backlog() == []
     filed = [row.get("Gap ID") or row.get("Item ID") for row in
              notion.fake.rows(notion.tasks) + notion.fake.rows(notion.issues)]
-    assert len(filed) == len(set(filed)) == 8 + 2
+    assert len(filed) == len(set(filed)) == 9 + 2
     assert notion.fake.count("POST", "/v1/pages") == len(filed), "no page was created twice"

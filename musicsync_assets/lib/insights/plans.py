@@ -116,23 +116,36 @@ def read_plan(root: Path, path: Path) -> Plan:
             plan.incomplete_tasks.append(str(todo.get("content") or todo.get("id")))
     headings = 0
     section = ""
+    sections: dict[str, list[bool]] = {}  # heading → its checkboxes, ticked or not
+    unboxed: list[Deliverable] = []
     for line in body.splitlines():
         heading = _HEADING.match(line)
         if heading:
             headings += 1
             section = heading.group(2).strip().lower()
+            sections.setdefault(section, [])
             continue
         item = _ITEM.match(line)
         if not item:
             continue
         box, item_text = item.group("box"), item.group("text")
         done = box is not None and box.lower() == "x"
+        if box is not None and section:
+            sections[section].append(done)
         if section.startswith(DELIVERABLE_SECTIONS):
-            plan.deliverables.append(_deliverable(root, item_text, box, done))
+            plan.deliverables.append(_deliverable(root, item_text, done))
+            if box is None and plan.deliverables[-1].path is None:
+                unboxed.append(plan.deliverables[-1])
         elif section.startswith(CRITERIA_SECTIONS):
             plan.success_criteria.append({"text": item_text, "done": done})
         elif box is not None and not done:
             plan.incomplete_tasks.append(item_text)
+    # A named deliverable without a box of its own is done when the plan's section of that name is:
+    # it has checkboxes and every one is ticked.
+    for deliverable in unboxed:
+        boxes = sections.get(deliverable.name.lower().rstrip(":"))
+        if boxes and all(boxes):
+            deliverable.status = EXISTS
     if not headings and not meta.get("todos") and not plan.incomplete_tasks:
         errors.append("no sections, todos or checkboxes: nothing to check")
     plan.error = "; ".join(errors) or None
@@ -159,9 +172,9 @@ def _front_matter(text: str) -> tuple[dict, str, str | None]:
     return meta, body, None
 
 
-def _deliverable(root: Path, text: str, box: str | None, done: bool) -> Deliverable:
+def _deliverable(root: Path, text: str, done: bool) -> Deliverable:
     """A file path when the item names one (in backticks, or as its first word), else a named piece
-    of work that is done when its checkbox is ticked."""
+    of work that is done when its checkbox is ticked (or, without one, its section: see read_plan)."""
     quoted = _BACKTICKED.findall(text)
     first = text.split()[0].rstrip(":,")
     candidate = next((q.strip() for q in quoted if _PATHLIKE.match(q.strip())), None) or \
