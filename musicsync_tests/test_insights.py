@@ -282,6 +282,9 @@ def test_an_empty_history_gives_a_report_that_says_so(tmp_path, workspace, insta
     assert result.success
     text = (tmp_path / "data/reports/workflow_report.md").read_text()
     assert "No track has been synced yet: the run history is empty." in text
+    shown = result.asset_materializations_for_node("workflow_report")[0].metadata
+    assert shown["run history"].value == "empty: no track has been synced yet"
+    assert "plans/diagram.png: binary" in shown["problems"].value
     metadata = result.asset_materializations_for_node("plan_deliverables")[0].metadata
     assert "broken.md" in metadata["problems"].value and "diagram.png" in metadata["problems"].value
     assert metadata["filing"].value.startswith("not filed: Notion is not configured")

@@ -218,6 +218,9 @@ def workflow_report(context: dg.AssetExecutionContext, music_library: MusicLibra
         "last sync: tracks synced": sum(sync.get("added_by_source", {}).values()),
         "last sync: failures": sum(sync.get("failures_by_class", {}).values()),
         "open gaps": len(open_gaps),
+        "run history": "empty: no track has been synced yet" if not sync else
+        f"last sync {sync['started_at']:%Y-%m-%d %H:%M} UTC, {sync['runs']} track runs",
+        "problems": _problems(problems),
     })
 
 
