@@ -66,6 +66,11 @@ todos:
 - [x] tag the release
 - [ ] record the demo video
 
+```sh
+# not a heading
+- [ ] not a task either
+```
+
 ## Success criteria
 - [x] tests pass
 - [ ] a user syncs 100 likes unattended

@@ -8,7 +8,7 @@ the workspace root is read, written or even looked at.
 
 import hashlib
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -70,9 +70,6 @@ class PlanItem:
     kind: str  # deliverable | task
     text: str
 
-    def as_json(self) -> dict:
-        return asdict(self)
-
 
 def plan_files(root: Path, folders: list[str]) -> tuple[list[Path], list[str]]:
     """The plan files under each folder (recursively), and what was refused and why."""
@@ -111,14 +108,23 @@ def read_plan(root: Path, path: Path) -> Plan:
                  None)
     plan = Plan(relative, str(meta.get("name") or title or path.stem),
                 overview=str(meta["overview"]) if meta.get("overview") else None)
-    for todo in meta.get("todos") or []:
+    todos = meta.get("todos") if isinstance(meta.get("todos"), list) else []
+    if meta.get("todos") is not None and not todos:
+        errors.append("todos in the front matter is not a list")
+    for todo in todos:
         if isinstance(todo, dict) and str(todo.get("status", "pending")).lower() not in DONE_STATUSES:
             plan.incomplete_tasks.append(str(todo.get("content") or todo.get("id")))
     headings = 0
     section = ""
     sections: dict[str, list[bool]] = {}  # heading → its checkboxes, ticked or not
     unboxed: list[Deliverable] = []
+    fenced = False
     for line in body.splitlines():
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced  # a shell comment in a code block is not a heading, nor its lines tasks
+            continue
+        if fenced:
+            continue
         heading = _HEADING.match(line)
         if heading:
             headings += 1
@@ -146,7 +152,7 @@ def read_plan(root: Path, path: Path) -> Plan:
         boxes = sections.get(deliverable.name.lower().rstrip(":"))
         if boxes and all(boxes):
             deliverable.status = EXISTS
-    if not headings and not meta.get("todos") and not plan.incomplete_tasks:
+    if not headings and not todos and not plan.incomplete_tasks:
         errors.append("no sections, todos or checkboxes: nothing to check")
     plan.error = "; ".join(errors) or None
     return plan
