@@ -327,6 +327,17 @@ def test_the_report_holds_the_history_numbers_and_rewrites_nothing_unchanged(tmp
     assert (workspace / "STATUS.md").read_text() == status
     assert status.count(report.START_MARK) == 1
 
+    def changed(result) -> list[dict]:
+        table = result.asset_materializations_for_node("plan_deliverables")[0].metadata["changed since the last scan"]
+        return [record.data for record in table.value.records]
+
+    assert len(changed(first)) == 9 + 1 + 3 + 2, "the first scan: every deliverable, task and criterion"
+    assert changed(second) == []
+    write(workspace, "docs/guide.md", "# Guide\n")
+    [guide] = changed(refresh(resources, instance))
+    assert (guide["name"], guide["previous_status"], guide["status"]) == (
+        "docs/guide.md the user guide", "missing", "exists")
+
 
 def test_the_refresh_sensor_runs_only_after_a_change(tmp_path, workspace, instance):
     resources = library_resources(tmp_path / "data")

@@ -912,9 +912,6 @@ class Store:
                 db.execute("DELETE FROM plan_items WHERE plan_file = ? AND kind = ? AND name = ?", list(key))
         return changed
 
-    def plan_items(self) -> list[dict]:
-        return self._fetch_dicts("SELECT * FROM plan_items ORDER BY plan_file, kind, name")
-
     def save_gaps(self, gaps: list[dict]) -> list[dict]:
         """Records the gaps found now ({gap_id, priority, title, evidence, action, acceptance}) and
         resolves the open ones no longer found; returns those resolved by this call."""
@@ -938,9 +935,9 @@ class Store:
                 db.execute("UPDATE gaps SET resolved_at = ? WHERE gap_id = ?", [now, gap["gap_id"]])
         return resolved
 
-    def gaps(self, include_resolved: bool = False) -> list[dict]:
-        where = "" if include_resolved else " WHERE resolved_at IS NULL"
-        return self._fetch_dicts(f"SELECT * FROM gaps{where} ORDER BY gap_id")
+    def gaps(self) -> list[dict]:
+        """The open gaps; resolved ones stay in the table with their `resolved_at`."""
+        return self._fetch_dicts("SELECT * FROM gaps WHERE resolved_at IS NULL ORDER BY gap_id")
 
     def insight_page(self, kind: str, item_id: str) -> dict | None:
         rows = self._fetch_dicts("SELECT * FROM insight_pages WHERE kind = ? AND item_id = ?", [kind, item_id])
