@@ -88,7 +88,8 @@ def main() -> int:
         analyze_pcm(codec.decode(sources[0], 44100, 2)[: 44100 * 10], 44100)
 
         os.environ["MUSICSYNC_DATA_DIR"] = str(root / "dagster-data")  # the code server's library
-        for name in [n for n in os.environ if n == "DAGSTER_HOME" or n.startswith("NOTION_")]:
+        os.environ["DAGSTER_HOME"] = str(root / "dagster-home")  # a throwaway instance, not the checkout's
+        for name in [n for n in os.environ if n.startswith("NOTION_")]:
             del os.environ[name]
         store = build_resources(notion={}, data_dir=str(root / "dagster-data"))["music_library"].store
         step_seconds: dict[str, list[float]] = defaultdict(list)

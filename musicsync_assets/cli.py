@@ -1,7 +1,7 @@
 """`musicsync`: the pipeline's jobs and the catalog, for people and scripts.
 
     musicsync demo                 make a few synthesised tracks in the inbox and sync them
-    musicsync sync URL_OR_PATH...  sync tracks through the `sync` job, in this process
+    musicsync sync URL_OR_PATH...  sync tracks, each in its own run (the UI shows them)
     musicsync analyze FILE...      BPM, key and Camelot of any audio file (--json for scripts)
     musicsync library              the catalog (--json for scripts)
     musicsync runs                 the run history
@@ -17,6 +17,7 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 
+from musicsync_assets import cli_library
 from musicsync_assets.lib.pipeline.sources import SOURCES
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -467,6 +468,7 @@ def build_parser() -> argparse.ArgumentParser:
     remove = commands.add_parser("remove", help="take tracks (and the files musicsync wrote) out of the library")
     remove.add_argument("track_keys", nargs="+", metavar="TRACK_KEY", help="as `musicsync library` lists them")
     remove.set_defaults(run=cmd_remove)
+    cli_library.add_commands(commands)
     doctor = commands.add_parser("doctor", help="check the setup")
     doctor.set_defaults(run=cmd_doctor)
     __import__("musicsync_assets.cli_insights").cli_insights.add_commands(commands)  # plans, gaps, report

@@ -17,8 +17,6 @@ from pathlib import Path
 import dagster as dg
 import yaml
 
-from musicsync_assets.lib.catalog.paths import default_data_dir
-
 CHECKOUT = Path(__file__).resolve().parent.parent  # holds workspace.yaml and dagster.yaml
 LOCATION = "musicsync_assets.definitions"  # the code location's name, as workspace.yaml loads it
 PARTITION_TAG = "dagster/partition"
@@ -32,20 +30,20 @@ QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
 def instance() -> dg.DagsterInstance:
-    """DAGSTER_HOME when set, else `<data dir>/dagster_home`: the run history `dagster dev` shows.
-    Its queue limits and pools are the checkout's `dagster.yaml`'s."""
+    """The one Dagster instance every way of starting musicsync shares: DAGSTER_HOME when set, else
+    `data/dagster_home` in the checkout, where `dagster dev` run from the checkout keeps its runs,
+    logs and pools too (whatever MUSICSYNC_DATA_DIR says about the music). A home without a
+    `dagster.yaml` gets the checkout's queue limits and pools."""
     from dagster._core.instance.ref import InstanceRef
 
-    if os.environ.get("DAGSTER_HOME"):
-        return dg.DagsterInstance.get()
-    home = default_data_dir() / "dagster_home"
+    home = Path(os.environ.get("DAGSTER_HOME") or CHECKOUT / "data" / "dagster_home").expanduser().resolve()
     home.mkdir(parents=True, exist_ok=True)
-    settings = yaml.safe_load((CHECKOUT / "dagster.yaml").read_text())
-    shared = {name: settings[name] for name in ("telemetry", "concurrency") if name in settings}
     config = home / "dagster.yaml"
-    wanted = "# Written by musicsync from the checkout's dagster.yaml.\n" + yaml.safe_dump(shared, sort_keys=False)
-    if not config.exists() or config.read_text() != wanted:
-        config.write_text(wanted)
+    if not config.exists():
+        settings = yaml.safe_load((CHECKOUT / "dagster.yaml").read_text())
+        shared = {name: settings[name] for name in ("telemetry", "concurrency") if name in settings}
+        config.write_text("# Written by musicsync from the checkout's dagster.yaml.\n"
+                          + yaml.safe_dump(shared, sort_keys=False))
     return dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home)))
 
 

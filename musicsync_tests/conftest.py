@@ -82,10 +82,12 @@ def url_of(base: str, root: Path, sample: Sample) -> str:
     return f"{base}/{quote(sample.path.relative_to(root).as_posix())}"
 
 
-def library_resources(data_dir: Path, soundcloud: dict | None = None, spotify: dict | None = None, **notion) -> dict:
-    """The code location's resources over `data_dir`; Notion, SoundCloud and Spotify unconfigured
-    unless their settings are given (nothing from the developer's own environment leaks in)."""
-    return build_resources(notion=notion, soundcloud=soundcloud or {}, spotify=spotify or {}, data_dir=str(data_dir))
+def library_resources(data_dir: Path, soundcloud: dict | None = None, spotify: dict | None = None,
+                      eagle: dict | None = None, **notion) -> dict:
+    """The code location's resources over `data_dir`; Notion, SoundCloud, Spotify and Eagle
+    unconfigured unless their settings are given (nothing from the developer's own environment leaks in)."""
+    return build_resources(notion=notion, soundcloud=soundcloud or {}, spotify=spotify or {}, eagle=eagle or {},
+                           data_dir=str(data_dir))
 
 
 @pytest.fixture

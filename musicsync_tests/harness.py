@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import dagster as dg
 
+from musicsync_assets.defs.eagle.assets import eagle_item
 from musicsync_assets.defs.jobs import build_sync_track_job, track_run_tags
 from musicsync_assets.defs.notion.assets import notion_edits, notion_track_page
 from musicsync_assets.defs.partitions import track_partitions
@@ -15,7 +16,8 @@ from musicsync_assets.defs.tracks.assets import analyze_and_render, library_entr
 from musicsync_assets.defs.tracks.checks import analysis_plausible, audio_formats_valid, tags_complete
 from musicsync_assets.lib.pipeline.stages import register_sources
 
-TRACK_ASSETS = [notion_edits, track_metadata, track_audio, analyze_and_render, library_entry, notion_track_page]
+TRACK_ASSETS = [notion_edits, track_metadata, track_audio, analyze_and_render, library_entry, notion_track_page,
+                eagle_item]
 TRACK_CHECKS = [audio_formats_valid, tags_complete, analysis_plausible]
 
 
@@ -29,9 +31,11 @@ class TrackResult:
 
 
 def track_definitions(resources: dict, **extra) -> dg.Definitions:
-    """The per-track assets, checks and `sync_track` job over `resources`, Notion included when it
-    is configured there, as the code location does."""
-    job = build_sync_track_job(with_notion=resources["notion"].configured)
+    """The per-track assets, checks and `sync_track` job over `resources`, Notion and Eagle included
+    when they are configured there, as the code location does."""
+    # The in-run retry without its wait: a test's outage is over when the test says so.
+    job = build_sync_track_job(with_notion=resources["notion"].configured, with_eagle=resources["eagle"].configured,
+                               retry=dg.RetryPolicy(max_retries=1, delay=0))
     return dg.Definitions(assets=TRACK_ASSETS, asset_checks=TRACK_CHECKS, jobs=[job], resources=resources, **extra)
 
 

@@ -17,7 +17,7 @@ def run(args: list[str], data_dir: Path, cwd: Path | None = None, **env) -> subp
     # Nothing from the developer's own setup (a Dagster home, Notion credentials) leaks in.
     environment = {k: v for k, v in os.environ.items()
                    if not k.startswith(("NOTION_", "SOUNDCLOUD_", "SPOTIFY_", "DAGSTER_HOME"))}
-    environment.update({"MUSICSYNC_DATA_DIR": str(data_dir), **env})
+    environment.update({"MUSICSYNC_DATA_DIR": str(data_dir), "DAGSTER_HOME": str(data_dir / "dagster_home"), **env})
     return subprocess.run(args, check=False, capture_output=True, text=True, cwd=cwd or REPO, env=environment, timeout=300)
 
 

@@ -13,9 +13,12 @@ import dagster as dg
 import pytest
 
 from musicsync_assets import launch
+from musicsync_assets.defs.jobs import sync_track_job
+from musicsync_assets.defs.partitions import track_partitions
 from musicsync_assets.lib.audio import demo
 from musicsync_assets.lib.audio.musickeys import parse_key
 from musicsync_assets.lib.catalog.store import Store
+from musicsync_assets.lib.pipeline.stages import register_sources
 from musicsync_tests.test_cli import REPO, musicsync, run
 
 TRACK_CHECKS = {"audio_formats_valid", "tags_complete", "analysis_plausible"}
@@ -25,7 +28,7 @@ TRACK_CHECKS = {"audio_formats_valid", "tags_complete", "analysis_plausible"}
 def data_dir(tmp_path, monkeypatch) -> Path:
     """The data folder the command runs on; `launch.instance()` in the test opens the same history."""
     monkeypatch.setenv("MUSICSYNC_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "data" / "dagster_home"))
     return tmp_path / "data"
 
 
@@ -71,7 +74,7 @@ def test_ctrl_c_stops_the_whole_command_and_the_next_sync_resumes(data_dir, tmp_
         path = tmp_path / f"long take {n}.flac"
         demo.write_audio(demo.render(120.0 + n, parse_key(tonic), 120, seed=n), path, "flac")
         sources.append(str(path))
-    environment = {**{k: v for k, v in os.environ.items() if not k.startswith(("NOTION_", "DAGSTER_HOME"))},
+    environment = {**{k: v for k, v in os.environ.items() if not k.startswith("NOTION_")},
                    "MUSICSYNC_DATA_DIR": str(data_dir)}
     command = subprocess.Popen([sys.executable, "-m", "musicsync_assets.cli", "sync", *sources], cwd=REPO,
                                env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -106,3 +109,25 @@ def _wait_for_a_started_run(timeout_s: float) -> None:
                 return
         time.sleep(0.5)
     raise AssertionError("no run started")
+
+
+def test_one_run_per_track_at_a_time_however_many_ask(data_dir, audio_set):
+    store = Store(data_dir / "musicsync.duckdb")
+    [registration] = register_sources(store, [str(audio_set["aac"].path)])
+    key = registration.track_key
+    with launch.instance() as instance, launch.launcher(instance) as launcher:
+        instance.add_dynamic_partitions(track_partitions.name, [key])
+        # Two sensors and a command ask for the same track at once.
+        run_ids = [launcher.launch(sync_track_job.name, {"musicsync/source": asker}, key)
+                   for asker in ("soundcloud-likes", "spotify-likes", "cli")]
+        finished = list(launcher.wait(run_ids))
+        records = [instance.get_run_record_by_id(run_id) for run_id in run_ids]
+        audio_status = [
+            entry.asset_materialization.metadata["status"].value
+            for run_id in run_ids
+            for entry in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)
+            if entry.asset_materialization.asset_key == dg.AssetKey("track_audio")]
+    assert {run.status for run in finished} == {dg.DagsterRunStatus.SUCCESS}
+    spans = sorted((record.start_time, record.end_time) for record in records)
+    assert all(earlier_end <= later_start for (_, earlier_end), (later_start, _) in zip(spans, spans[1:], strict=False))
+    assert sorted(audio_status) == ["cached", "cached", "done"]  # one did the work, the others found it done

@@ -24,6 +24,7 @@ TRACK_TAG = "musicsync/track"  # "Artist - Title": what a person types to find a
 SOURCE_TAG = "musicsync/source"
 TRACKS_GROUP = "tracks"
 NOTION_GROUP = "notion"
+EAGLE_GROUP = "eagle"
 
 
 def track_run_tags(store: Store, track_key: str, source: str | None = None) -> dict[str, str]:
@@ -36,25 +37,34 @@ def track_run_request(store: Store, track_key: str, run_key: str, source: str | 
     return dg.RunRequest(partition_key=track_key, run_key=run_key, tags=track_run_tags(store, track_key, source))
 
 
-def build_sync_track_job(with_notion: bool):
+# One quick retry inside the run absorbs a blip; longer outages are the healing sensor's.
+TRACK_RETRY = dg.RetryPolicy(max_retries=1, delay=15)
+
+
+def build_sync_track_job(with_notion: bool, with_eagle: bool, retry: dg.RetryPolicy = TRACK_RETRY):
     selection = dg.AssetSelection.groups(TRACKS_GROUP)
     if with_notion:
         selection = selection | dg.AssetSelection.groups(NOTION_GROUP)
+    if with_eagle:
+        selection = selection | dg.AssetSelection.groups(EAGLE_GROUP)
     return dg.define_asset_job(
         "sync_track",
         selection=selection,
         partitions_def=track_partitions,
         # One process per run: the multiprocess executor would re-import librosa for every step.
         executor_def=dg.in_process_executor,
+        op_retry_policy=retry,
         description="Syncs one track (a partition of `tracks`): metadata, original, analysis, files and "
-                    "catalog entry" + (", then its Notion page." if with_notion else "."),
+                    "catalog entry" + "".join(f", {sink}" for sink, wanted in (
+                        ("its Notion page", with_notion), ("its Eagle item", with_eagle)) if wanted) + ".",
     )
 
 
-# An unconfigured Notion never materializes, so its assets join a track's run only when configured.
+# An unconfigured sink never materializes, so its assets join a track's run only when configured.
 # Sensors name the job rather than hold it, so a test's own `sync_track` over its own resources
 # stands in for it.
-sync_track_job = build_sync_track_job(with_notion=RESOURCES["notion"].configured)
+sync_track_job = build_sync_track_job(with_notion=RESOURCES["notion"].configured,
+                                      with_eagle=RESOURCES["eagle"].configured)
 
 
 class SyncConfig(dg.Config):
@@ -116,11 +126,13 @@ def sync_next():
     pick_next_track()
 
 
-ADDING_JOBS = (sync.name, sync_next.name)
 
 refresh_library_job = dg.define_asset_job(
     "refresh_library", selection=dg.AssetSelection.assets("library"), executor_def=dg.in_process_executor,
-    description="Rewrites the `library` table from the catalog.")
+    description="Settles duplicates, rewrites the playlists and the `library` table from the catalog.")
+
+# Runs that may add tracks for others to sync, by the TRACK_KEYS_TAG they leave.
+ADDING_JOBS = (sync.name, sync_next.name, refresh_library_job.name)
 
 refresh_insights_job = dg.define_asset_job(
     "refresh_insights", selection=dg.AssetSelection.assets("plan_deliverables", "automation_gaps", "workflow_report"),

@@ -7,12 +7,16 @@ from pathlib import Path
 import dagster as dg
 
 from musicsync_assets.lib.audio.codec import FORMATS
+from musicsync_assets.lib.catalog.duplicates import parse_policy
 from musicsync_assets.lib.catalog.paths import DataPaths, default_data_dir
 from musicsync_assets.lib.catalog.store import Store
 from musicsync_assets.lib.pipeline.naming import DEFAULT_TEMPLATE
 from musicsync_assets.lib.pipeline.notion_sync import NotionSettings, NotionSync
 from musicsync_assets.lib.pipeline.stages import LibrarySettings
 from musicsync_assets.lib.services.download import DownloadOptions
+from musicsync_assets.lib.services.eagle import DEFAULT_FOLDER as EAGLE_DEFAULT_FOLDER
+from musicsync_assets.lib.services.eagle import DEFAULT_URL as EAGLE_DEFAULT_URL
+from musicsync_assets.lib.services.eagle import EagleClient, EagleSettings
 from musicsync_assets.lib.services.soundcloud import DEFAULT_API_URL as DEFAULT_SOUNDCLOUD_API
 from musicsync_assets.lib.services.soundcloud import SoundCloudClient
 from musicsync_assets.lib.services.spotify import DEFAULT_API_URL as DEFAULT_SPOTIFY_API
@@ -35,6 +39,7 @@ class MusicLibrary(dg.ConfigurableResource):
     download_rate_limit_bytes_per_s: int | None = None
     download_retries: int = 3
     youtube_search: str = "ytmusic"  # where Spotify tracks are matched: ytmusic, or none (overrides file only)
+    duplicate_policy: str = "keep_better"  # keep_better | keep_existing | keep_new | flag_only
 
     @property
     def paths(self) -> DataPaths:
@@ -54,7 +59,7 @@ class MusicLibrary(dg.ConfigurableResource):
             bpm_range=(self.bpm_min, self.bpm_max), min_duration_s=self.min_duration_s,
             download_options=DownloadOptions(rate_limit_bytes_per_s=self.download_rate_limit_bytes_per_s,
                                      retries=self.download_retries),
-            youtube_search=self.youtube_search,
+            youtube_search=self.youtube_search, duplicate_policy=parse_policy(self.duplicate_policy),
         )
 
 
@@ -93,6 +98,24 @@ class NotionWorkspace(dg.ConfigurableResource):
         """A Notion session over the library's catalog, or None when Notion is not configured."""
         settings = self.settings(music.formats)
         return NotionSync(settings, music.store) if settings.configured else None
+
+
+class EagleApp(dg.ConfigurableResource):
+    """The Eagle app on this machine, through its local API, and the folder tracks are imported
+    into. Unset (no MUSICSYNC_EAGLE_URL, EAGLE_API_TOKEN or MUSICSYNC_EAGLE_FOLDER): nothing is
+    imported and nothing says it was."""
+
+    url: str | None = None
+    token: str | None = None
+    folder: str = EAGLE_DEFAULT_FOLDER
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.url or _secret_value(self.token))
+
+    def client(self) -> EagleClient:
+        return EagleClient(EagleSettings(url=self.url or EAGLE_DEFAULT_URL, token=_secret_value(self.token),
+                                         folder=self.folder))
 
 
 class SoundCloudAccount(dg.ConfigurableResource):
@@ -177,10 +200,11 @@ def _env_list(name: str, default: list[str]) -> list[str]:
 
 
 def build_resources(notion: dict | None = None, soundcloud: dict | None = None, spotify: dict | None = None,
-                    workspace: dict | None = None, **library_overrides) -> dict:
+                    eagle: dict | None = None, workspace: dict | None = None, **library_overrides) -> dict:
     """The resource dict for Definitions; tests pass overrides such as `data_dir` or Notion's URL."""
     settings = {"formats": _env_formats(),
                 "filename_template": os.environ.get("MUSICSYNC_FILENAME_TEMPLATE") or DEFAULT_TEMPLATE,
+                "duplicate_policy": os.environ.get("MUSICSYNC_DUPLICATE_POLICY") or "keep_better",
                 **library_overrides}
     notion_names = json.loads(os.environ.get("MUSICSYNC_NOTION_PROPERTIES") or "{}")
     notion = NotionWorkspace(
@@ -209,6 +233,12 @@ def build_resources(notion: dict | None = None, soundcloud: dict | None = None, 
         token_url=os.environ.get("MUSICSYNC_SPOTIFY_TOKEN_URL") or DEFAULT_SPOTIFY_TOKEN_URL,
         first_sync=os.environ.get("MUSICSYNC_FIRST_SYNC") or "all",
     ) if spotify is None else SpotifyAccount(**spotify)
+    eagle = EagleApp(
+        url=os.environ.get("MUSICSYNC_EAGLE_URL") or (EAGLE_DEFAULT_URL if os.environ.get("MUSICSYNC_EAGLE_FOLDER")
+                                                     else None),
+        token=_optional_secret("EAGLE_API_TOKEN"),
+        folder=os.environ.get("MUSICSYNC_EAGLE_FOLDER") or EAGLE_DEFAULT_FOLDER,
+    ) if eagle is None else EagleApp(**eagle)
     workspace = Workspace(
         root=os.environ.get("MUSICSYNC_WORKSPACE") or "",
         plans_dirs=_env_list("MUSICSYNC_PLANS_DIRS", ["plans", ".cursor/plans"]),
@@ -218,7 +248,7 @@ def build_resources(notion: dict | None = None, soundcloud: dict | None = None, 
         related_tasks=os.environ.get("MUSICSYNC_RELATED_TASKS") or "prefix:musicsync",
     ) if workspace is None else Workspace(**workspace)
     return {"music_library": MusicLibrary(**settings), "notion": notion, "soundcloud": soundcloud,
-            "spotify": spotify, "workspace": workspace}
+            "spotify": spotify, "eagle": eagle, "workspace": workspace}
 
 
 def sensor_status(configured: bool) -> dg.DefaultSensorStatus:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from musicsync_assets.lib.audio import codec
 from musicsync_assets.lib.catalog.paths import DataPaths
-from musicsync_assets.lib.catalog.store import Store
+from musicsync_assets.lib.catalog.store import Store, TrackRecord
 from musicsync_assets.lib.pipeline.discovery import SOURCES, LikesCursor
 
 # Optional services: the credentials each needs, by environment variable (values are never shown).
@@ -35,7 +35,7 @@ class Finding:
 
 
 def examine(paths: DataPaths) -> list[Finding]:
-    return [_ffmpeg(), _data_dir(paths), _database(paths), *_credentials(), _notion_backlog(paths), _review(paths),
+    return [_ffmpeg(), _data_dir(paths), _database(paths), *_credentials(), _notion_backlog(paths), *_failures(paths),
             *_sources(paths), _eagle(paths)]
 
 
@@ -78,33 +78,76 @@ def _notion_backlog(paths: DataPaths) -> Finding:
     return Finding("Notion backlog", "optional", f"{len(waiting)} updates waiting; the oldest: {reason}")
 
 
-def _review(paths: DataPaths) -> Finding:
+def needs_a_person(store: Store) -> list[TrackRecord]:
+    """Tracks nothing will fix by itself: failed for good (or out of tries), or waiting for a match."""
+    return [t for t in store.tracks() if t.status == "needs_review" or (t.status == "failed" and t.retry_at is None)]
+
+
+def _failures(paths: DataPaths) -> list[Finding]:
+    """Failed tracks by class, the few most recent named, and when the healing ones are tried again."""
     try:
-        waiting = Store(paths.database, lock_timeout_s=5).tracks("needs_review")
+        tracks = Store(paths.database, lock_timeout_s=5).tracks()
     except Exception as error:  # noqa: BLE001 - the catalog finding above already explains it
-        return Finding("needs review", "optional", f"unknown ({type(error).__name__})")
-    if not waiting:
-        return Finding("needs review", "ok", "no track is waiting for a person")
-    return Finding("needs review", "optional", f"{len(waiting)} Spotify tracks had no good enough match; pick one "
-                   f"with `musicsync match TRACK_KEY URL` (candidates: `musicsync library --json`)")
+        return [Finding("failed tracks", "optional", f"unknown ({type(error).__name__})")]
+    findings = []
+    review = [t for t in tracks if t.status == "needs_review"]
+    if review:
+        findings.append(Finding("needs review", "broken", f"{len(review)} Spotify tracks had no good enough match; "
+                                "pick one with `musicsync match TRACK_KEY URL` (candidates: `musicsync library --json`)"))
+    stuck = [t for t in tracks if t.status == "failed" and t.retry_at is None]
+    for error_class, group in _by_class(stuck).items():
+        recent = "; ".join(f"{t.label} ({t.track_key}): {(t.error_message or '').split(' — ')[0]}" for t in group[:3])
+        findings.append(Finding(f"failed: {error_class}", "broken",
+                                f"{len(group)} track(s) need a person — {recent}; fix the cause, then "
+                                "`musicsync sync TRACK_KEY`"))
+    healing = sorted((t for t in tracks if t.status == "failed" and t.retry_at is not None), key=lambda t: t.retry_at)
+    if healing:
+        findings.append(Finding("healing", "optional",
+                                f"{len(healing)} track(s) failed on something that may pass "
+                                f"({', '.join(sorted(_by_class(healing)))}); the next is tried again by itself at "
+                                f"{healing[0].retry_at:%Y-%m-%d %H:%M} UTC (while `dagster dev` runs)"))
+    if not findings:
+        findings.append(Finding("failed tracks", "ok", "none: no track is waiting for a person"))
+    return findings
+
+
+def _by_class(tracks: list[TrackRecord]) -> dict[str, list[TrackRecord]]:
+    groups: dict[str, list[TrackRecord]] = {}
+    for track in sorted(tracks, key=lambda t: t.track_key):
+        groups.setdefault(track.error_class or "unknown", []).append(track)
+    return groups
 
 
 def _sources(paths: DataPaths) -> list[Finding]:
-    """Where each source's likes were last read, and any pause a rate limit imposed."""
+    """Each source's last good look and the last error it met, where its likes were read up to,
+    and any pause a rate limit imposed (in UTC)."""
     try:
         store = Store(paths.database, lock_timeout_s=5)
         stored = {name: store.cursor(name) for name in SOURCES}
-        cursors = {name: LikesCursor.load(text) for name, text in stored.items() if text}
+        looks = store.looks()
     except Exception:  # noqa: BLE001 - the catalog finding above already explains it
         return []
     findings = []
-    for name, cursor in cursors.items():
-        detail = f"read up to the like of {cursor.newest}" if cursor.newest else "nothing read yet"
-        if cursor.backfill:
-            detail += f"; first sync still reading older likes ({len(cursor.backfill)} stretches)"
-        if cursor.rate_limited_until and cursor.rate_limited_until > time.time():
-            detail += f"; rate limited until {time.strftime('%H:%M:%S', time.localtime(cursor.rate_limited_until))}"
-        findings.append(Finding(name, "ok", detail))
+    for name in SOURCES:
+        cursor = LikesCursor.load(stored[name]) if stored[name] else None
+        look = looks.get(name)
+        if cursor is None and look is None:
+            continue
+        parts, state = [], "ok"
+        if look and look["last_ok_at"]:
+            parts.append(f"last read fine at {look['last_ok_at']:%Y-%m-%d %H:%M} UTC")
+        if look and look["last_error"]:
+            state = "broken"
+            parts.append(f"the last look failed at {look['error_at']:%Y-%m-%d %H:%M} UTC: {look['last_error']}")
+        if cursor:
+            parts.append(f"read up to the like of {cursor.newest}" if cursor.newest else "nothing read yet")
+            if cursor.backfill:
+                parts.append(f"first sync still reading older likes ({len(cursor.backfill)} stretches)")
+            if cursor.rate_limited_until and cursor.rate_limited_until > time.time():
+                state = "optional" if state == "ok" else state
+                until = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(cursor.rate_limited_until))
+                parts.append(f"rate limited until {until} UTC: nothing to do, the sensor carries on after that")
+        findings.append(Finding(name, state, "; ".join(parts)))
     return findings
 
 

@@ -2,10 +2,13 @@
 
 
 class MusicsyncError(Exception):
-    """Base for failures that reach the user. `error_class` is what run history groups by."""
+    """Base for failures that reach the user. `error_class` is what run history groups by;
+    `healable` says whether trying again later can fix it (a network blip, a service down, a rate
+    limit, a full disk) or a person has to act (not audio, DRM only, no good match)."""
 
     error_class = "error"
     hint = "see the run log for details"
+    healable = False
 
     def __init__(self, reason: str, hint: str | None = None):
         super().__init__(reason)
@@ -20,6 +23,14 @@ class MusicsyncError(Exception):
 class DownloadFailed(MusicsyncError):
     error_class = "download_failed"
     hint = "check that the link opens in a browser, then run the sync again"
+
+
+class ServiceUnavailable(MusicsyncError):
+    """The network or a service failed for now (5xx, refused connection, time-out)."""
+
+    error_class = "service_unavailable"
+    hint = "musicsync tries again by itself, waiting longer each time"
+    healable = True
 
 
 class NotAudio(MusicsyncError):
@@ -47,6 +58,12 @@ class LibraryNotWritable(MusicsyncError):
     hint = "make the folder writable or point MUSICSYNC_DATA_DIR elsewhere, then run again"
 
 
+class DiskFull(LibraryNotWritable):
+    error_class = "disk_full"
+    hint = "free some space; musicsync tries again by itself"
+    healable = True
+
+
 class UnknownTrack(MusicsyncError):
     error_class = "unknown_track"
     hint = "add it with `musicsync sync URL_OR_PATH` or drop it in the inbox"
@@ -71,7 +88,21 @@ class RateLimited(MusicsyncError):
 
     error_class = "rate_limited"
     hint = "the service asked to slow down; the next sensor tick after that time carries on"
+    healable = True
 
     def __init__(self, reason: str, retry_after_s: float, hint: str | None = None):
         super().__init__(reason, hint)
         self.retry_after_s = retry_after_s
+
+
+HEAL_FIRST_WAIT_S = 300.0
+HEAL_MAX_ATTEMPTS = 6  # 5 minutes, doubling: the last try comes about 5 hours after the first failure
+
+
+def heal_delay_s(error: MusicsyncError, attempts: int) -> float | None:
+    """How long to wait before a failed track is tried again, or None when a person must act:
+    at once for what cannot heal, and after HEAL_MAX_ATTEMPTS tries for what could have. Never
+    sooner than the service asked (a rate limit's Retry-After)."""
+    if not error.healable or attempts >= HEAL_MAX_ATTEMPTS:
+        return None
+    return max(HEAL_FIRST_WAIT_S * 2 ** attempts, getattr(error, "retry_after_s", 0.0))

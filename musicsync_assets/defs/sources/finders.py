@@ -33,7 +33,17 @@ _NOT_CONFIGURED[NOTION_QUEUE] = "Notion is not configured: set NOTION_TOKEN and 
 
 def find_new(source: str, music_library: MusicLibrary, soundcloud: SoundCloudAccount, spotify: SpotifyAccount,
              notion: NotionWorkspace, budget: int | None = None, dry_run: bool = False) -> LikesFound:
-    """What is new at one source, catalogued (unless a dry run), with the keys to sync."""
+    """What is new at one source, catalogued (unless a dry run), with the keys to sync. How the
+    look went is kept, so `doctor` and the library table tell a service that answers from one
+    that fails (a source that is not configured is not looked at)."""
+    found = _find_new(source, music_library, soundcloud, spotify, notion, budget, dry_run)
+    if found.paused != _NOT_CONFIGURED[source]:
+        music_library.store.record_look(source, found.paused)
+    return found
+
+
+def _find_new(source: str, music_library: MusicLibrary, soundcloud: SoundCloudAccount, spotify: SpotifyAccount,
+              notion: NotionWorkspace, budget: int | None, dry_run: bool) -> LikesFound:
     store = music_library.store
     if source == NOTION_QUEUE:
         return _notion_queue(music_library, notion, budget, dry_run)

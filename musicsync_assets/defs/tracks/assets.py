@@ -9,7 +9,7 @@ import dagster as dg
 from musicsync_assets.defs.jobs import TRACK_TAG, TRACKS_GROUP
 from musicsync_assets.defs.partitions import track_partitions
 from musicsync_assets.defs.resources import MusicLibrary, SoundCloudAccount, SpotifyAccount
-from musicsync_assets.lib.errors import MusicsyncError
+from musicsync_assets.lib.errors import HEAL_MAX_ATTEMPTS, MusicsyncError, heal_delay_s
 from musicsync_assets.lib.pipeline import stages
 from musicsync_assets.lib.pipeline.stages import Outcome
 
@@ -22,11 +22,19 @@ def run_stage(context: dg.AssetExecutionContext, music: MusicLibrary, stage: Cal
     try:
         return stage(music.settings(), track_key, **kwargs)
     except MusicsyncError as error:
-        music.store.mark_failed(track_key, error.error_class, str(error))
+        store = music.store
+        track = store.track(track_key)
+        delay = heal_delay_s(error, (track.attempts or 0) if track else 0)
+        message = str(error) if delay is not None or not error.healable else \
+            f"{error} (gave up after {HEAL_MAX_ATTEMPTS} tries: it needs a person now)"
+        store.mark_failed(track_key, error.error_class, message, delay)
+        retry_at = store.track(track_key).retry_at
         raise dg.Failure(
-            description=str(error),
-            metadata={"track_key": track_key, "error_class": error.error_class, "what_to_do": error.hint},
-            allow_retries=False,
+            description=message,
+            metadata={"track_key": track_key, "error_class": error.error_class, "what_to_do": error.hint,
+                      "next_try": f"{retry_at:%Y-%m-%d %H:%M} UTC, by itself" if retry_at else "when a person acts"},
+            # A failure that may heal gets the job's retry at once; a longer outage, the healing sensor.
+            allow_retries=error.healable,
         ) from error
     except Exception as error:
         music.store.mark_failed(track_key, "internal", f"{type(error).__name__}: {error}")
@@ -108,15 +116,21 @@ def analyze_and_render(context: dg.AssetExecutionContext, music_library: MusicLi
 
 
 @dg.asset(partitions_def=track_partitions, group_name=TRACKS_GROUP, deps=["track_files", "track_analysis"],
-          kinds={"duckdb"})
-def library_entry(context: dg.AssetExecutionContext, music_library: MusicLibrary) -> dg.MaterializeResult:
+          kinds={"duckdb"}, check_specs=[dg.AssetCheckSpec(
+              "not_a_duplicate", asset="library_entry", partitions_def=track_partitions,
+              description="The track is not the same recording as another library entry (by acoustic fingerprint, "
+                          "else ISRC or artist and title); a duplicate is settled by the duplicate policy.")])
+def library_entry(context: dg.AssetExecutionContext, music_library: MusicLibrary) -> Iterator:
     """The track's row in the library catalog (DuckDB), marked synced once every format and the
-    analysis are in place; what `musicsync library` lists."""
+    analysis are in place; what `musicsync library` lists. Its fingerprint is kept, so a second
+    copy of the same recording is caught however it was encoded or trimmed."""
     outcome = run_stage(context, music_library, stages.file_in_library)
+    duplicate = run_stage(context, music_library, stages.flag_duplicate)
     row = outcome.details
     table = "\n".join(f"| {fmt} | `{path}` |" for fmt, path in row["files"].items())
-    return dg.MaterializeResult(metadata={
-        "track": music_library.store.track(context.partition_key).label,
+    label = music_library.store.track(context.partition_key).label
+    yield dg.MaterializeResult(metadata={
+        "track": label,
         "status": outcome.status,
         "title": row["title"],
         "artists": ", ".join(row["artists"]),
@@ -125,3 +139,9 @@ def library_entry(context: dg.AssetExecutionContext, music_library: MusicLibrary
         "camelot": row["camelot"],
         "files": dg.MetadataValue.md(f"| format | path |\n|---|---|\n{table}"),
     })
+    yield dg.AssetCheckResult(
+        check_name="not_a_duplicate", passed=duplicate is None, severity=dg.AssetCheckSeverity.WARN,
+        description=(f"{duplicate.describe()}; the library keeps one copy by the '{music_library.duplicate_policy}' "
+                     "policy when it next refreshes") if duplicate else "no other entry is the same recording",
+        metadata={"track": label, **({"duplicate_of": duplicate.duplicate_of} if duplicate else {})},
+    )

@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,14 @@ CREATE TABLE IF NOT EXISTS tracks (
     updated_at     TIMESTAMP NOT NULL
 );
 ALTER TABLE tracks ADD COLUMN IF NOT EXISTS artwork_url VARCHAR;
+ALTER TABLE tracks ADD COLUMN IF NOT EXISTS attempts INTEGER DEFAULT 0;
+ALTER TABLE tracks ADD COLUMN IF NOT EXISTS retry_at TIMESTAMP;
+CREATE TABLE IF NOT EXISTS source_looks (
+    source      VARCHAR PRIMARY KEY,
+    last_ok_at  TIMESTAMP,
+    last_error  VARCHAR,
+    error_at    TIMESTAMP
+);
 CREATE TABLE IF NOT EXISTS track_sources (
     kind       VARCHAR NOT NULL,
     source_id  VARCHAR NOT NULL,
@@ -326,6 +334,8 @@ class TrackRecord:
     error_message: str | None = None
     bpm_override: float | None = None
     key_override: str | None = None
+    attempts: int | None = 0  # failed tries in a row that may heal
+    retry_at: datetime | None = None  # when the healing sensor tries again (UTC); None: not by itself
 
     def __post_init__(self) -> None:
         self.artists = self.artists or []  # NULL in the catalog until the metadata stage runs
@@ -634,11 +644,36 @@ class Store:
             for table in ("tracks", "track_sources", "originals", "analysis", "files", "matches", "notion_outbox"):
                 db.execute(f"DELETE FROM {table} WHERE track_key = ?", [track_key])
 
-    def mark_failed(self, track_key: str, error_class: str, message: str) -> None:
+    def mark_failed(self, track_key: str, error_class: str, message: str, retry_in_s: float | None = None) -> None:
         """A failed track; *unavailable* when the source offers nothing to download, *needs_review*
-        when no upload matched well enough."""
+        when no upload matched well enough. `retry_in_s`: the failure may heal, so the healing
+        sensor tries again then; None leaves it to a person."""
         status = {"unavailable": "unavailable", "no_match": "needs_review"}.get(error_class, "failed")
-        self.update_track(track_key, status=status, error_class=error_class, error_message=message)
+        track = self.track(track_key)
+        attempts = (track.attempts or 0) + 1 if retry_in_s is not None and track else 0
+        retry_at = utcnow() + timedelta(seconds=retry_in_s) if retry_in_s is not None else None
+        self.update_track(track_key, status=status, error_class=error_class, error_message=message,
+                          attempts=attempts, retry_at=retry_at)
+
+    def due_for_retry(self, limit: int) -> list[TrackRecord]:
+        """Failed tracks whose failure may heal and whose wait is over, the longest waiting first."""
+        return self._fetch_all(TrackRecord, "SELECT * FROM tracks WHERE status = 'failed' AND retry_at IS NOT NULL"
+                               " AND retry_at <= ? ORDER BY retry_at LIMIT ?", [utcnow(), limit])
+
+    def record_look(self, source: str, error: str | None = None) -> None:
+        """How the last look at a source's likes went: fine, or the error it met."""
+        with self._connect() as db:
+            if error is None:
+                db.execute("INSERT INTO source_looks VALUES (?, ?, NULL, NULL) ON CONFLICT DO UPDATE SET"
+                           " last_ok_at = excluded.last_ok_at, last_error = NULL, error_at = NULL",
+                           [source, utcnow()])
+            else:
+                db.execute("INSERT INTO source_looks VALUES (?, NULL, ?, ?) ON CONFLICT DO UPDATE SET"
+                           " last_error = excluded.last_error, error_at = excluded.error_at",
+                           [source, error, utcnow()])
+
+    def looks(self) -> dict[str, dict]:
+        return {row["source"]: row for row in self._fetch_dicts("SELECT * FROM source_looks")}
 
     # --- originals, analysis, files -------------------------------------------------------
 

@@ -16,9 +16,11 @@ from musicsync_assets.lib.audio import codec
 from musicsync_assets.lib.audio.analysis import ANALYZER_VERSION, analyze_pcm
 from musicsync_assets.lib.audio.musickeys import parse_key
 from musicsync_assets.lib.audio.tags import TagSet, read_tags, write_tags
+from musicsync_assets.lib.catalog import duplicates
 from musicsync_assets.lib.catalog.paths import DataPaths, replace_atomically
 from musicsync_assets.lib.catalog.store import AnalysisRecord, FileRecord, OriginalRecord, Store, TrackRecord
 from musicsync_assets.lib.errors import (
+    DiskFull,
     LibraryNotWritable,
     MusicsyncError,
     NeedsReview,
@@ -47,6 +49,7 @@ class LibrarySettings:
     min_duration_s: float = 5.0
     download_options: download.DownloadOptions = field(default_factory=download.DownloadOptions)
     youtube_search: str = "ytmusic"  # where Spotify tracks are looked for: ytmusic, or none (overrides only)
+    duplicate_policy: str = duplicates.DEFAULT_POLICY  # which copy of the same recording stays
 
     @property
     def store(self) -> Store:
@@ -69,7 +72,7 @@ def disk_errors_explained(error: OSError, where: Path) -> Exception:
     if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR, errno.EEXIST, errno.EISDIR):
         return LibraryNotWritable(f"cannot write in {where}: {error.strerror}")
     if error.errno == errno.ENOSPC:
-        return LibraryNotWritable(f"the disk holding {where} is full", "free some space, then run again")
+        return DiskFull(f"the disk holding {where} is full")
     return error
 
 
@@ -537,8 +540,35 @@ def _file_in_library(settings: LibrarySettings, store: Store, track_key: str) ->
                            "materialise track_analysis and track_files first")
     cached = track.status == "synced"
     if not cached:
-        store.update_track(track_key, status="synced", error_class=None, error_message=None)
+        store.update_track(track_key, status="synced", error_class=None, error_message=None, attempts=0, retry_at=None)
     return Outcome(cached, library_row(store, track_key))
+
+
+def flag_duplicate(settings: LibrarySettings, track_key: str) -> duplicates.Duplicate | None:
+    """Fingerprints a filed track and records the library entry it is the same recording as, if
+    any. Nothing moves here: the `library` asset settles it by the policy, after the run's checks."""
+    store = settings.store
+    original = store.original(track_key)
+    fingerprint = duplicates.fingerprint_track(store, track_key, Path(original.path))
+    found = duplicates.find_duplicate(store, track_key, duplicates.load_index(store), fingerprint)
+    if found:
+        store.record_duplicate(found.track_key, found.duplicate_of, found.reason, found.detail)
+    return found
+
+
+def settle_duplicates(settings: LibrarySettings, policy: str) -> list[duplicates.Resolution]:
+    """Applies the duplicate policy to every duplicate flagged and not yet settled."""
+    store = settings.store
+    settled = []
+    for flagged in store.duplicates():
+        if "policy" in flagged["detail"]:
+            continue  # settled before
+        if store.track(flagged["track_key"]) is None or store.track(flagged["duplicate_of"]) is None:
+            continue  # one of the two was removed meanwhile
+        found = duplicates.Duplicate(flagged["track_key"], flagged["duplicate_of"], flagged["reason"],
+                                     flagged["detail"])
+        settled.append(duplicates.resolve(store, settings.paths, found, policy))
+    return settled
 
 
 def library_row(store: Store, track_key: str) -> dict:

@@ -7,7 +7,7 @@ from pathlib import Path
 import requests
 
 from musicsync_assets.lib.audio.codec import ffmpeg_exe
-from musicsync_assets.lib.errors import DownloadFailed, NotAudio
+from musicsync_assets.lib.errors import DownloadFailed, NotAudio, RateLimited, ServiceUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +66,12 @@ def _ydl_options(options: DownloadOptions, **extra) -> dict:
     }
 
 
+# What yt-dlp says when the network or the server fails for a while rather than for good.
+_PASSING_FAILURES = ("HTTP Error 500", "HTTP Error 502", "HTTP Error 503", "HTTP Error 504", "Connection refused",
+                     "timed out", "Temporary failure in name resolution", "Connection reset", "Remote end closed")
+RATE_LIMIT_PAUSE_S = 600.0
+
+
 def _explain(url: str, error: Exception) -> Exception:
     text = str(error).removeprefix("ERROR: ")
     if "Unsupported URL" in text:
@@ -77,6 +83,10 @@ def _explain(url: str, error: Exception) -> Exception:
                               "the track may be private or region-blocked; try another link")
     if "DRM" in text:
         return DownloadFailed(f"{url} is DRM-protected", "no download is possible; pick another source")
+    if "HTTP Error 429" in text:
+        return RateLimited(f"{url} asked musicsync to slow down (429)", RATE_LIMIT_PAUSE_S)
+    if any(sign in text for sign in _PASSING_FAILURES):
+        return ServiceUnavailable(f"{url} could not be reached for now: {text.splitlines()[0]}")
     return DownloadFailed(f"{url} could not be downloaded: {text.splitlines()[0]}")
 
 
