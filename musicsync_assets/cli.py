@@ -471,6 +471,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_library.add_commands(commands)
     doctor = commands.add_parser("doctor", help="check the setup")
     doctor.set_defaults(run=cmd_doctor)
+    __import__("musicsync_assets.cli_insights").cli_insights.add_commands(commands)  # plans, gaps, report
     return parser
 
 

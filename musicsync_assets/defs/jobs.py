@@ -133,3 +133,8 @@ refresh_library_job = dg.define_asset_job(
 
 # Runs that may add tracks for others to sync, by the TRACK_KEYS_TAG they leave.
 ADDING_JOBS = (sync.name, sync_next.name, refresh_library_job.name)
+
+refresh_insights_job = dg.define_asset_job(
+    "refresh_insights", selection=dg.AssetSelection.assets("plan_deliverables", "automation_gaps", "workflow_report"),
+    executor_def=dg.in_process_executor,
+    description="Reads the plans, looks for automation gaps and rewrites the workflow report.")

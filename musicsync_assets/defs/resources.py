@@ -84,6 +84,7 @@ class NotionWorkspace(dg.ConfigurableResource):
     def settings(self, formats: list[str]) -> NotionSettings:
         return NotionSettings(
             token=_secret_value(self.token), tracks_database=self.tracks_database, tasks_database=self.tasks_database,
+            issues_database=self.issues_database,
             api_url=self.api_url, property_names=dict(self.property_names), formats=tuple(formats),
             assignee_id=self.assignee_id, task_priority=self.task_priority, dagster_url=self.dagster_url,
             requests_per_s=self.requests_per_s, retry_backoff_s=self.retry_backoff_s,
@@ -162,6 +163,22 @@ class SpotifyAccount(dg.ConfigurableResource):
                              _secret_value(self.refresh_token), self.api_url, self.token_url, self.max_wait_s)
 
 
+class Workspace(dg.ConfigurableResource):
+    """The project musicsync reports on: plan files, code and logs to scan for gaps, status documents
+    to keep an execution summary in, all relative to `root`, and nothing outside it read or written."""
+
+    root: str = ""  # empty: MUSICSYNC_WORKSPACE, else the current directory
+    plans_dirs: list[str] = ["plans", ".cursor/plans"]
+    scan_paths: list[str] = []  # code and log files or folders for TODO/FIXME/BUG and error lines
+    status_docs: list[str] = []  # Markdown files that get an execution summary between markers
+    scaffold_missing: bool = False  # create missing documentation/config deliverables as marked stubs
+    related_tasks: str = "prefix:musicsync"  # open Agent-Tasks to list: prefix:TEXT or PROPERTY=VALUE
+
+    @property
+    def path(self) -> Path:
+        return Path(self.root or ".").expanduser().resolve()
+
+
 def _secret_value(value):
     # Outside a run (the `musicsync` command) an EnvVar field is still a reference: read it here.
     return value.get_value() if isinstance(value, dg.EnvVar) else value
@@ -177,8 +194,13 @@ def _env_formats() -> list[str]:
     return [f.strip().lower() for f in listed.split(",") if f.strip()] or ["m4a", "wav", "aiff"]
 
 
+def _env_list(name: str, default: list[str]) -> list[str]:
+    listed = [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+    return listed or default
+
+
 def build_resources(notion: dict | None = None, soundcloud: dict | None = None, spotify: dict | None = None,
-                    eagle: dict | None = None, **library_overrides) -> dict:
+                    eagle: dict | None = None, workspace: dict | None = None, **library_overrides) -> dict:
     """The resource dict for Definitions; tests pass overrides such as `data_dir` or Notion's URL."""
     settings = {"formats": _env_formats(),
                 "filename_template": os.environ.get("MUSICSYNC_FILENAME_TEMPLATE") or DEFAULT_TEMPLATE,
@@ -217,8 +239,16 @@ def build_resources(notion: dict | None = None, soundcloud: dict | None = None, 
         token=_optional_secret("EAGLE_API_TOKEN"),
         folder=os.environ.get("MUSICSYNC_EAGLE_FOLDER") or EAGLE_DEFAULT_FOLDER,
     ) if eagle is None else EagleApp(**eagle)
+    workspace = Workspace(
+        root=os.environ.get("MUSICSYNC_WORKSPACE") or "",
+        plans_dirs=_env_list("MUSICSYNC_PLANS_DIRS", ["plans", ".cursor/plans"]),
+        scan_paths=_env_list("MUSICSYNC_SCAN_PATHS", []),
+        status_docs=_env_list("MUSICSYNC_STATUS_DOCS", []),
+        scaffold_missing=os.environ.get("MUSICSYNC_SCAFFOLD_MISSING", "").lower() in ("1", "true", "yes"),
+        related_tasks=os.environ.get("MUSICSYNC_RELATED_TASKS") or "prefix:musicsync",
+    ) if workspace is None else Workspace(**workspace)
     return {"music_library": MusicLibrary(**settings), "notion": notion, "soundcloud": soundcloud,
-            "spotify": spotify, "eagle": eagle}
+            "spotify": spotify, "eagle": eagle, "workspace": workspace}
 
 
 def sensor_status(configured: bool) -> dg.DefaultSensorStatus:

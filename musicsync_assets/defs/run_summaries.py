@@ -51,4 +51,9 @@ def summarise_run(instance: dg.DagsterInstance, run_id: str) -> RunRecord:
 def record_run(instance: dg.DagsterInstance, run_id: str, store: Store) -> RunRecord:
     summary = summarise_run(instance, run_id)
     store.record_run(summary)
+    # Each step's time, for the run history's time per stage (the `duration_by_asset` view).
+    store.record_run_steps(run_id, [
+        {"step_key": stat.step_key, "status": stat.status.value if stat.status else None,
+         "started_at": _utc(stat.start_time), "ended_at": _utc(stat.end_time)}
+        for stat in instance.get_run_step_stats(run_id)])
     return summary

@@ -223,6 +223,93 @@ CREATE TABLE IF NOT EXISTS likes (
     seen_at    TIMESTAMP NOT NULL,
     PRIMARY KEY (kind, like_id, liked_at)
 );
+-- Each run's steps and how long they took: the time per stage in the run history.
+CREATE TABLE IF NOT EXISTS run_steps (
+    run_id      VARCHAR NOT NULL,
+    step_key    VARCHAR NOT NULL,
+    status      VARCHAR,
+    started_at  TIMESTAMP,
+    ended_at    TIMESTAMP,
+    duration_s  DOUBLE,
+    PRIMARY KEY (run_id, step_key)
+);
+-- Plan deliverables, tasks and criteria as last scanned, with the status before, to compare scans.
+CREATE TABLE IF NOT EXISTS plan_items (
+    plan_file        VARCHAR NOT NULL,
+    kind             VARCHAR NOT NULL,
+    name             VARCHAR NOT NULL,
+    plan             VARCHAR NOT NULL,
+    path             VARCHAR,
+    status           VARCHAR NOT NULL,
+    previous_status  VARCHAR,
+    changed_at       TIMESTAMP NOT NULL,
+    seen_at          TIMESTAMP NOT NULL,
+    PRIMARY KEY (plan_file, kind, name)
+);
+-- Automation gaps: open while a rule finds them, resolved when it no longer does.
+CREATE TABLE IF NOT EXISTS gaps (
+    gap_id       VARCHAR PRIMARY KEY,
+    priority     VARCHAR NOT NULL,
+    title        VARCHAR NOT NULL,
+    evidence     VARCHAR NOT NULL,
+    action       VARCHAR NOT NULL,
+    acceptance   VARCHAR NOT NULL,
+    first_seen   TIMESTAMP NOT NULL,
+    last_seen    TIMESTAMP NOT NULL,
+    resolved_at  TIMESTAMP
+);
+-- Notion pages filed for gaps (Agent-Tasks) and plan items (Issues+Questions): one page per item.
+CREATE TABLE IF NOT EXISTS insight_pages (
+    kind        VARCHAR NOT NULL,
+    item_id     VARCHAR NOT NULL,
+    page_id     VARCHAR NOT NULL,
+    status      VARCHAR NOT NULL,
+    digest      VARCHAR NOT NULL,
+    updated_at  TIMESTAMP NOT NULL,
+    PRIMARY KEY (kind, item_id)
+);
+-- The run history, ready to ask questions of (README: "Asking the run history").
+CREATE OR REPLACE VIEW run_tracks AS
+    SELECT r.run_id, r.job, r.status, r.started_at, r.ended_at, r.duration_s, r.error_class, r.failed_step,
+           u.track_key, coalesce(t.source_kind, 'unknown') AS source
+    FROM runs r, unnest(r.track_keys) AS u(track_key) LEFT JOIN tracks t ON t.track_key = u.track_key
+    WHERE r.job = 'sync_track';
+-- Each question once, as a table macro taking the earliest start to count (`musicsync report
+-- --since`), and as a view over the whole history for the duckdb CLI.
+CREATE OR REPLACE MACRO success_by_source_since(since) AS TABLE
+    SELECT source, count(*) AS runs, count(*) FILTER (WHERE status = 'SUCCESS') AS succeeded,
+           count(*) FILTER (WHERE status = 'FAILURE') AS failed,
+           round(count(*) FILTER (WHERE status = 'SUCCESS') / count(*), 3) AS success_rate
+    FROM run_tracks WHERE coalesce(error_class, '') <> 'interrupted' AND started_at >= since
+    GROUP BY source ORDER BY source;
+CREATE OR REPLACE MACRO failures_by_error_class_since(since) AS TABLE
+    SELECT error_class, count(*) AS runs, count(DISTINCT track_key) AS tracks,
+           round(count(*) / (SELECT count(*) FROM run_tracks WHERE started_at >= since), 3) AS share_of_runs,
+           max(started_at) AS last_seen
+    FROM run_tracks WHERE status = 'FAILURE' AND started_at >= since
+    GROUP BY error_class ORDER BY runs DESC, error_class;
+CREATE OR REPLACE MACRO duration_by_asset_since(since) AS TABLE
+    SELECT step_key AS asset, count(*) AS runs, round(avg(duration_s), 3) AS mean_s,
+           round(median(duration_s), 3) AS median_s, round(max(duration_s), 3) AS max_s
+    FROM run_steps WHERE duration_s IS NOT NULL AND started_at >= since
+    GROUP BY step_key ORDER BY median_s DESC, asset;
+CREATE OR REPLACE MACRO throughput_per_day_since(since) AS TABLE
+    SELECT CAST(started_at AS DATE) AS day, count(*) AS runs,
+           count(*) FILTER (WHERE status = 'SUCCESS') AS tracks_synced,
+           count(*) FILTER (WHERE status = 'FAILURE') AS failures
+    FROM run_tracks WHERE started_at >= since GROUP BY day ORDER BY day;
+CREATE OR REPLACE MACRO slowest_tracks_since(since) AS TABLE
+    SELECT rt.track_key, coalesce(t.title, rt.track_key) AS title, rt.source, max(rt.duration_s) AS duration_s,
+           arg_max(rt.run_id, rt.duration_s) AS run_id
+    FROM run_tracks rt LEFT JOIN tracks t USING (track_key)
+    WHERE rt.status = 'SUCCESS' AND rt.duration_s IS NOT NULL AND rt.started_at >= since
+    GROUP BY ALL ORDER BY duration_s DESC, rt.track_key;
+CREATE OR REPLACE VIEW success_by_source AS SELECT * FROM success_by_source_since(TIMESTAMP '1970-01-01');
+CREATE OR REPLACE VIEW failures_by_error_class AS
+    SELECT * FROM failures_by_error_class_since(TIMESTAMP '1970-01-01');
+CREATE OR REPLACE VIEW duration_by_asset AS SELECT * FROM duration_by_asset_since(TIMESTAMP '1970-01-01');
+CREATE OR REPLACE VIEW throughput_per_day AS SELECT * FROM throughput_per_day_since(TIMESTAMP '1970-01-01');
+CREATE OR REPLACE VIEW slowest_tracks AS SELECT * FROM slowest_tracks_since(TIMESTAMP '1970-01-01');
 """
 
 
@@ -849,3 +936,90 @@ class Store:
         """The services whose likes led to this track."""
         _, rows = self._fetch("SELECT DISTINCT kind FROM likes WHERE track_key = ? ORDER BY kind", [track_key])
         return [row[0] for row in rows]
+
+    # --- run steps, plans, gaps and the pages filed for them --------------------------------------
+
+    def record_run_steps(self, run_id: str, steps: list[dict]) -> None:
+        """Each step of a run with its timing ({step_key, status, started_at, ended_at}); again replaces."""
+        with self._connect() as db:
+            db.execute("DELETE FROM run_steps WHERE run_id = ?", [run_id])
+            for step in steps:
+                start, end = step.get("started_at"), step.get("ended_at")
+                db.execute("INSERT INTO run_steps VALUES (?, ?, ?, ?, ?, ?)",
+                           [run_id, step["step_key"], step.get("status"), start, end,
+                            (end - start).total_seconds() if start and end else None])
+
+    def history_version(self, ignore_jobs: Sequence[str] = ()) -> str:
+        """Changes whenever a run (of a job not ignored), a check result or the catalog changes:
+        what reports refresh on. A report's own runs are ignored, or each would start the next."""
+        _, rows = self._fetch(
+            "SELECT (SELECT count(*) FROM runs WHERE NOT list_contains(?, job)),"
+            " (SELECT max(recorded_at) FROM runs WHERE NOT list_contains(?, job)),"
+            " (SELECT count(*) FROM check_results), (SELECT max(evaluated_at) FROM check_results),"
+            " (SELECT count(*) FROM notion_outbox), (SELECT count(*) FROM eagle_queue)",
+            [list(ignore_jobs), list(ignore_jobs)])
+        return ":".join(str(v) for v in rows[0]) + "|" + self.catalog_version()
+
+    def save_plan_items(self, items: list[dict]) -> list[dict]:
+        """Replaces the scanned plan items ({plan_file, kind, name, plan, path, status}); returns
+        those whose status changed since the last scan (new ones included, previous_status None)."""
+        now = utcnow()
+        with self._connect() as db:
+            before = {(r[0], r[1], r[2]): r[3] for r in db.execute(
+                "SELECT plan_file, kind, name, status FROM plan_items").fetchall()}
+            changed = []
+            for item in items:
+                key = (item["plan_file"], item["kind"], item["name"])
+                old = before.pop(key, None)
+                if old != item["status"]:
+                    changed.append({**item, "previous_status": old})
+                db.execute(
+                    "INSERT INTO plan_items VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET"
+                    " plan = excluded.plan, path = excluded.path, status = excluded.status,"
+                    " previous_status = CASE WHEN plan_items.status <> excluded.status THEN plan_items.status"
+                    " ELSE plan_items.previous_status END,"
+                    " changed_at = CASE WHEN plan_items.status <> excluded.status THEN excluded.changed_at"
+                    " ELSE plan_items.changed_at END, seen_at = excluded.seen_at",
+                    [*key, item["plan"], item.get("path"), item["status"], old, now, now])
+            for key in before:
+                db.execute("DELETE FROM plan_items WHERE plan_file = ? AND kind = ? AND name = ?", list(key))
+        return changed
+
+    def save_gaps(self, gaps: list[dict]) -> list[dict]:
+        """Records the gaps found now ({gap_id, priority, title, evidence, action, acceptance}) and
+        resolves the open ones no longer found; returns those resolved by this call."""
+        now = utcnow()
+        found = {gap["gap_id"] for gap in gaps}
+        with self._connect() as db:
+            for gap in gaps:
+                db.execute(
+                    "INSERT INTO gaps VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL) ON CONFLICT DO UPDATE SET"
+                    " priority = excluded.priority, title = excluded.title, evidence = excluded.evidence,"
+                    " action = excluded.action, acceptance = excluded.acceptance, last_seen = excluded.last_seen,"
+                    " first_seen = CASE WHEN gaps.resolved_at IS NULL THEN gaps.first_seen ELSE excluded.first_seen"
+                    " END, resolved_at = NULL",
+                    [gap["gap_id"], gap["priority"], gap["title"], gap["evidence"], gap["action"],
+                     gap["acceptance"], now, now])
+            cursor = db.execute("SELECT * FROM gaps WHERE resolved_at IS NULL")
+            columns = [d[0] for d in cursor.description]
+            resolved = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()
+                        if row[0] not in found]
+            for gap in resolved:
+                db.execute("UPDATE gaps SET resolved_at = ? WHERE gap_id = ?", [now, gap["gap_id"]])
+        return resolved
+
+    def gaps(self) -> list[dict]:
+        """The open gaps; resolved ones stay in the table with their `resolved_at`."""
+        return self._fetch_dicts("SELECT * FROM gaps WHERE resolved_at IS NULL ORDER BY gap_id")
+
+    def insight_page(self, kind: str, item_id: str) -> dict | None:
+        rows = self._fetch_dicts("SELECT * FROM insight_pages WHERE kind = ? AND item_id = ?", [kind, item_id])
+        return rows[0] if rows else None
+
+    def insight_pages(self, kind: str) -> list[dict]:
+        return self._fetch_dicts("SELECT * FROM insight_pages WHERE kind = ? ORDER BY item_id", [kind])
+
+    def save_insight_page(self, kind: str, item_id: str, page_id: str, status: str, digest: str) -> None:
+        with self._connect() as db:
+            db.execute("INSERT OR REPLACE INTO insight_pages VALUES (?, ?, ?, ?, ?, ?)",
+                       [kind, item_id, page_id, status, digest, utcnow()])

@@ -49,6 +49,17 @@ TASK_PROPERTIES: dict[str, tuple[str, tuple[str, ...]]] = {
     "Source URL": ("url", ()), "Run URL": ("url", ()), "Next Action": ("rich_text", ()),
     "Status": ("select", (TASK_OPEN, TASK_DONE)),
 }
+# Automation gaps share Agent-Tasks with failure tasks, told apart by their Gap ID; plan items go to
+# the Issues+Questions database. Each is checked only when something of its kind is filed.
+GAP_PROPERTIES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "Gap ID": ("rich_text", ()), "Severity": ("select", ("high", "medium", "low")), "Evidence": ("rich_text", ()),
+    "Next Action": ("rich_text", ()), "Acceptance Criteria": ("rich_text", ()),
+    "Status": ("select", (TASK_OPEN, TASK_DONE)),
+}
+ISSUE_PROPERTIES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "Item ID": ("rich_text", ()), "Plan": ("rich_text", ()), "Kind": ("select", ("deliverable", "task")),
+    "Status": ("select", (TASK_OPEN, TASK_DONE)),
+}
 # Properties the user may hold as another compatible type: Notion's own "status" type cannot be
 # created through the API, but a task database often has one already.
 COMPATIBLE = {"select": {"select", "status"}}
@@ -59,6 +70,7 @@ class NotionSettings:
     token: str | None = None
     tracks_database: str | None = None
     tasks_database: str | None = None
+    issues_database: str | None = None
     api_url: str = "https://api.notion.com"
     property_names: dict[str, str] = field(default_factory=dict)
     formats: tuple[str, ...] = ("m4a", "wav", "aiff")
@@ -90,6 +102,17 @@ def task_schema(settings: NotionSettings) -> dict[str, tuple[str, tuple[str, ...
     if settings.task_priority:
         wanted[settings.name("Priority")] = ("select", ())
     return wanted
+
+
+def gap_schema(settings: NotionSettings) -> dict[str, tuple[str, tuple[str, ...]]]:
+    return {settings.name(k): v for k, v in GAP_PROPERTIES.items()}
+
+
+def issue_schema(settings: NotionSettings) -> dict[str, tuple[str, tuple[str, ...]]]:
+    return {settings.name(k): v for k, v in ISSUE_PROPERTIES.items()}
+
+
+SCHEMAS = {"Tracks": track_schema, "Agent-Tasks": task_schema, "Gaps": gap_schema, "Issues": issue_schema}
 
 
 def _now() -> str:
@@ -126,10 +149,11 @@ class NotionSync:
     # --- schema ---------------------------------------------------------------------------
 
     def data_source(self, which: str) -> str:
-        database = self.settings.tracks_database if which == "Tracks" else self.settings.tasks_database
+        database, variable = {"Tracks": (self.settings.tracks_database, "NOTION_TRACKS_DATABASE"),
+                              "Issues": (self.settings.issues_database, "NOTION_ISSUES_DATABASE")}.get(
+            which, (self.settings.tasks_database, "NOTION_TASKS_DATABASE"))
         if not database:
-            raise NotionSchemaError(f"no {which} database configured",
-                                    f"set NOTION_{which.upper().replace('AGENT-', '')}_DATABASE")
+            raise NotionSchemaError(f"no {which} database configured", f"set {variable}")
         database_id = database_id_from(database)
         cache_name = f"notion:data_source:{database_id}"
         known = self.store.cached(cache_name, max_age_s=float("inf"))
@@ -140,7 +164,7 @@ class NotionSync:
         return data_source_id
 
     def schema(self, which: str, fresh: bool = False) -> SchemaReport:
-        wanted = track_schema(self.settings) if which == "Tracks" else task_schema(self.settings)
+        wanted = SCHEMAS[which](self.settings)
         cache_name = f"notion:schema:{which}"
         properties = None if fresh else self.store.cached(cache_name, SCHEMA_CACHE_S)
         if properties is None:
@@ -163,7 +187,7 @@ class NotionSync:
     def fix_schema(self, which: str) -> list[str]:
         """Adds the missing properties; never changes or removes the user's own."""
         report = self.schema(which, fresh=True)
-        wanted = track_schema(self.settings) if which == "Tracks" else task_schema(self.settings)
+        wanted = SCHEMAS[which](self.settings)
         additions = {}
         for name in report.missing:
             kind, options = wanted[name]
@@ -329,7 +353,8 @@ class NotionSync:
         except NotionRejected:
             # A property renamed or removed since the schema was cached: look again, and say what fits.
             self.store.forget("notion:schema:Tracks")
-            self.store.forget("notion:schema:Agent-Tasks")
+            for which in SCHEMAS:
+                self.store.forget(f"notion:schema:{which}")
             raise
 
     # --- Agent-Tasks ----------------------------------------------------------------------
@@ -388,6 +413,65 @@ class NotionSync:
             self.store.save_notion_task(track_key, task["error_class"], task["page_id"], task["count"], TASK_DONE)
         return len(open_tasks)
 
+    # --- automation gaps and plan items -----------------------------------------------------
+
+    def file_insight(self, which: str, kind: str, detail: dict) -> str:
+        """One page per gap (Agent-Tasks) or plan item (Issues+Questions), keyed by its id: created
+        once, then updated, marked Done when it is gone. Before creating, the database is searched
+        by id, so a page created just before Notion went away is found, not made twice."""
+        report = self.require_schema(which)
+        name = self.settings.name
+        id_property = name("Gap ID" if which == "Gaps" else "Item ID")
+        item_id, status = detail["id"], detail.get("status", TASK_OPEN)
+        known = self.store.insight_page(kind, item_id)
+        if known and known["digest"] == detail["digest"] and known["status"] == status:
+            return "unchanged"
+        page_id = known["page_id"] if known else next((p["id"] for p in self.gateway.query(
+            self.data_source(which), {"property": id_property, "rich_text": {"equals": item_id}})), None)
+        if which == "Gaps":
+            fields = {id_property: ("rich_text", item_id), name("Severity"): ("select", detail.get("priority")),
+                      name("Evidence"): ("rich_text", detail.get("evidence")),
+                      name("Next Action"): ("rich_text", detail.get("action")),
+                      name("Acceptance Criteria"): ("rich_text", detail.get("acceptance")),
+                      name("Status"): ("select", status)}
+        else:
+            fields = {id_property: ("rich_text", item_id), name("Plan"): ("rich_text", detail.get("plan")),
+                      name("Kind"): ("select", detail.get("kind")), name("Status"): ("select", status)}
+        if status == TASK_DONE:  # closing says only that: the evidence stays as it was last seen
+            fields = {name("Status"): fields[name("Status")]}
+        properties = {n: encode_value(k, v) for n, (k, v) in fields.items() if v is not None}
+        if detail.get("title") and status != TASK_DONE:
+            properties[report.title_property] = encode_value("title", detail["title"])
+        if page_id is None:
+            if status == TASK_DONE:
+                return "unchanged"  # never filed, nothing to close
+            page = self._write(lambda: self.gateway.create_page(self.data_source(which),
+                                                                self._typed(properties, report)))
+            outcome = "created"
+        else:
+            page = self._write(lambda: self.gateway.update_page(page_id, self._typed(properties, report)))
+            outcome = "closed" if status == TASK_DONE else "updated"
+        self.store.save_insight_page(kind, item_id, page["id"], status, detail["digest"])
+        return outcome
+
+    def open_tasks(self, title_prefix: str | None = None, tag: tuple[str, str] | None = None) -> list[dict]:
+        """Open Agent-Tasks pages that concern musicsync, by title prefix or a property's value,
+        leaving out musicsync's own gap pages: what people are already working on."""
+        schema = self.schema("Agent-Tasks")
+        title, name = schema.title_property, self.settings.name
+        found = []
+        for page in self.gateway.query(self.data_source("Agent-Tasks")):
+            values = {n: decode_value(p) for n, p in page.get("properties", {}).items()}
+            if values.get(name("Gap ID")) or str(values.get(name("Status")) or "").lower() in ("done", "complete"):
+                continue
+            text = str(values.get(title) or "")
+            value = values.get(tag[0]) if tag else None
+            tagged = tag is not None and (value == tag[1] or (isinstance(value, list) and tag[1] in (
+                v.get("name") if isinstance(v, dict) else v for v in value)))
+            if (title_prefix and text.lower().startswith(title_prefix.lower())) or tagged:
+                found.append({"title": text, "url": page.get("url"), "status": values.get(name("Status"))})
+        return found
+
     # --- the backlog ----------------------------------------------------------------------
 
     def drain(self) -> dict:
@@ -401,6 +485,10 @@ class NotionSync:
                         self.close_tasks(item["track_key"])
                 elif item["kind"] == "task" and self.settings.tasks_database:
                     self.report_failure(item["detail"])
+                elif item["kind"] == "gap" and self.settings.tasks_database:
+                    self.file_insight("Gaps", "gap", item["detail"])
+                elif item["kind"] == "plan_item" and self.settings.issues_database:
+                    self.file_insight("Issues", "plan_item", item["detail"])
             except (NotionSchemaError, NotionRejected) as error:
                 # This item cannot go as it is; later ones may, and it is retried next time.
                 self.store.notion_not_sent(item["id"], str(error))
