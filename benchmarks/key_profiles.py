@@ -25,7 +25,6 @@ import numpy as np
 from benchmarks import broad_set
 from benchmarks.analysis import key_relation, key_score
 from musicsync_assets.lib.audio import analysis
-from musicsync_assets.lib.audio.musickeys import ALL_KEYS
 
 
 def main() -> int:
