@@ -3,6 +3,7 @@ their tracks, checks on each track's partition, the library table; and Ctrl-C th
 command and loses nothing."""
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
+import yaml
 
 from musicsync_assets import launch
 from musicsync_assets.defs.jobs import sync_track_job
@@ -131,3 +133,23 @@ def test_one_run_per_track_at_a_time_however_many_ask(data_dir, audio_set):
     spans = sorted((record.start_time, record.end_time) for record in records)
     assert all(earlier_end <= later_start for (_, earlier_end), (later_start, _) in zip(spans, spans[1:], strict=False))
     assert sorted(audio_status) == ["cached", "cached", "done"]  # one did the work, the others found it done
+
+
+def test_without_dagster_home_every_entry_point_shares_the_checkouts_instance(monkeypatch, tmp_path):
+    """`dagster dev` run from the checkout reads dagster.yaml there; `musicsync` opens the same home
+    from anywhere, whatever MUSICSYNC_DATA_DIR says: so CLI runs, with their logs, are in the UI."""
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    monkeypatch.setenv("MUSICSYNC_DATA_DIR", str(tmp_path / "elsewhere"))
+    monkeypatch.chdir(tmp_path)
+    settings = yaml.safe_load((launch.CHECKOUT / "dagster.yaml").read_text())
+    home = launch.CHECKOUT / settings["storage"]["sqlite"]["base_dir"]
+    assert launch.CHECKOUT / settings["compute_logs"]["config"]["base_dir"] == home / "storage"
+    created = not home.exists()
+    try:
+        with launch.instance() as instance:
+            assert Path(instance.root_directory).resolve() == home.resolve()
+            assert Path(instance.compute_log_manager._base_dir).resolve() == (home / "storage").resolve()
+            assert instance.get_concurrency_config().run_queue_config.max_concurrent_runs == 2
+    finally:
+        if created:  # leave a developer's own run history alone
+            shutil.rmtree(home)
