@@ -17,7 +17,7 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 
-from musicsync_assets import cli_library
+from musicsync_assets import cli_insights, cli_library
 from musicsync_assets.lib.pipeline.sources import SOURCES
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -250,11 +250,10 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from musicsync_assets.lib.audio.analysis import analyze_file
     from musicsync_assets.lib.errors import MusicsyncError
 
-    settings = _music_library().settings()
     status = EXIT_OK
     for name in args.files:
-        try:
-            result = analyze_file(Path(name), settings.bpm_range).as_json(Path(name))
+        try:  # the default DJ range: no Dagster import for a quick look at a file
+            result = analyze_file(Path(name)).as_json(Path(name))
         except MusicsyncError as error:
             result, status = {"path": name, "error": str(error)}, EXIT_FAILED
         if args.json:
@@ -471,7 +470,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_library.add_commands(commands)
     doctor = commands.add_parser("doctor", help="check the setup")
     doctor.set_defaults(run=cmd_doctor)
-    __import__("musicsync_assets.cli_insights").cli_insights.add_commands(commands)  # plans, gaps, report
+    cli_insights.add_commands(commands)
     return parser
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from musicsync_assets.lib.audio.analysis import DEFAULT_BPM_RANGE
 from musicsync_assets.lib.audio.codec import FORMATS
 from musicsync_assets.lib.catalog.duplicates import parse_policy
 from musicsync_assets.lib.catalog.paths import DataPaths, default_data_dir
@@ -33,8 +34,8 @@ class MusicLibrary(dg.ConfigurableResource):
     channels: int = 2
     aac_kbps: int = 256
     filename_template: str = DEFAULT_TEMPLATE
-    bpm_min: float = 70.0
-    bpm_max: float = 180.0
+    bpm_min: float = DEFAULT_BPM_RANGE[0]
+    bpm_max: float = DEFAULT_BPM_RANGE[1]
     min_duration_s: float = 5.0
     download_rate_limit_bytes_per_s: int | None = None
     download_retries: int = 3

@@ -98,7 +98,10 @@ class Analysis:
         }
 
 
-def analyze_pcm(pcm: np.ndarray, sample_rate: int, bpm_range: tuple[float, float] = (70.0, 180.0)) -> Analysis:
+# The DJ range half and double time are folded into (MusicLibrary.bpm_min/bpm_max).
+DEFAULT_BPM_RANGE = (70.0, 180.0)
+
+def analyze_pcm(pcm: np.ndarray, sample_rate: int, bpm_range: tuple[float, float] = DEFAULT_BPM_RANGE) -> Analysis:
     """Analyses int16 PCM of shape (frames, channels)."""
     analyzer = Analyzer(sample_rate, pcm.shape[1], bpm_range)
     block = BLOCK_S * sample_rate
@@ -107,7 +110,7 @@ def analyze_pcm(pcm: np.ndarray, sample_rate: int, bpm_range: tuple[float, float
     return analyzer.result()
 
 
-def analyze_file(path: Path, bpm_range: tuple[float, float] = (70.0, 180.0)) -> Analysis:
+def analyze_file(path: Path, bpm_range: tuple[float, float] = DEFAULT_BPM_RANGE) -> Analysis:
     """Decodes a file and analyses it a block at a time: a two-hour mix needs no more memory than
     a three-minute track. FLAC, WAV and AIFF are read in-process (libsndfile, which librosa
     brings): starting ffmpeg twice per file cost more CPU than analysing a 30-second track.
@@ -155,7 +158,7 @@ class Analyzer:
     grid). Everything works at TEMPO_SR: nothing a beat, a key or a loudness reading needs lies
     above 11 kHz, and it halves the work."""
 
-    def __init__(self, sample_rate: int, channels: int, bpm_range: tuple[float, float] = (70.0, 180.0)):
+    def __init__(self, sample_rate: int, channels: int, bpm_range: tuple[float, float] = DEFAULT_BPM_RANGE):
         import soxr
 
         self.sample_rate, self.channels, self.bpm_range = sample_rate, channels, bpm_range
