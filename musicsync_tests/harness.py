@@ -33,9 +33,7 @@ class TrackResult:
 def track_definitions(resources: dict, **extra) -> dg.Definitions:
     """The per-track assets, checks and `sync_track` job over `resources`, Notion and Eagle included
     when they are configured there, as the code location does."""
-    # The in-run retry without its wait: a test's outage is over when the test says so.
-    job = build_sync_track_job(with_notion=resources["notion"].configured, with_eagle=resources["eagle"].configured,
-                               retry=dg.RetryPolicy(max_retries=1, delay=0))
+    job = build_sync_track_job(with_notion=resources["notion"].configured, with_eagle=resources["eagle"].configured)
     return dg.Definitions(assets=TRACK_ASSETS, asset_checks=TRACK_CHECKS, jobs=[job], resources=resources, **extra)
 
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import dagster as dg
 
+from musicsync_assets.defs.resources import build_resources
 from musicsync_assets.defs.sources.finders import find_new
 from musicsync_assets.defs.sources.healing import healing_sensor
 from musicsync_assets.lib import doctor
@@ -24,7 +25,8 @@ def tick(instance, resources) -> dg.SensorResult | dg.SkipReason:
 
 
 def test_a_track_that_failed_in_an_outage_syncs_by_itself_after_it(tmp_path, instance, audio_set):
-    resources = library_resources(tmp_path / "data")
+    resources = build_resources(notion={}, soundcloud={}, spotify={}, eagle={}, data_dir=str(tmp_path / "data"),
+                                in_run_retry_wait_s=0)
     store = resources["music_library"].store
     copy_into(tmp_path / "site", audio_set["opus"], "song.opus")
     outage = threading.Event()

@@ -37,11 +37,7 @@ def track_run_request(store: Store, track_key: str, run_key: str, source: str | 
     return dg.RunRequest(partition_key=track_key, run_key=run_key, tags=track_run_tags(store, track_key, source))
 
 
-# One quick retry inside the run absorbs a blip; longer outages are the healing sensor's.
-TRACK_RETRY = dg.RetryPolicy(max_retries=1, delay=15)
-
-
-def build_sync_track_job(with_notion: bool, with_eagle: bool, retry: dg.RetryPolicy = TRACK_RETRY):
+def build_sync_track_job(with_notion: bool, with_eagle: bool):
     selection = dg.AssetSelection.groups(TRACKS_GROUP)
     if with_notion:
         selection = selection | dg.AssetSelection.groups(NOTION_GROUP)
@@ -53,7 +49,6 @@ def build_sync_track_job(with_notion: bool, with_eagle: bool, retry: dg.RetryPol
         partitions_def=track_partitions,
         # One process per run: the multiprocess executor would re-import librosa for every step.
         executor_def=dg.in_process_executor,
-        op_retry_policy=retry,
         description="Syncs one track (a partition of `tracks`): metadata, original, analysis, files and "
                     "catalog entry" + "".join(f", {sink}" for sink, wanted in (
                         ("its Notion page", with_notion), ("its Eagle item", with_eagle)) if wanted) + ".",

@@ -39,6 +39,7 @@ class MusicLibrary(dg.ConfigurableResource):
     min_duration_s: float = 5.0
     download_rate_limit_bytes_per_s: int | None = None
     download_retries: int = 3
+    in_run_retry_wait_s: float = 15.0  # before a step that failed on a passing fault runs again in the same run
     youtube_search: str = "ytmusic"  # where Spotify tracks are matched: ytmusic, or none (overrides file only)
     duplicate_policy: str = "keep_better"  # keep_better | keep_existing | keep_new | flag_only
 

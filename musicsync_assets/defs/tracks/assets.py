@@ -12,6 +12,8 @@ from musicsync_assets.lib.errors import HEAL_MAX_ATTEMPTS, MusicsyncError, heal_
 from musicsync_assets.lib.pipeline import stages
 from musicsync_assets.lib.pipeline.stages import Outcome
 
+IN_RUN_RETRIES = 1
+
 
 def run_stage(context: dg.AssetExecutionContext, music: MusicLibrary, stage: Callable, **kwargs):
     """Runs one stage for the partition's track; a failure is recorded on the track and explained.
@@ -27,13 +29,16 @@ def run_stage(context: dg.AssetExecutionContext, music: MusicLibrary, stage: Cal
         message = str(error) if delay is not None or not error.healable else \
             f"{error} (gave up after {HEAL_MAX_ATTEMPTS} tries: it needs a person now)"
         store.mark_failed(track_key, error.error_class, message, delay)
+        if error.healable and context.retry_number < IN_RUN_RETRIES:
+            # A blip passes in seconds: Dagster runs the step again in this run. Longer outages are
+            # the healing sensor's; an interrupted run is never retried.
+            raise dg.RetryRequested(max_retries=IN_RUN_RETRIES, seconds_to_wait=music.in_run_retry_wait_s) from error
         retry_at = store.track(track_key).retry_at
         raise dg.Failure(
             description=message,
             metadata={"track_key": track_key, "error_class": error.error_class, "what_to_do": error.hint,
                       "next_try": f"{retry_at:%Y-%m-%d %H:%M} UTC, by itself" if retry_at else "when a person acts"},
-            # A failure that may heal gets the job's retry at once; a longer outage, the healing sensor.
-            allow_retries=error.healable,
+            allow_retries=False,
         ) from error
     except Exception as error:
         music.store.mark_failed(track_key, "internal", f"{type(error).__name__}: {error}")
