@@ -79,7 +79,13 @@ def run_sync(sources: list[str], verbose: bool = False) -> int:
         return EXIT_INTERRUPTED
     if keys:
         print()
-        _show_library(_library_rows(keys))
+        # The library's refresh keeps one copy of a recording: a track folded into another is gone.
+        for duplicate in store.duplicates():
+            if duplicate["track_key"] in keys and store.track(duplicate["track_key"]) is None:
+                kept = store.track(duplicate["duplicate_of"])
+                print(f"· {duplicate['track_key']}: the same recording as {kept.label if kept else duplicate['duplicate_of']}"
+                      f"; the library keeps one copy ({duplicate['detail'].get('policy', 'flagged')})")
+        _show_library(_library_rows([key for key in keys if store.track(key)]))
     failed = any(r.problem for r in registered) or not all(results.values())
     return EXIT_FAILED if failed else EXIT_OK
 
@@ -87,30 +93,44 @@ def run_sync(sources: list[str], verbose: bool = False) -> int:
 def _sync_keys(store, keys: list[str], verbose: bool) -> dict[str, bool] | None:
     """Each track's run, launched and awaited; None when the user stopped the command."""
     from musicsync_assets import launch
-    from musicsync_assets.defs.jobs import refresh_library_job, sync_track_job, track_run_tags
+    from musicsync_assets.defs.jobs import TRACK_KEYS_TAG, refresh_library_job, sync_track_job, track_run_tags
     from musicsync_assets.defs.partitions import track_partitions
     from musicsync_assets.defs.run_summaries import record_run
     from musicsync_assets.lib.pipeline.stages import discard_scratch
 
     results: dict[str, bool] = {}
     with launch.instance() as instance, launch.launcher(instance) as launcher, launch.interruptible() as stop:
-        instance.add_dynamic_partitions(track_partitions.name, keys)
-        runs = {}
+        runs: dict[str, str] = {}
+        rendered_again: set[str] = set()
         try:
-            for key in keys:
-                if stop.is_set():
-                    raise launch.Interrupted
-                runs[launcher.launch(sync_track_job.name, track_run_tags(store, key, "cli"), key)] = key
-            print(f"Syncing {len(keys)} track{'s' if len(keys) > 1 else ''} (Ctrl-C stops) ...", flush=True)
-            for run in launcher.wait(list(runs), stop):
-                summary = record_run(instance, run.run_id, store)
-                key = runs[run.run_id]
-                results[key] = run.status.value == "SUCCESS"
-                print(_track_line(store, key, summary), flush=True)
-                if verbose and not results[key]:
-                    _print_failure_trace(instance, run.run_id)
+            waves = [keys]
+            while waves:
+                wave = waves.pop()
+                instance.add_dynamic_partitions(track_partitions.name, wave)
+                wave_runs = []
+                for key in wave:
+                    if stop.is_set():
+                        raise launch.Interrupted
+                    wave_runs.append(launcher.launch(sync_track_job.name, track_run_tags(store, key, "cli"), key))
+                    runs[wave_runs[-1]] = key
+                print(f"Syncing {len(wave)} track{'s' if len(wave) > 1 else ''} (Ctrl-C stops) ...", flush=True)
+                for run in launcher.wait(wave_runs, stop):
+                    summary = record_run(instance, run.run_id, store)
+                    key = runs[run.run_id]
+                    results[key] = run.status.value == "SUCCESS"
+                    print(_track_line(store, key, summary), flush=True)
+                    if verbose and not results[key]:
+                        _print_failure_trace(instance, run.run_id)
+                [refresh] = launcher.wait([launcher.launch(refresh_library_job.name, {})], stop)
+                # The refresh keeps one copy of each recording; where the better copy replaced an
+                # entry's audio, that entry is rendered again from it.
+                better = [k for k in refresh.tags.get(TRACK_KEYS_TAG, "").split(",") if k and k not in rendered_again]
+                if better:
+                    rendered_again.update(better)
+                    print("A better copy of the same recording replaces the audio; rendering again ...")
+                    waves.append(better)
         except launch.Interrupted:
-            unfinished = [run_id for run_id, key in runs.items() if key not in results]
+            unfinished = [run_id for run_id in runs if instance.get_run_by_id(run_id).status not in launch.FINISHED]
             print(f"\nStopping {len(unfinished)} unfinished run(s) ...", file=sys.stderr, flush=True)
             launcher.cancel(unfinished)
             settings = _music_library().settings()
@@ -120,7 +140,6 @@ def _sync_keys(store, keys: list[str], verbose: bool) -> dict[str, bool] | None:
             print("Stopped. Nothing was marked failed; `musicsync sync` again resumes where this stopped.",
                   file=sys.stderr)
             return None
-        list(launcher.wait([launcher.launch(refresh_library_job.name, {})]))
     return results
 
 

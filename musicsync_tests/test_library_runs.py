@@ -87,3 +87,24 @@ def test_a_second_copy_is_flagged_by_its_run_and_settled_by_the_library(tmp_path
     entries = [line for line in lines if line and not line.startswith("#")]
     assert len(entries) == 1 and (playlist.parent / entries[0]).resolve().is_file()
     assert Path(store.files(kept.track_key)[0].path).is_file()
+
+
+def test_when_the_new_copy_wins_the_entry_keeps_its_name_and_asks_for_a_render(tmp_path, instance, audio_set):
+    resources = build_resources(notion={}, soundcloud={}, spotify={}, eagle={}, data_dir=str(tmp_path / "data"),
+                                duplicate_policy="keep_new")
+    store = resources["music_library"].store
+    lossless = tmp_path / "rip.flac"
+    demo.write_audio(codec.decode(audio_set["mp3"].path, 44100, 2).astype("float32") / 32768, lossless, "flac")
+    [kept, copy] = sync_tracks(instance, resources, [str(audio_set["mp3"].path), str(lossless)])
+    assert kept.ok and copy.ok
+
+    result = dg.materialize([library], resources=resources, instance=instance)
+    entry = store.track(kept.track_key)
+    assert (entry.title, entry.artists, entry.status) == ("Copper Sun", ["Lumen Drive"], "pending")
+    assert entry.source_url == str(lossless) and store.track(copy.track_key) is None
+    run = instance.get_run_by_id(result.run_id)
+    assert run.tags["musicsync/track_keys"] == kept.track_key  # requested_tracks_sensor renders it again
+
+    [rendered] = sync_tracks(instance, resources, [kept.track_key])
+    assert rendered.ok and store.track(kept.track_key).title == "Copper Sun"
+    assert store.original(kept.track_key).codec == "flac"

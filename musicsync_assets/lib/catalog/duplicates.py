@@ -143,9 +143,14 @@ def resolve(store: Store, paths: DataPaths, duplicate: Duplicate, policy: str = 
     new_track = store.track(new_key)
     with store.session():
         if new_wins:
-            # Same key and file names, the better source: the next sync renders them from it.
+            # Same key and file names, the better source: the next sync renders them from it. Who and
+            # what the recording is stays as the entry knew it (a rip's file name says less).
+            kept_track = store.track(kept)
             store.restart_track(kept, new_track.source_url)
-            store.update_track(kept, source_kind=new_track.source_kind)
+            store.update_track(kept, source_kind=new_track.source_kind, **{
+                name: getattr(kept_track, name) for name in ("title", "artists", "album", "year", "isrc",
+                                                              "artwork_path", "artwork_url")
+                if getattr(kept_track, name)})
         store.merge_into(new_key, kept)
         store.record_duplicate(new_key, kept, duplicate.reason,
                                {**duplicate.detail, "policy": policy, "audio_from": new_key if new_wins else kept,
