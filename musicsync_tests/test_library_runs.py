@@ -102,6 +102,7 @@ def test_when_the_new_copy_wins_the_entry_keeps_its_name_and_asks_for_a_render(t
     entry = store.track(kept.track_key)
     assert (entry.title, entry.artists, entry.status) == ("Copper Sun", ["Lumen Drive"], "pending")
     assert entry.source_url == str(lossless) and store.track(copy.track_key) is None
+    assert {s["kind"] for s in store.sources_of(kept.track_key)} == {"file"}  # both files, nothing invented
     run = instance.get_run_by_id(result.run_id)
     assert run.tags["musicsync/track_keys"] == kept.track_key  # requested_tracks_sensor renders it again
 

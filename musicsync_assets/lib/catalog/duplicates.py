@@ -146,7 +146,7 @@ def resolve(store: Store, paths: DataPaths, duplicate: Duplicate, policy: str = 
             # Same key and file names, the better source: the next sync renders them from it. Who and
             # what the recording is stays as the entry knew it (a rip's file name says less).
             kept_track = store.track(kept)
-            store.restart_track(kept, new_track.source_url)
+            store.restart_track(kept, new_track.source_url, new_source=False)
             store.update_track(kept, source_kind=new_track.source_kind, **{
                 name: getattr(kept_track, name) for name in ("title", "artists", "album", "year", "isrc",
                                                               "artwork_path", "artwork_url")

@@ -94,14 +94,17 @@ class TrackRows:
                 [*fields.values(), utcnow(), track_key],
             )
 
-    def restart_track(self, track_key: str, source_url: str) -> None:
-        """Points a track at a new source: describe, download and analyse again; files keep their names."""
+    def restart_track(self, track_key: str, source_url: str, new_source: bool = True) -> None:
+        """Points a track at a new source: describe, download and analyse again; files keep their names.
+        `new_source`: record the URL as one more source (a corrected link); a duplicate's own
+        sources are folded in by `merge_into` instead."""
         now = utcnow()
         with self._connect() as db:
             db.execute("UPDATE tracks SET source_url = ?, title = NULL, status = 'pending', updated_at = ?"
                        " WHERE track_key = ?", [source_url, now, track_key])
-            db.execute("INSERT INTO track_sources VALUES ('url', ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                       [source_url, track_key, source_url, now])
+            if new_source:
+                db.execute("INSERT INTO track_sources VALUES ('url', ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                           [source_url, track_key, source_url, now])
             db.execute("DELETE FROM originals WHERE track_key = ?", [track_key])
             db.execute("DELETE FROM analysis WHERE track_key = ?", [track_key])
             db.execute("UPDATE files SET size_bytes = -1 WHERE track_key = ?", [track_key])
