@@ -91,7 +91,8 @@ def test_ctrl_c_stops_the_whole_command_and_the_next_sync_resumes(data_dir, tmp_
 
     assert list((data_dir / ".incoming").glob("*")) == []
     store = Store(data_dir / "musicsync.duckdb")
-    assert {track.status for track in store.tracks()} <= {"pending", "synced"}  # interrupted is not failed
+    assert {track.status for track in store.tracks()} <= {"pending", "synced"}, [  # interrupted is not failed
+        (track.label, track.error_class, track.error_message) for track in store.tracks()]
     with launch.instance() as instance:
         statuses = {r.dagster_run.status for r in instance.get_run_records()}
     assert statuses <= {dg.DagsterRunStatus.CANCELED, dg.DagsterRunStatus.SUCCESS}

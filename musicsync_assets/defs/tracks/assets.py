@@ -22,30 +22,44 @@ def run_stage(context: dg.AssetExecutionContext, music: MusicLibrary, stage: Cal
     track_key = context.partition_key
     try:
         return stage(music.settings(), track_key, **kwargs)
-    except MusicsyncError as error:
-        store = music.store
-        track = store.track(track_key)
-        delay = heal_delay_s(error, (track.attempts or 0) if track else 0)
-        message = str(error) if delay is not None or not error.healable else \
-            f"{error} (gave up after {HEAL_MAX_ATTEMPTS} tries: it needs a person now)"
-        store.mark_failed(track_key, error.error_class, message, delay)
-        if error.healable and context.retry_number < IN_RUN_RETRIES:
-            # A blip passes in seconds: Dagster runs the step again in this run. Longer outages are
-            # the healing sensor's; an interrupted run is never retried.
-            raise dg.RetryRequested(max_retries=IN_RUN_RETRIES, seconds_to_wait=music.in_run_retry_wait_s) from error
-        retry_at = store.track(track_key).retry_at
-        raise dg.Failure(
-            description=message,
-            metadata={"track_key": track_key, "error_class": error.error_class, "what_to_do": error.hint,
-                      "next_try": f"{retry_at:%Y-%m-%d %H:%M} UTC, by itself" if retry_at else "when a person acts"},
-            allow_retries=False,
-        ) from error
     except Exception as error:
-        music.store.mark_failed(track_key, "internal", f"{type(error).__name__}: {error}")
-        raise
+        if _being_stopped(context):  # what broke as the run was being cancelled broke because of it
+            stages.discard_scratch(music.settings(), track_key)
+            raise
+        if not isinstance(error, MusicsyncError):
+            music.store.mark_failed(track_key, "internal", f"{type(error).__name__}: {error}")
+            raise
+        _fail(context, music, error)
     except BaseException:
         stages.discard_scratch(music.settings(), track_key)
         raise
+
+
+def _being_stopped(context: dg.AssetExecutionContext) -> bool:
+    status = context.instance.get_run_by_id(context.run_id).status
+    return status in (dg.DagsterRunStatus.CANCELING, dg.DagsterRunStatus.CANCELED)
+
+
+def _fail(context: dg.AssetExecutionContext, music: MusicLibrary, error: MusicsyncError) -> None:
+    """Records the failure on the track, with when it is tried again if it may heal, and fails
+    the step with what to do (or asks Dagster to run it again in this run, once)."""
+    track_key, store = context.partition_key, music.store
+    track = store.track(track_key)
+    delay = heal_delay_s(error, (track.attempts or 0) if track else 0)
+    message = str(error) if delay is not None or not error.healable else \
+        f"{error} (gave up after {HEAL_MAX_ATTEMPTS} tries: it needs a person now)"
+    store.mark_failed(track_key, error.error_class, message, delay)
+    if error.healable and context.retry_number < IN_RUN_RETRIES:
+        # A blip passes in seconds: Dagster runs the step again in this run. Longer outages are
+        # the healing sensor's; an interrupted run is never retried.
+        raise dg.RetryRequested(max_retries=IN_RUN_RETRIES, seconds_to_wait=music.in_run_retry_wait_s) from error
+    retry_at = store.track(track_key).retry_at
+    raise dg.Failure(
+        description=message,
+        metadata={"track_key": track_key, "error_class": error.error_class, "what_to_do": error.hint,
+                  "next_try": f"{retry_at:%Y-%m-%d %H:%M} UTC, by itself" if retry_at else "when a person acts"},
+        allow_retries=False,
+    ) from error
 
 
 def as_metadata(context: dg.AssetExecutionContext, music: MusicLibrary, outcome: Outcome) -> dict:

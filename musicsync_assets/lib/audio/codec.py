@@ -29,6 +29,10 @@ FORMATS: dict[str, tuple[str, str, tuple[str, ...]]] = {
 }
 EXPECTED_CODEC = {"m4a": "aac", "wav": "pcm_s16le", "aiff": "pcm_s16be", "mp3": "mp3", "flac": "flac"}
 
+# ffmpeg runs in a session of its own, so a Ctrl-C in the terminal reaches musicsync, which stops
+# it in order, instead of killing it mid-file and looking like a broken encode.
+OWN_SESSION = True
+
 
 @functools.cache
 def ffmpeg_exe() -> str:
@@ -63,7 +67,7 @@ def probe(path: Path) -> AudioProbe:
     """Describes the first audio stream, or raises NotAudio when the file has none."""
     result = subprocess.run(
         [ffmpeg_exe(), "-nostdin", "-hide_banner", "-i", str(path)],
-        check=False, capture_output=True, text=True, errors="replace",
+        check=False, capture_output=True, text=True, errors="replace", start_new_session=OWN_SESSION,
     )
     text = result.stderr
     audio = _AUDIO.search(text)
@@ -122,7 +126,8 @@ def decode(path: Path, sample_rate: int, channels: int, declared_duration_s: flo
     Decoding errors and a stream much shorter than its container declares both mean a damaged
     file, and are raised rather than silently producing a short track.
     """
-    result = subprocess.run(_decode_command(path, sample_rate, channels), check=False, capture_output=True)
+    result = subprocess.run(_decode_command(path, sample_rate, channels), check=False, capture_output=True,
+                            start_new_session=OWN_SESSION)
     pcm = np.frombuffer(result.stdout, dtype="<i2").reshape(-1, channels)
     _raise_if_damaged(path, result.returncode, result.stderr, len(pcm) / sample_rate, declared_duration_s)
     return pcm
@@ -134,7 +139,8 @@ def stream(path: Path, sample_rate: int, channels: int, block_s: float = 30.0,
     The damage checks run once the stream has ended."""
     block_bytes = int(block_s * sample_rate) * channels * 2
     with tempfile.TemporaryFile() as errors:  # a file, not a pipe: ffmpeg never blocks on a full stderr
-        process = subprocess.Popen(_decode_command(path, sample_rate, channels), stdout=subprocess.PIPE,
+        process = subprocess.Popen(_decode_command(path, sample_rate, channels), start_new_session=OWN_SESSION,
+                                   stdout=subprocess.PIPE,
                                    stderr=errors)
         frames = 0
         try:
@@ -172,7 +178,7 @@ def decoded_duration(path: Path) -> float:
     result = subprocess.run(
         [ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error", "-nostats", "-progress", "pipe:1",
          "-i", str(path), "-map", "0:a:0", "-f", "null", "-"],
-        check=False, capture_output=True, text=True, errors="replace",
+        check=False, capture_output=True, text=True, errors="replace", start_new_session=OWN_SESSION,
     )
     times = re.findall(r"out_time_us=(\d+)", result.stdout)
     if result.returncode != 0 or result.stderr.strip() or not times:
@@ -198,7 +204,8 @@ class Encoder:
             bitrate = ("-b:a", f"{aac_kbps}k") if fmt == "m4a" else ()
             command += ["-map", "0:a", *codec_args, *bitrate, "-fflags", "+bitexact", "-f", muxer, "-y",
                         str(path)]
-        self._process = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+        self._process = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.PIPE,
+                                         start_new_session=OWN_SESSION)
         self._feeder = threading.Thread(target=self._feed, args=(np.ascontiguousarray(pcm),), daemon=True)
         self._feeder.start()
 
@@ -229,7 +236,7 @@ def copy_audio_stream(source: Path, destination: Path, muxer: str = "ipod") -> N
     result = subprocess.run(
         [ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error", "-i", str(source), "-map", "0:a:0",
          "-c:a", "copy", "-fflags", "+bitexact", "-f", muxer, "-y", str(destination)],
-        check=False, capture_output=True, text=True, errors="replace",
+        check=False, capture_output=True, text=True, errors="replace", start_new_session=OWN_SESSION,
     )
     if result.returncode != 0:
         raise OSError(f"ffmpeg could not copy the audio stream: {_first_line(result.stderr)}")
