@@ -26,8 +26,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import scipy.fft
-import scipy.ndimage
 
 from musicsync_assets.lib.audio import codec
 from musicsync_assets.lib.errors import SilentAudio, TooShort
@@ -94,6 +92,9 @@ def fingerprint_file(path: Path) -> Fingerprint:
 
 
 def fingerprint_pcm(pcm: np.ndarray, name: str = "the audio") -> Fingerprint:
+    import scipy.fft  # here, not at the top: every run imports this module, few fingerprint
+    import scipy.ndimage
+
     """Fingerprint of mono int16 PCM at SAMPLE_RATE."""
     seconds = len(pcm) / SAMPLE_RATE
     if seconds < MIN_SECONDS:
