@@ -24,6 +24,7 @@ FINISHED = {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.Dagster
 UNFINISHED = set(dg.DagsterRunStatus) - FINISHED
 STOPPED = "Cancelled: the musicsync command was stopped; the next sync resumes this track."
 DAEMON_SILENT_AFTER_S = 60
+WRITTEN_BY_MUSICSYNC = "# Written by musicsync from the checkout's dagster.yaml.\n"
 # The runs' console output would land in this terminal (the code server is a child of this
 # process); the full event log is kept either way and shown in the UI.
 QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
@@ -33,17 +34,19 @@ def instance() -> dg.DagsterInstance:
     """The one Dagster instance every way of starting musicsync shares: DAGSTER_HOME when set, else
     `data/dagster_home` in the checkout, where `dagster dev` run from the checkout keeps its runs,
     logs and pools too (whatever MUSICSYNC_DATA_DIR says about the music). A home without a
-    `dagster.yaml` gets the checkout's queue limits and pools."""
+    `dagster.yaml` of its own gets the checkout's run launcher, queue limits and pools, and keeps
+    them up to date with the checkout's."""
     from dagster._core.instance.ref import InstanceRef
 
     home = Path(os.environ.get("DAGSTER_HOME") or CHECKOUT / "data" / "dagster_home").expanduser().resolve()
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
-    if not config.exists():
+    if not config.exists() or config.read_text().startswith(WRITTEN_BY_MUSICSYNC):
         settings = yaml.safe_load((CHECKOUT / "dagster.yaml").read_text())
-        shared = {name: settings[name] for name in ("telemetry", "concurrency") if name in settings}
-        config.write_text("# Written by musicsync from the checkout's dagster.yaml.\n"
-                          + yaml.safe_dump(shared, sort_keys=False))
+        shared = {name: settings[name] for name in ("telemetry", "run_launcher", "concurrency") if name in settings}
+        text = WRITTEN_BY_MUSICSYNC + yaml.safe_dump(shared, sort_keys=False)
+        if not config.exists() or config.read_text() != text:
+            config.write_text(text)
     return dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home)))
 
 
