@@ -44,11 +44,17 @@ PROFILES = {
                (6.5, 2.7, 3.5, 5.4, 2.6, 3.5, 2.5, 5.2, 4.0, 2.7, 4.3, 3.2)),
     "edma": ((1.0, 0.2875, 0.5020, 0.4048, 0.6050, 0.5614, 0.3205, 0.7966, 0.3159, 0.4506, 0.4202, 0.3889),
              (1.0, 0.3096, 0.4415, 0.5827, 0.3262, 0.4948, 0.2889, 0.7804, 0.4328, 0.2903, 0.5331, 0.3217)),
-}  # EDMA: Faraldo, Gomez, Jorda, Herrera, "Key Estimation in Electronic Dance Music", ECIR 2016
+    "albrecht": ((0.238, 0.006, 0.111, 0.006, 0.137, 0.094, 0.016, 0.214, 0.009, 0.080, 0.008, 0.081),
+                 (0.220, 0.006, 0.104, 0.123, 0.019, 0.103, 0.012, 0.214, 0.062, 0.022, 0.061, 0.052)),
+    "aarden": ((17.77, 0.15, 14.93, 0.16, 19.8, 11.36, 0.29, 22.06, 0.15, 8.15, 0.23, 4.95),
+               (18.26, 0.74, 14.05, 16.86, 0.7, 14.44, 0.7, 18.62, 4.57, 1.93, 7.38, 1.76)),
+}  # EDMA: Faraldo, Gomez, Jorda, Herrera, "Key Estimation in Electronic Dance Music", ECIR 2016.
+# Albrecht & Shanahan 2013 (common-practice pieces) and Aarden 2003 (Essen folk songs): profiles
+# counted from composed music, which the four above (probe tones, pop and dance audio) lack.
 KEY_VARIANTS = ("plain", "magnitude", "subtract", "harmonic", "harmonic+bass", "magnitude+harmonic",
                 "subtract+bass", "magnitude+subtract+bass")
 KEY_PROFILE, KEY_VARIANT = "mean", "harmonic+bass"
-BASS_WEIGHT = 1.0
+BASS_WEIGHT = 0.5
 KEY_MARGIN_SCALE = 8.0
 
 
@@ -683,7 +689,7 @@ def key_from_features(features: dict, profile: str = "", variant: str = "") -> t
     """The best of the 24 keys by profile correlation, with a confidence in [0, 1].
 
     The key comes from the whole track's pitch-class profile (tuned, harmonic-weighted, with the
-    bass's share on each tonic added), scored against `profile` (default: the mean of the four
+    bass's share on each tonic added), scored against `profile` (default: the mean of the six
     published ones). The confidence asks three things: how far ahead of its neighbours the key is
     (its relative, parallel and the keys a fifth either side share most of its notes, so when one
     scores nearly as well the key is a coin toss), whether each KEY_SEGMENT_S stretch on its own
