@@ -31,6 +31,7 @@ TATUM_SHARE = 0.2
 TATUM_FLOOR = 0.15  # peaks rising less above the autocorrelation's background are texture, not a pulse
 KEY_SEGMENT_S = 12.0
 NO_TEMPO_BELOW = 0.15  # below this a tempo is a guess: report none (noise, speech, free time)
+PHASE_RIVAL = 0.8  # a beat phase with this share of the strongest one's onset energy is a near tie
 DRUMLESS_BELOW = 0.5  # a drum-led estimate less confident than this is checked against the harmony's
 _BASS_BINS, _HARMONIC_BINS = 11, 234  # onset-spectrum bins up to 215 Hz, and 43 Hz to 5 kHz
 
@@ -545,7 +546,12 @@ def beat_offset(envelope: np.ndarray, fps: float, bpm: float, y: np.ndarray, sr:
     """Seconds to the first beat of the grid: the beat phase with the most onset energy, placed at
     the first beat where the music has begun, then pinned to that beat's attack in the waveform
     (a frame of the onset envelope sees an attack up to half a window early). Which bar position
-    is the downbeat is not decided. `y` may hold only the first minutes of the track."""
+    is the downbeat is not decided. `y` may hold only the first minutes of the track.
+
+    When another phase has nearly as much energy (PHASE_RIVAL), the one nearer the music's first
+    onset wins: a boom-bap kick half a beat after the beat, with hi-hats and a bass line on every
+    eighth, can outweigh the beat itself by chance, while a track (a DJ's tool above all) starts
+    on a beat. A track opening with a pickup still gets the stronger phase unless it is a near tie."""
     beat = 60 * fps / bpm
     usable = len(envelope) - 1
     if usable <= 4 * beat:
@@ -553,10 +559,16 @@ def beat_offset(envelope: np.ndarray, fps: float, bpm: float, y: np.ndarray, sr:
 
     offsets = np.arange(0, beat, 0.25)
     grid = offsets[:, None] + beat * np.arange(int(usable / beat) - 1)[None, :]
-    first = float(offsets[np.argmax(envelope[grid.astype(int)].mean(axis=1))])
+    energy = envelope[grid.astype(int)].mean(axis=1)
+    sounding = np.flatnonzero(envelope > 0.1 * envelope.max())
+    first = float(offsets[np.argmax(energy)])
+    begins = _first_audible(y, sr)
+    if begins is not None:  # from the waveform: the onset envelope is blind to an attack in its first frame
+        onset_phase = begins * fps % beat
+        rivals = offsets[energy >= PHASE_RIVAL * energy.max()]
+        first = float(min(rivals, key=lambda phase: abs((phase - onset_phase + beat / 2) % beat - beat / 2)))
     if first > beat - 3:  # a phase just short of a whole beat is a beat at the very start
         first -= beat
-    sounding = np.flatnonzero(envelope > 0.1 * envelope.max())
     while sounding.size and first < sounding[0] - beat / 2:
         first += beat
     estimate = first / fps
@@ -565,6 +577,21 @@ def beat_offset(envelope: np.ndarray, fps: float, bpm: float, y: np.ndarray, sr:
     if not window.size or not window.max():
         return float(estimate)
     return float((start + np.argmax(window >= 0.5 * window.max())) / sr)
+
+
+def _first_audible(y: np.ndarray, sr: int) -> float | None:
+    """Seconds to the first sample within 20 dB of the peak, found a second at a time (`y` may be
+    two minutes long: an index of every loud sample would cost more memory than the analysis)."""
+    if not y.size:
+        return None
+    threshold = 0.1 * max(float(y.max()), -float(y.min()))
+    if threshold <= 0:
+        return None
+    for start in range(0, len(y), sr):
+        loud = np.flatnonzero(np.abs(y[start:start + sr]) >= threshold)
+        if loud.size:
+            return (start + int(loud[0])) / sr
+    return None
 
 
 def _kick_envelope(bass: np.ndarray, envelope: np.ndarray) -> np.ndarray:
