@@ -232,8 +232,8 @@ def onsets(beat_strength: float, offbeat_strength: float, first_s: float, bpm: f
     envelope, y = np.zeros(30 * fps), np.zeros(30 * sr)
     for n in range(int((30 - first_s) / beat) - 1):
         for time, strength in ((first_s + n * beat, beat_strength), (first_s + (n + 0.5) * beat, offbeat_strength)):
-            envelope[int(round(time * fps))] = strength
-            y[int(round(time * sr))] = strength
+            envelope[round(time * fps)] = strength
+            y[round(time * sr)] = strength
     return envelope, fps, bpm, y, sr
 
 
