@@ -25,6 +25,11 @@ key, and for the drummed tracks the time of the first kick on the beat grid.
 The split is fixed: a track's part is decided by a hash of its name alone
 (`part(name)`), so adding tracks never moves one from one part to the other.
 
+A third batch, *held-out 2* (`--part heldout2`, names starting "v" and "w"), was added after the
+held-out part had been looked at while tuning, so that one part stays unseen: new seeds, chorales
+of the corpus the first two batches never drew on, four more progressions (NEW_ARRANGEMENTS) and
+other voicings of the chords and bass (VOICINGS). Nothing is chosen on it; it is measured once.
+
     python -m benchmarks.broad_set [--folder /tmp/musicsync-broad]   (renders and lists the set)
 """
 
@@ -61,6 +66,18 @@ ARRANGEMENTS = {
     "one-chord minor": ("minor", ((0, MIN),), (0, 0, 10, 7)),
     "minor, bass against a held i": ("minor", ((0, MIN), (0, MIN)), (0, 3, 5, 7, 10, 7, 5, 3)),
 }
+# Only in held-out 2: progressions nothing was tuned on (the minor ones again share their chords
+# with the relative major).
+NEW_ARRANGEMENTS = {
+    "major I-vi-IV-V": ("major", ((0, MAJ), (9, MIN), (5, MAJ), (7, MAJ)), None),
+    "major I-IV vamp": ("major", ((0, MAJ), (0, MAJ), (5, MAJ), (5, MAJ)), None),
+    "aeolian i-VII-VI-VII": ("minor", ((0, MIN), (10, MAJ), (8, MAJ), (10, MAJ)), None),
+    "minor i-iv-v-i": ("minor", ((0, MIN), (5, MIN), (7, MIN), (0, MIN)), None),
+}
+# How the pads and bass voice the chords: "close" (root position, as the first two batches), "inverted"
+# (each chord tone moved next to middle E, so chords sit in inversions as with smooth voice leading),
+# "open" (root low, third an octave up) and "octave bass" (the bass jumping root, octave, fifth).
+VOICINGS = ("close", "inverted", "open", "octave bass")
 SCALES = {"major": (0, 2, 4, 5, 7, 9, 11), "minor": (0, 2, 3, 5, 7, 8, 10)}
 GROOVES = {  # beats per bar, kicks, snares/claps, closed hats, open hats (beats from the bar start)
     "house": (4, (0, 1, 2, 3), (1, 3), (), (0.5, 1.5, 2.5, 3.5)),
@@ -101,8 +118,14 @@ class Track:
         return self.first_beat_s is not None
 
 
+_HELDOUT2_PREFIXES = ("v", "w")
+
+
 def part(name: str) -> str:
-    """'tune' or 'heldout', fixed by the name's hash: decided once, never by what scores well."""
+    """'tune' or 'heldout', fixed by the name's hash: decided once, never by what scores well; the
+    third batch is 'heldout2' as a whole."""
+    if name.startswith(_HELDOUT2_PREFIXES):
+        return "heldout2"
     return "heldout" if hashlib.sha1(name.encode()).digest()[0] % 2 else "tune"
 
 
@@ -112,20 +135,24 @@ def plan() -> list[dict]:
     never reuses a chorale of the first batch, so no piece sits in both parts."""
     first = _batch(2026, "d", "c", 84, 36, exclude=())
     used = {recipe["source"] for recipe in first if recipe["kind"] == "chorale"}
-    return first + _batch(2027, "e", "k", 56, 40, exclude=used)
+    second = _batch(2027, "e", "k", 56, 40, exclude=used)
+    used |= {recipe["source"] for recipe in second if recipe["kind"] == "chorale"}
+    return first + second + _batch(2028, *_HELDOUT2_PREFIXES, 72, 40, exclude=used, varied=True)
 
 
 def _batch(seed: int, dance_prefix: str, chorale_prefix: str, count_dance: int, count_chorales: int,
-           exclude: tuple | set) -> list[dict]:
+           exclude: tuple | set, varied: bool = False) -> list[dict]:
+    """`varied` (held-out 2): arrangements from both tables, a voicing drawn for each dance track,
+    chorales from the whole corpus; the first two batches' recipes stay exactly as they were."""
     rng = np.random.default_rng(seed)
     recipes = []
     grooves = list(GROOVES) + ["drumless"]
-    arrangements = list(ARRANGEMENTS)
+    arrangements = list(ARRANGEMENTS) + (list(NEW_ARRANGEMENTS) if varied else [])
     for n in range(count_dance):
         group = grooves[n % len(grooves)]
         arrangement = arrangements[(n * 3 + n // len(grooves)) % len(arrangements)]
         tonic = int(rng.integers(12))
-        mode = ARRANGEMENTS[arrangement][0]
+        mode = _arrangement(arrangement)[0]
         bpm = round(float(rng.uniform(*TEMPI[group])), 2)
         rendering = ("synth", "fluidr3", "timgm6mb", "opl3", "musescore")[int(rng.integers(5))]
         name = (f"{dance_prefix}{n:03d}-{group.replace(' ', '_')}-{rendering}-{bpm}-"
@@ -133,12 +160,16 @@ def _batch(seed: int, dance_prefix: str, chorale_prefix: str, count_dance: int, 
         if rendering == "musescore" and part(name) == "tune":
             rendering = "fluidr3"
             name = name.replace("musescore", "fluidr3")
-        recipes.append(dict(kind="dance", name=name, group=group, arrangement=arrangement, rendering=rendering,
-                            bpm=bpm, key=ALL_KEYS[tonic + 12 * (mode == "minor")].name,
-                            seconds=30.0, tuning_cents=float(rng.uniform(-40, 40)) if rng.random() < 0.35 else 0.0,
-                            master=str(rng.choice(["", "", "loud", "noise"])), intro=bool(rng.random() < 0.2),
-                            seed=int(rng.integers(1 << 30))))
-    chorales = [c for c in _chorale_pool() if c[0] not in exclude]
+        recipe = dict(kind="dance", name=name, group=group, arrangement=arrangement, rendering=rendering,
+                      bpm=bpm, key=ALL_KEYS[tonic + 12 * (mode == "minor")].name,
+                      seconds=30.0, tuning_cents=float(rng.uniform(-40, 40)) if rng.random() < 0.35 else 0.0,
+                      master=str(rng.choice(["", "", "loud", "noise"])), intro=bool(rng.random() < 0.2),
+                      seed=int(rng.integers(1 << 30)))
+        if varied:
+            recipe["voicing"] = VOICINGS[int(rng.integers(len(VOICINGS)))]
+        recipes.append(recipe)
+    pool = _chorale_pool() + (_chorale_pool(160, None) if varied else [])
+    chorales = [c for c in pool if c[0] not in exclude]
     picks = rng.choice(len(chorales), size=min(count_chorales, len(chorales)), replace=False)
     for n, index in enumerate(sorted(picks)):
         path, key = chorales[index]
@@ -156,16 +187,22 @@ def _batch(seed: int, dance_prefix: str, chorale_prefix: str, count_dance: int, 
     return recipes
 
 
-def _chorale_pool() -> list[tuple[str, str]]:
-    """Four-part Bach chorales whose final bass note is the tonic of their key signature's major or
-    minor key, with that key. Cached next to this file's output, as parsing takes a while."""
-    cache = Path("/tmp/musicsync-chorale-pool.json")
+def _arrangement(name: str) -> tuple:
+    return ARRANGEMENTS[name] if name in ARRANGEMENTS else NEW_ARRANGEMENTS[name]
+
+
+def _chorale_pool(first: int = 0, stop: int | None = 160) -> list[tuple[str, str]]:
+    """Four-part Bach chorales (of the corpus's Bach files, sorted, from `first` to `stop`) whose
+    final bass note is the tonic of their key signature's major or minor key, with that key. Cached
+    in /tmp, as parsing takes a while."""
+    cache = Path("/tmp/musicsync-chorale-pool.json" if (first, stop) == (0, 160)
+                 else f"/tmp/musicsync-chorale-pool-{first}-{stop}.json")
     if cache.exists():
         return [tuple(item) for item in json.loads(cache.read_text())]
     from music21 import corpus
 
     pool = []
-    for path in sorted(corpus.getComposer("bach"), key=str)[:160]:
+    for path in sorted(corpus.getComposer("bach"), key=str)[first:stop]:
         try:
             score = corpus.parse(path)
         except Exception:  # noqa: BLE001 - a file music21 cannot read is simply not in the pool
@@ -192,7 +229,8 @@ Note = tuple[float, float, int, int, str]  # start s, length s, MIDI pitch (or d
 
 def _dance_notes(recipe: dict) -> tuple[list[Note], float | None]:
     rng = np.random.default_rng(recipe["seed"])
-    mode, chords, bass_pattern = ARRANGEMENTS[recipe["arrangement"]]
+    mode, chords, bass_pattern = _arrangement(recipe["arrangement"])
+    voicing = recipe.get("voicing", "close")
     tonic = parse_key(recipe["key"]).tonic
     beat = 60.0 / recipe["bpm"]
     group = recipe["group"]
@@ -208,13 +246,16 @@ def _dance_notes(recipe: dict) -> tuple[list[Note], float | None]:
         root, triad = chords[b % len(chords)]
         # Pads: the triad in a middle register, sometimes with the octave.
         for interval in triad + ((12,) if rng.random() < 0.5 else ()):
-            notes.append((start, bar - 0.02, 57 + (tonic + root + interval - 9) % 12 + (interval >= 12) * 12,
+            notes.append((start, bar - 0.02, _pad_pitch(voicing, tonic + root, triad, interval, b),
                           int(rng.integers(55, 75)), "pad"))
         pattern = bass_pattern or (root,) * per_bar
         steps = len(pattern) if len(pattern) > per_bar else per_bar
         for i in range(steps):
             pitch = pattern[i % len(pattern)] if bass_pattern else root
-            notes.append((start + i * bar / steps, bar / steps * 0.6, 36 + (tonic + pitch) % 12,
+            leap = 0
+            if voicing == "octave bass":  # root, octave, fifth, octave; a written line jumps every other note
+                leap = (0, 12, 7, 12)[i % 4] if not bass_pattern else 12 * (i % 2)
+            notes.append((start + i * bar / steps, bar / steps * 0.6, 36 + (tonic + pitch) % 12 + leap,
                           int(rng.integers(85, 105)), "bass"))
         # A melody walking the scale, every fourth bar resolving onto the tonic.
         for i in range(per_bar):
@@ -235,6 +276,17 @@ def _dance_notes(recipe: dict) -> tuple[list[Note], float | None]:
                 notes.append((start + position * beat, beat / 4, _DRUM_NOTES[sound], int(rng.integers(*velocity)),
                               "drums"))
     return notes, (None if group == "drumless" else intro_bars * bar)
+
+
+def _pad_pitch(voicing: str, root: int, triad: tuple, interval: int, bar: int) -> int:
+    """The MIDI pitch of a chord tone `interval` above `root` (a pitch class) in this voicing."""
+    pitch_class = (root + interval) % 12
+    if voicing == "inverted":  # the third lowest, or the fifth every other bar, from E3 up
+        lowest = (root + triad[1 + bar % 2]) % 12
+        return 52 + (lowest - 4) % 12 + (pitch_class - lowest) % 12 + (interval >= 12) * 12
+    if voicing == "open":  # the root from A2 up, the fifth above it, the third and octave an octave higher
+        return 45 + (root - 9) % 12 + interval + (interval in (3, 4)) * 12 + (interval >= 12) * 12
+    return 57 + (pitch_class - 9) % 12 + (interval >= 12) * 12
 
 
 def _chorale_notes(recipe: dict) -> list[Note]:
@@ -352,8 +404,8 @@ def _master(audio: np.ndarray, master: str, seed: int) -> np.ndarray:
 
 
 def build(folder: Path, which: str = "heldout") -> list[Track]:
-    """Renders (or reuses, when `folder` already holds it) the part `which` ('tune', 'heldout' or
-    'all') and returns its tracks."""
+    """Renders (or reuses, when `folder` already holds it) the part `which` ('tune', 'heldout',
+    'heldout2' or 'all') and returns its tracks."""
     folder.mkdir(parents=True, exist_ok=True)
     manifest = folder / "manifest.json"
     known = {t["name"]: Track(**t) for t in json.loads(manifest.read_text())} if manifest.exists() else {}

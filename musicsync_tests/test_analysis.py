@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from musicsync_assets.lib.audio import codec, demo
-from musicsync_assets.lib.audio.analysis import analyze_file, analyze_pcm, integrated_loudness
+from musicsync_assets.lib.audio.analysis import analyze_file, analyze_pcm, beat_offset, integrated_loudness
 from musicsync_assets.lib.audio.musickeys import ALL_KEYS, parse_key
 
 SR = 44100
@@ -223,6 +223,35 @@ def test_an_off_beat_hi_hat_does_not_pull_the_beat_grid_off_the_kick(bpm):
     assert result.bpm == pytest.approx(bpm, abs=0.5)
     phase = (result.beat_offset_s + beat / 2) % beat - beat / 2  # kicks fall on whole beats from 0
     assert abs(phase) <= 0.02
+
+
+def onsets(beat_strength: float, offbeat_strength: float, first_s: float, bpm: float = 90.0):
+    """An onset envelope (100 frames a second) and a waveform (1 kHz) with a hit on every beat from
+    `first_s` and one between every two, 30 seconds long."""
+    fps, sr, beat = 100, 1000, 60 / bpm
+    envelope, y = np.zeros(30 * fps), np.zeros(30 * sr)
+    for n in range(int((30 - first_s) / beat) - 1):
+        for time, strength in ((first_s + n * beat, beat_strength), (first_s + (n + 0.5) * beat, offbeat_strength)):
+            envelope[round(time * fps)] = strength
+            y[round(time * sr)] = strength
+    return envelope, fps, bpm, y, sr
+
+
+def test_a_near_tie_between_beat_phases_goes_to_the_one_the_music_starts_on():
+    """Boom-bap's kick half a beat late, with hats and bass on every eighth, can give the off-beat
+    a little more onset energy than the beat; the track starting on the beat settles it."""
+    offset = beat_offset(*onsets(beat_strength=1.0, offbeat_strength=1.1, first_s=0.0))
+    assert offset == pytest.approx(0.0, abs=0.005)
+
+
+def test_a_pickup_does_not_move_a_clear_beat_grid():
+    """A track opening on an off-beat note keeps the grid its beats clearly mark."""
+    envelope, fps, bpm, y, sr = onsets(beat_strength=1.0, offbeat_strength=0.3, first_s=1.0)
+    pickup = 1.0 - 0.5 * 60 / bpm
+    envelope[int(pickup * fps)], y[int(pickup * sr)] = 1.0, 1.0
+    offset = beat_offset(envelope, fps, bpm, y, sr)
+    beat = 60 / bpm
+    assert abs((offset - 1.0 + beat / 2) % beat - beat / 2) <= 0.005
 
 
 def test_a_minor_loop_leaning_on_its_relative_major_is_named_or_flagged(monkeypatch):

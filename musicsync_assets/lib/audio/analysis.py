@@ -17,7 +17,7 @@ import numpy as np
 
 from musicsync_assets.lib.audio.musickeys import ALL_KEYS, MusicalKey
 
-ANALYZER_VERSION = "2.1"
+ANALYZER_VERSION = "2.2"
 TEMPO_SR = 22050
 TEMPO_HOP = 256
 CHROMA_HOP = 4096  # with an 8192-point FFT at TEMPO_SR: 2.7 Hz bins, a semitone apart from 50 Hz up
@@ -27,10 +27,11 @@ _POWER_FLOOR = 1e-10  # librosa's amin; its top_db clip would need the whole tra
 SILENCE_DBFS = -60.0
 N_MELS = 64
 TREBLE_HZ = 5000.0
-TATUM_SHARE = 0.4
-TATUM_FLOOR = 0.25  # weaker autocorrelation peaks are texture, not a pulse
+TATUM_SHARE = 0.2
+TATUM_FLOOR = 0.15  # peaks rising less above the autocorrelation's background are texture, not a pulse
 KEY_SEGMENT_S = 12.0
 NO_TEMPO_BELOW = 0.15  # below this a tempo is a guess: report none (noise, speech, free time)
+PHASE_RIVAL = 0.8  # a beat phase with this share of the strongest one's onset energy is a near tie
 DRUMLESS_BELOW = 0.5  # a drum-led estimate less confident than this is checked against the harmony's
 _BASS_BINS, _HARMONIC_BINS = 11, 234  # onset-spectrum bins up to 215 Hz, and 43 Hz to 5 kHz
 
@@ -44,11 +45,17 @@ PROFILES = {
                (6.5, 2.7, 3.5, 5.4, 2.6, 3.5, 2.5, 5.2, 4.0, 2.7, 4.3, 3.2)),
     "edma": ((1.0, 0.2875, 0.5020, 0.4048, 0.6050, 0.5614, 0.3205, 0.7966, 0.3159, 0.4506, 0.4202, 0.3889),
              (1.0, 0.3096, 0.4415, 0.5827, 0.3262, 0.4948, 0.2889, 0.7804, 0.4328, 0.2903, 0.5331, 0.3217)),
-}  # EDMA: Faraldo, Gomez, Jorda, Herrera, "Key Estimation in Electronic Dance Music", ECIR 2016
+    "albrecht": ((0.238, 0.006, 0.111, 0.006, 0.137, 0.094, 0.016, 0.214, 0.009, 0.080, 0.008, 0.081),
+                 (0.220, 0.006, 0.104, 0.123, 0.019, 0.103, 0.012, 0.214, 0.062, 0.022, 0.061, 0.052)),
+    "aarden": ((17.77, 0.15, 14.93, 0.16, 19.8, 11.36, 0.29, 22.06, 0.15, 8.15, 0.23, 4.95),
+               (18.26, 0.74, 14.05, 16.86, 0.7, 14.44, 0.7, 18.62, 4.57, 1.93, 7.38, 1.76)),
+}  # EDMA: Faraldo, Gomez, Jorda, Herrera, "Key Estimation in Electronic Dance Music", ECIR 2016.
+# Albrecht & Shanahan 2013 (common-practice pieces) and Aarden 2003 (Essen folk songs): profiles
+# counted from composed music, which the four above (probe tones, pop and dance audio) lack.
 KEY_VARIANTS = ("plain", "magnitude", "subtract", "harmonic", "harmonic+bass", "magnitude+harmonic",
                 "subtract+bass", "magnitude+subtract+bass")
 KEY_PROFILE, KEY_VARIANT = "mean", "harmonic+bass"
-BASS_WEIGHT = 1.0
+BASS_WEIGHT = 0.5
 KEY_MARGIN_SCALE = 8.0
 
 
@@ -539,7 +546,12 @@ def beat_offset(envelope: np.ndarray, fps: float, bpm: float, y: np.ndarray, sr:
     """Seconds to the first beat of the grid: the beat phase with the most onset energy, placed at
     the first beat where the music has begun, then pinned to that beat's attack in the waveform
     (a frame of the onset envelope sees an attack up to half a window early). Which bar position
-    is the downbeat is not decided. `y` may hold only the first minutes of the track."""
+    is the downbeat is not decided. `y` may hold only the first minutes of the track.
+
+    When another phase has nearly as much energy (PHASE_RIVAL), the one nearer the music's first
+    onset wins: a boom-bap kick half a beat after the beat, with hi-hats and a bass line on every
+    eighth, can outweigh the beat itself by chance, while a track (a DJ's tool above all) starts
+    on a beat. A track opening with a pickup still gets the stronger phase unless it is a near tie."""
     beat = 60 * fps / bpm
     usable = len(envelope) - 1
     if usable <= 4 * beat:
@@ -547,10 +559,16 @@ def beat_offset(envelope: np.ndarray, fps: float, bpm: float, y: np.ndarray, sr:
 
     offsets = np.arange(0, beat, 0.25)
     grid = offsets[:, None] + beat * np.arange(int(usable / beat) - 1)[None, :]
-    first = float(offsets[np.argmax(envelope[grid.astype(int)].mean(axis=1))])
+    energy = envelope[grid.astype(int)].mean(axis=1)
+    sounding = np.flatnonzero(envelope > 0.1 * envelope.max())
+    first = float(offsets[np.argmax(energy)])
+    begins = _first_audible(y, sr)
+    if begins is not None:  # from the waveform: the onset envelope is blind to an attack in its first frame
+        onset_phase = begins * fps % beat
+        rivals = offsets[energy >= PHASE_RIVAL * energy.max()]
+        first = float(min(rivals, key=lambda phase: abs((phase - onset_phase + beat / 2) % beat - beat / 2)))
     if first > beat - 3:  # a phase just short of a whole beat is a beat at the very start
         first -= beat
-    sounding = np.flatnonzero(envelope > 0.1 * envelope.max())
     while sounding.size and first < sounding[0] - beat / 2:
         first += beat
     estimate = first / fps
@@ -559,6 +577,21 @@ def beat_offset(envelope: np.ndarray, fps: float, bpm: float, y: np.ndarray, sr:
     if not window.size or not window.max():
         return float(estimate)
     return float((start + np.argmax(window >= 0.5 * window.max())) / sr)
+
+
+def _first_audible(y: np.ndarray, sr: int) -> float | None:
+    """Seconds to the first sample within 20 dB of the peak, found a second at a time (`y` may be
+    two minutes long: an index of every loud sample would cost more memory than the analysis)."""
+    if not y.size:
+        return None
+    threshold = 0.1 * max(float(y.max()), -float(y.min()))
+    if threshold <= 0:
+        return None
+    for start in range(0, len(y), sr):
+        loud = np.flatnonzero(np.abs(y[start:start + sr]) >= threshold)
+        if loud.size:
+            return (start + int(loud[0])) / sr
+    return None
 
 
 def _kick_envelope(bass: np.ndarray, envelope: np.ndarray) -> np.ndarray:
@@ -617,15 +650,27 @@ def _autocorrelation(envelope: np.ndarray) -> np.ndarray | None:
 
 def _tatum_lag(autocorr: np.ndarray, fps: float) -> int | None:
     """The fastest regular pulse (in frames, 0.1-0.6 s): the first autocorrelation peak there
-    that reaches TATUM_SHARE of the strongest one."""
+    that divides the strongest one's lag (1, 2, 3 or 4 times) and rises TATUM_SHARE as far above
+    the background (the median over those lags) as the strongest does. Measured from the
+    background, not from zero: quiet hi-hats (an FM kit's barely register as onsets) still stand
+    clear of it at the eighth note, and missing them halves a drum & bass tempo. A peak that does
+    not divide the strongest pulse is an interval between two different sounds, not a subdivision."""
     low, high = int(0.1 * fps), min(int(0.6 * fps), len(autocorr) - 1)
     peaks = [lag for lag in range(low + 1, high) if autocorr[lag - 1] <= autocorr[lag] >= autocorr[lag + 1]]
     if not peaks:
         return None
-    strongest = max(autocorr[lag] for lag in peaks)
+    background = float(np.median(autocorr[low:high]))
+    strongest_lag = max(peaks, key=lambda lag: autocorr[lag])
+    strongest = autocorr[strongest_lag] - background
     if strongest <= 0:
         return None
-    return next((lag for lag in peaks if autocorr[lag] >= max(TATUM_SHARE * strongest, TATUM_FLOOR)), None)
+
+    def divides(lag: int) -> bool:
+        ratio = strongest_lag / lag
+        return round(ratio) in (1, 2, 3, 4) and abs(ratio - round(ratio)) <= 0.05 * round(ratio)
+
+    return next((lag for lag in peaks if divides(lag)
+                 and autocorr[lag] - background >= max(TATUM_SHARE * strongest, TATUM_FLOOR)), None)
 
 
 def _refine_period(autocorr: np.ndarray, lag: int) -> float:
@@ -671,7 +716,7 @@ def key_from_features(features: dict, profile: str = "", variant: str = "") -> t
     """The best of the 24 keys by profile correlation, with a confidence in [0, 1].
 
     The key comes from the whole track's pitch-class profile (tuned, harmonic-weighted, with the
-    bass's share on each tonic added), scored against `profile` (default: the mean of the four
+    bass's share on each tonic added), scored against `profile` (default: the mean of the six
     published ones). The confidence asks three things: how far ahead of its neighbours the key is
     (its relative, parallel and the keys a fifth either side share most of its notes, so when one
     scores nearly as well the key is a coin toss), whether each KEY_SEGMENT_S stretch on its own
