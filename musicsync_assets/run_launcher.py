@@ -19,6 +19,7 @@ environment of the process that launches the runs (the command, or `dagster dev`
 
 import contextlib
 import importlib
+import importlib.util
 import json
 import os
 import pkgutil
@@ -75,14 +76,23 @@ class PreloadedRunLauncher(RunLauncher, ConfigurableClass):
         with self._lock:
             wanted = (working_directory, package, tuple(self._preload))
             if self._warm is None or not self._warm.serves(wanted):
-                if self._warm is not None:
-                    self._warm.stop()
-                self._warm = WarmProcess(*wanted, instance_ref=serialize_value(self._instance.get_ref()))
-            pid = self._warm.fork(args)
+                self._start_warm_process(wanted)
+            try:
+                pid = self._warm.fork(args)
+            except (BrokenPipeError, ValueError):  # it died since: a new one, once
+                self._start_warm_process(wanted)
+                pid = self._warm.fork(args)
             warm_pid = self._warm.pid
         self._instance.add_run_tags(run.run_id, {WORKER_PID_TAG: str(pid)})
         self._instance.report_engine_event(f"Run worker {pid} forked from the warm process {warm_pid}.", run,
                                            cls=self.__class__)
+
+    def _start_warm_process(self, key: tuple) -> None:
+        from dagster._serdes import serialize_value
+
+        if self._warm is not None:
+            self._warm.stop()
+        self._warm = WarmProcess(*key, instance_ref=serialize_value(self._instance.get_ref()))
 
     def terminate(self, run_id: str) -> bool:
         run = self._instance.get_run_by_id(run_id)
@@ -112,12 +122,15 @@ class WarmProcess:
         self.key = (working_directory, package, preload)
         self._stamp = code_stamp(package)
         self._process = subprocess.Popen(
-            [sys.executable, "-m", __name__, json.dumps({"working_directory": working_directory, "package": package,
-                                                          "preload": list(preload), "instance_ref": instance_ref})],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=working_directory,
+            [sys.executable, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            cwd=working_directory,
             # Ctrl-C in a terminal is for the command that started it, which cancels its runs itself.
             start_new_session=True,
         )
+        # On stdin, not the command line: `ps` shows every process's arguments, and the instance's
+        # settings may hold a database password.
+        self._send({"working_directory": working_directory, "package": package, "preload": list(preload),
+                    "instance_ref": instance_ref})
         if self._process.stdout.readline().strip() != "ready":
             raise dg.DagsterInvariantViolationError("The warm run-worker process could not start; its error is above.")
 
@@ -129,12 +142,16 @@ class WarmProcess:
         return key == self.key and self._process.poll() is None and code_stamp(key[1]) == self._stamp
 
     def fork(self, execute_run_args: str) -> int:
-        self._process.stdin.write(json.dumps(execute_run_args) + "\n")
-        self._process.stdin.flush()
+        self._send(execute_run_args)
         return int(self._process.stdout.readline())
 
+    def _send(self, message) -> None:
+        self._process.stdin.write(json.dumps(message) + "\n")
+        self._process.stdin.flush()
+
     def stop(self) -> None:
-        self._process.stdin.close()  # runs already forked carry on: they are in sessions of their own
+        with contextlib.suppress(BrokenPipeError):
+            self._process.stdin.close()  # runs already forked carry on: they are in sessions of their own
         self._process.wait()
 
 
@@ -148,8 +165,10 @@ def code_stamp(package: str) -> float:
     return max((path.stat().st_mtime for path in paths if path.exists()), default=0.0)
 
 
-def _serve(working_directory: str, package: str, preload: list[str], instance_ref: str) -> None:
+def _serve() -> None:
     """Imports what every run needs, then forks one run worker per line read from stdin."""
+    setup = json.loads(sys.stdin.readline())
+    working_directory, package, preload = setup["working_directory"], setup["package"], setup["preload"]
     from dagster._serdes import deserialize_value
 
     sys.path.insert(0, working_directory)
@@ -162,7 +181,7 @@ def _serve(working_directory: str, package: str, preload: list[str], instance_re
         for module in pkgutil.walk_packages(root.__path__, prefix=f"{package}."):
             importlib.import_module(module.name)
     # Opening the instance once imports its storage (SQLAlchemy, Alembic): half a second per run.
-    with dg.DagsterInstance.from_ref(deserialize_value(instance_ref)) as instance:
+    with dg.DagsterInstance.from_ref(deserialize_value(setup["instance_ref"])) as instance:
         instance.get_runs(limit=1)
 
     replies = os.fdopen(os.dup(1), "w", buffering=1)
@@ -218,4 +237,4 @@ def _run_worker(execute_run_args: str, execute_run_command) -> None:
 
 
 if __name__ == "__main__":
-    _serve(**json.loads(sys.argv[1]))
+    _serve()

@@ -158,7 +158,8 @@ def test_without_dagster_home_every_entry_point_shares_the_checkouts_instance(mo
 
 def test_runs_fork_from_a_warm_process_that_follows_code_changes(data_dir, audio_set):
     """Run workers are forked from a process that imported Dagster and musicsync already; when the
-    code changes on disk, the next run forks from a new one, never from the stale one."""
+    code changes on disk, the next run forks from a new one, never from the stale one; when it
+    dies, the next run starts another."""
     store = Store(data_dir / "musicsync.duckdb")
     keys = [r.track_key for r in register_sources(store, [str(audio_set["aac"].path), str(audio_set["mp3"].path)])]
     module = Path(launch.__file__).parent / "lib" / "errors.py"
@@ -167,7 +168,9 @@ def test_runs_fork_from_a_warm_process_that_follows_code_changes(data_dir, audio
     try:
         with launch.instance() as instance, launch.launcher(instance) as launcher:
             instance.add_dynamic_partitions(track_partitions.name, keys)
-            for key in keys:
+            for n, key in enumerate([*keys, keys[0]]):
+                if n == 2:
+                    os.kill(warm_pids[-1], signal.SIGKILL)
                 [run] = launcher.wait([launcher.launch(sync_track_job.name, {}, key)])
                 assert run.status == dg.DagsterRunStatus.SUCCESS
                 [forked] = [entry.message for entry in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ENGINE_EVENT)
@@ -175,10 +178,11 @@ def test_runs_fork_from_a_warm_process_that_follows_code_changes(data_dir, audio
                 worker_pid, warm_pid = (int(word) for word in forked.rstrip(".").split() if word.isdigit())
                 assert int(run.tags[".musicsync/run_worker_pid"]) == worker_pid != os.getpid()
                 warm_pids.append(warm_pid)
-                os.utime(module, (times.st_atime, time.time() + 5))  # an edit, as far as the launcher can tell
+                if n == 0:
+                    os.utime(module, (times.st_atime, time.time() + 5))  # an edit, as far as the launcher can tell
     finally:
         os.utime(module, (times.st_atime, times.st_mtime))
-    assert warm_pids[0] != warm_pids[1]
+    assert len(set(warm_pids)) == 3
     with pytest.raises(ProcessLookupError):  # the stale warm process is gone
         os.kill(warm_pids[0], 0)
     assert {track.status for track in store.tracks()} == {"synced"}
