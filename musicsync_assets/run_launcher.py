@@ -32,12 +32,11 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
+from dagster._core.events import DagsterEventType, EngineEventData
 from dagster._core.launcher.base import LaunchRunContext, RunLauncher
 from dagster._serdes import ConfigurableClass, ConfigurableClassData
 
-# Where `terminate` finds a run's worker from any process (the UI's, the daemon's, the command's);
-# the leading dot keeps it out of the UI's tag lists, as Dagster's own `.dagster/grpc_info`.
-WORKER_PID_TAG = ".musicsync/run_worker_pid"
+FORKED = "forked from the warm process"  # the engine event `terminate` finds a run's worker by
 
 
 class PreloadedRunLauncher(RunLauncher, ConfigurableClass):
@@ -83,9 +82,11 @@ class PreloadedRunLauncher(RunLauncher, ConfigurableClass):
                 self._start_warm_process(wanted)
                 pid = self._warm.fork(args)
             warm_pid = self._warm.pid
-        self._instance.add_run_tags(run.run_id, {WORKER_PID_TAG: str(pid)})
-        self._instance.report_engine_event(f"Run worker {pid} forked from the warm process {warm_pid}.", run,
-                                           cls=self.__class__)
+        # An event, not a tag: `terminate` may be called from any process (the UI's, the daemon's,
+        # the command's), and a tag would show on every run in the UI's lists.
+        self._instance.report_engine_event(
+            f"Run worker {pid} {FORKED} {warm_pid}.", run,
+            EngineEventData(metadata={"pid": pid, "warm_process_pid": warm_pid}), cls=self.__class__)
 
     def _start_warm_process(self, key: tuple) -> None:
         from dagster._serdes import serialize_value
@@ -96,13 +97,18 @@ class PreloadedRunLauncher(RunLauncher, ConfigurableClass):
 
     def terminate(self, run_id: str) -> bool:
         run = self._instance.get_run_by_id(run_id)
-        if run is None or run.is_finished or WORKER_PID_TAG not in run.tags:
+        if run is None or run.is_finished:
+            return False
+        pids = [entry.dagster_event.engine_event_data.metadata["pid"].value
+                for entry in self._instance.all_logs(run_id, of_type=DagsterEventType.ENGINE_EVENT)
+                if FORKED in entry.message]
+        if not pids:
             return False
         self._instance.report_run_canceling(run)
         try:
             # The run worker turns SIGINT into an interrupt of the current step, as the default
             # launcher's cancellation does, and the run ends cancelled.
-            os.kill(int(run.tags[WORKER_PID_TAG]), signal.SIGINT)
+            os.kill(pids[-1], signal.SIGINT)
         except ProcessLookupError:
             return False
         return True

@@ -173,11 +173,15 @@ def test_runs_fork_from_a_warm_process_that_follows_code_changes(data_dir, audio
                     os.kill(warm_pids[-1], signal.SIGKILL)
                 [run] = launcher.wait([launcher.launch(sync_track_job.name, {}, key)])
                 assert run.status == dg.DagsterRunStatus.SUCCESS
-                [forked] = [entry.message for entry in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ENGINE_EVENT)
+                [forked] = [entry.dagster_event.engine_event_data.metadata for entry in
+                            instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ENGINE_EVENT)
                             if "forked from the warm process" in entry.message]
-                worker_pid, warm_pid = (int(word) for word in forked.rstrip(".").split() if word.isdigit())
-                assert int(run.tags[".musicsync/run_worker_pid"]) == worker_pid != os.getpid()
-                warm_pids.append(warm_pid)
+                [started] = [entry.dagster_event.engine_event_data.metadata for entry in
+                             instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ENGINE_EVENT)
+                             if entry.message.startswith("Started process for run")]
+                assert int(started["pid"].value) == forked["pid"].value != os.getpid()  # Dagster's run worker, forked
+                assert not any(name.startswith(".musicsync") for name in run.tags)
+                warm_pids.append(forked["warm_process_pid"].value)
                 if n == 0:
                     os.utime(module, (times.st_atime, time.time() + 5))  # an edit, as far as the launcher can tell
     finally:
