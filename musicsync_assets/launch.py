@@ -22,6 +22,7 @@ LOCATION = "musicsync_assets.definitions"  # the code location's name, as worksp
 PARTITION_TAG = "dagster/partition"
 FINISHED = {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED}
 UNFINISHED = set(dg.DagsterRunStatus) - FINISHED
+QUEUED = {dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED}
 STOPPED = "Cancelled: the musicsync command was stopped; the next sync resumes this track."
 DAEMON_SILENT_AFTER_S = 60
 WRITTEN_BY_MUSICSYNC = "# Written by musicsync from the checkout's dagster.yaml.\n"
@@ -106,19 +107,24 @@ class Launcher:
         Interrupted as soon as `stop` is set."""
         stop = stop or threading.Event()
         waiting = list(run_ids)
+        queued = True
         while waiting:
             if stop.is_set():
                 raise Interrupted
-            # Off the main thread, Dagster's launch code leaves the Ctrl-C handler alone (on it,
-            # Dagster swaps in one that raises wherever the main thread is, even in a gc callback).
-            worker = threading.Thread(target=self._work_queue, name="musicsync-run-queue", daemon=True)
-            worker.start()
-            worker.join()
+            if queued:
+                # Off the main thread, Dagster's launch code leaves the Ctrl-C handler alone (on it,
+                # Dagster swaps in one that raises wherever the main thread is, even in a gc callback).
+                worker = threading.Thread(target=self._work_queue, name="musicsync-run-queue", daemon=True)
+                worker.start()
+                worker.join()
+            queued = False
             for run_id in list(waiting):
                 run = self.instance.get_run_by_id(run_id)
                 if run.status in FINISHED:
                     waiting.remove(run_id)
                     yield run
+                # Once every run has left the queue, working it would only take CPU from the runs.
+                queued = queued or run.status in QUEUED
             if waiting:
                 stop.wait(poll_s)
 
@@ -128,16 +134,13 @@ class Launcher:
         deadline = time.monotonic() + grace_s
         for run_id in run_ids:
             run = self.instance.get_run_by_id(run_id)
-            if run.status in (dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED):
+            if run.status in QUEUED:
                 self.instance.report_run_canceled(run, message=STOPPED)
         # A run still starting would take a termination request as an outside failure: let it start.
         while time.monotonic() < deadline and self._in(run_ids, {dg.DagsterRunStatus.STARTING}):
             time.sleep(0.25)
         for run_id in self._in(run_ids, {dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING}):
-            try:
-                self.instance.run_launcher.terminate(run_id)
-            except Exception:  # the code server may already be gone with the same Ctrl-C
-                pass
+            self.instance.run_launcher.terminate(run_id)
         while time.monotonic() < deadline and self._in(run_ids, UNFINISHED):
             time.sleep(0.25)
         for run_id in self._in(run_ids, UNFINISHED):
