@@ -752,8 +752,9 @@ def key_from_features(features: dict, profile: str = "", variant: str = "") -> t
     The key comes from the whole track's pitch-class profile (tuned, harmonic-weighted, with the
     bass's share on each tonic added), scored against `profile` (default: the mean of the six
     published ones). The confidence asks three things: how far ahead of its neighbours the key is
-    (its relative, parallel and the keys a fifth either side share most of its notes, so when one
-    scores nearly as well the key is a coin toss), whether each KEY_SEGMENT_S stretch on its own
+    (its relative, parallel and the keys a fifth either side share most of its notes, as does a
+    mixolydian or dorian reading of another tonic, so when one scores nearly as well the key is a
+    coin toss), whether each KEY_SEGMENT_S stretch on its own
     agrees (a modulation scores low), and whether the relative key's tonic triad sounds as much as
     the chosen one's. `variant` names the features, for benchmarks/key_profiles.py."""
     profile, variant = profile or KEY_PROFILE, variant or KEY_VARIANT
@@ -791,14 +792,19 @@ def key_from_features(features: dict, profile: str = "", variant: str = "") -> t
     if not len(folded):
         return None, 0.0
     templates = _templates(profile)
-    total = _zscore(folded.sum(axis=0)) @ templates.T / 12  # Pearson correlation per key
+    tonic_bass = np.zeros(len(ALL_KEYS))
     if "bass" in variant and bass.sum() > 0:
-        share = bass / bass.sum()
-        total = total + BASS_WEIGHT * (share[[key.tonic for key in ALL_KEYS]] - 1 / 12)
+        tonic_bass = BASS_WEIGHT * (bass[[key.tonic for key in ALL_KEYS]] / bass.sum() - 1 / 12)
+    profile_of_track = _zscore(folded.sum(axis=0))
+    total = profile_of_track @ templates.T / 12 + tonic_bass  # Pearson correlation per key, and the bass
     scores = _zscore(folded) @ templates.T / 12
     best = int(np.argmax(total))
     neighbours = [ALL_KEYS.index(k) for k in _neighbours(ALL_KEYS[best])]
-    rival = max(float(total[neighbours].max()), float(np.sort(total)[-2]))
+    # A mixolydian or dorian reading of another tonic (G-F read as C major: G mixolydian has C
+    # major's notes) that scores nearly as well is as much a rival as the relative or a fifth.
+    modal = profile_of_track @ _modal_templates(profile).T / 12 + tonic_bass
+    modal[best] = -np.inf
+    rival = max(float(total[neighbours].max()), float(np.sort(total)[-2]), float(modal.max()))
     margin = (total[best] - rival) / max(total[best], 1e-9)
     # How close each stretch comes to rating the chosen key its best, weighted by its length.
     agreement = float(np.average(np.clip(scores[:, best] / np.maximum(scores.max(axis=1), 1e-9), 0, 1),
@@ -830,6 +836,18 @@ def _neighbours(key: MusicalKey) -> list[MusicalKey]:
 def _zscore(rows: np.ndarray) -> np.ndarray:
     centred = rows - rows.mean(axis=-1, keepdims=True)
     return centred / np.maximum(centred.std(axis=-1, keepdims=True), 1e-12)
+
+
+@functools.cache
+def _modal_templates(profile: str) -> np.ndarray:
+    """Each key's template in its commonest modal colour, reported as that key: the major one with
+    a flat seventh (mixolydian), the minor one with a raised sixth (dorian)."""
+    modal = _templates(profile).copy()
+    for row, key in enumerate(ALL_KEYS):
+        swap = [(key.tonic + 10) % 12, (key.tonic + 11) % 12] if key.mode == "major" else \
+            [(key.tonic + 8) % 12, (key.tonic + 9) % 12]
+        modal[row, swap] = modal[row, swap[::-1]]
+    return modal
 
 
 @functools.cache
