@@ -5,8 +5,8 @@
     python -m benchmarks.analysis --set legacy [--tracks 60] [--seed 7] [--renderings synth,soundfont]
 
 Default: the broad set (benchmarks/broad_set.py), split once by a hash of each track's name into a
-part to tune on and a held-out part only to measure on, plus a second held-out batch added later
-that nothing was tuned on (`--part heldout2`); quote the held-out parts. It runs
+part to tune on and a held-out part only to measure on, plus held-out batches added later, each
+measured once at the end of a round (`--part heldout2`, `--part heldout3`); quote the held-out parts. It runs
 `musicsync analyze --json` once over the part's files, as a user would, and reports per group
 (drum-led, drumless, chorales; by groove, arrangement, rendering and mastering):
 - tempo Acc1 (within 4%), Acc2 (also x2, x1/2, x3, x1/3), within +-0.5 BPM, the DJ-octave rate
