@@ -30,6 +30,16 @@ held-out part had been looked at while tuning, so that one part stays unseen: ne
 of the corpus the first two batches never drew on, four more progressions (NEW_ARRANGEMENTS) and
 other voicings of the chords and bass (VOICINGS). Nothing is chosen on it; it is measured once.
 
+A fourth batch (names starting "b") joins the *tune* part: hip-hop grooves (HIPHOP_GROOVES, 80-95
+BPM: swung or straight sixteenth hats, sparse kicks), added because held-out 2 showed boom-bap read
+at double tempo and the tune part's one boom-bap pattern (straight eighths) did not.
+
+Held-out 3 (`--part heldout3`, names starting "x" and "y"), added once both held-out parts had been
+looked at: new seeds, every groove including the hip-hop ones, both progression tables and all
+voicings, chorales none of the earlier batches drew on, and two new ways to render and master: a
+soundfont's instruments over the synthesised kit ("mix-" renderings) and a muffled master (a
+low-pass, as a lossy rip of a record) or a loud one with noise. Measured once, at the end.
+
     python -m benchmarks.broad_set [--folder /tmp/musicsync-broad]   (renders and lists the set)
 """
 
@@ -90,6 +100,18 @@ GROOVES = {  # beats per bar, kicks, snares/claps, closed hats, open hats (beats
 }
 TEMPI = {"house": (118, 128), "techno": (126, 140), "breakbeat": (170, 176), "boom_bap": (82, 98),
          "half_time": (140, 150), "garage": (128, 134), "offbeat hat": (120, 126), "drumless": (72, 130)}
+# Hip-hop grooves, only in the fourth batch (tune) and held-out 3, so the first batches' recipes stay as
+# they were: sixteenth hats swung (the second of each pair late, 62% of the eighth) or straight, and
+# sparse kicks, one landing on a sixteenth before the backbeat.
+_SWUNG_16THS = tuple(t for i in range(8) for t in (i / 2, i / 2 + 0.31))
+HIPHOP_GROOVES = {
+    "boom_bap swung 16ths": (4, (0, 1.75, 2.5), (1, 3), _SWUNG_16THS, ()),
+    "boom_bap sparse": (4, (0, 2.75), (1, 3), tuple(t for i in range(4) for t in (i, i + 0.62)), ()),
+    "hip_hop straight 16ths": (4, (0, 0.75, 2.5), (1, 3), tuple(i / 4 for i in range(16)), ()),
+    "hip_hop ghost kicks": (4, (0, 0.5, 2.25, 3.75), (1, 3), tuple(i / 2 for i in range(8)), (3.5,)),
+}
+TEMPI.update({name: (80, 95) for name in HIPHOP_GROOVES})
+_ALL_GROOVES = GROOVES | HIPHOP_GROOVES
 _PADS, _BASSES, _LEADS = (0, 4, 16, 19, 48, 50, 52, 89, 90, 95), (32, 33, 38, 39, 35), (11, 56, 65, 73, 80, 81, 24)
 _CHORALE_PROGRAMS = (19, 48, 52, 0, 68, 20)
 _DRUM_NOTES = {"kick": 36, "snare": 38, "hat": 42, "open": 46}
@@ -119,13 +141,19 @@ class Track:
 
 
 _HELDOUT2_PREFIXES = ("v", "w")
+_HIPHOP_PREFIX = "b"
+_HELDOUT3_PREFIXES = ("x", "y")
 
 
 def part(name: str) -> str:
     """'tune' or 'heldout', fixed by the name's hash: decided once, never by what scores well; the
-    third batch is 'heldout2' as a whole."""
+    third batch is 'heldout2' as a whole, the fourth (hip-hop) 'tune', the fifth 'heldout3'."""
     if name.startswith(_HELDOUT2_PREFIXES):
         return "heldout2"
+    if name.startswith(_HELDOUT3_PREFIXES):
+        return "heldout3"
+    if name.startswith(_HIPHOP_PREFIX):
+        return "tune"
     return "heldout" if hashlib.sha1(name.encode()).digest()[0] % 2 else "tune"
 
 
@@ -137,16 +165,26 @@ def plan() -> list[dict]:
     used = {recipe["source"] for recipe in first if recipe["kind"] == "chorale"}
     second = _batch(2027, "e", "k", 56, 40, exclude=used)
     used |= {recipe["source"] for recipe in second if recipe["kind"] == "chorale"}
-    return first + second + _batch(2028, *_HELDOUT2_PREFIXES, 72, 40, exclude=used, varied=True)
+    third = _batch(2028, *_HELDOUT2_PREFIXES, 72, 40, exclude=used, varied=True)
+    used |= {recipe["source"] for recipe in third if recipe["kind"] == "chorale"}
+    hiphop = _batch(2029, _HIPHOP_PREFIX, "", 24, 0, exclude=used, grooves=list(HIPHOP_GROOVES))
+    fourth = _batch(2030, *_HELDOUT3_PREFIXES, 96, 48, exclude=used, varied=True,
+                    grooves=list(_ALL_GROOVES) + ["drumless"], new_renderings=True)
+    return first + second + third + hiphop + fourth
 
 
 def _batch(seed: int, dance_prefix: str, chorale_prefix: str, count_dance: int, count_chorales: int,
-           exclude: tuple | set, varied: bool = False) -> list[dict]:
-    """`varied` (held-out 2): arrangements from both tables, a voicing drawn for each dance track,
-    chorales from the whole corpus; the first two batches' recipes stay exactly as they were."""
+           exclude: tuple | set, varied: bool = False, grooves: list[str] | None = None,
+           new_renderings: bool = False) -> list[dict]:
+    """`varied` (held-out 2 and 3): arrangements from both tables, a voicing drawn for each dance
+    track, chorales from the whole corpus; `grooves` (default: the first batches' and drumless);
+    `new_renderings` (held-out 3): "mix-" renderings and the muffled and loud-with-noise masters.
+    The first three batches' recipes stay exactly as they were."""
     rng = np.random.default_rng(seed)
     recipes = []
-    grooves = list(GROOVES) + ["drumless"]
+    grooves = grooves or list(GROOVES) + ["drumless"]
+    renderings = ("synth", "fluidr3", "timgm6mb", "opl3", "musescore")
+    masters = ["", "", "loud", "noise"] + (["muffled", "loud+noise"] if new_renderings else [])
     arrangements = list(ARRANGEMENTS) + (list(NEW_ARRANGEMENTS) if varied else [])
     for n in range(count_dance):
         group = grooves[n % len(grooves)]
@@ -154,16 +192,18 @@ def _batch(seed: int, dance_prefix: str, chorale_prefix: str, count_dance: int, 
         tonic = int(rng.integers(12))
         mode = _arrangement(arrangement)[0]
         bpm = round(float(rng.uniform(*TEMPI[group])), 2)
-        rendering = ("synth", "fluidr3", "timgm6mb", "opl3", "musescore")[int(rng.integers(5))]
+        rendering = renderings[int(rng.integers(5))]
+        if new_renderings and rendering != "synth" and rng.random() < 0.3:
+            rendering = f"mix-{rendering}"
         name = (f"{dance_prefix}{n:03d}-{group.replace(' ', '_')}-{rendering}-{bpm}-"
                 f"{ALL_KEYS[tonic + 12 * (mode == 'minor')].short}")
-        if rendering == "musescore" and part(name) == "tune":
-            rendering = "fluidr3"
+        if rendering.endswith("musescore") and part(name) == "tune":
+            rendering = rendering.replace("musescore", "fluidr3")
             name = name.replace("musescore", "fluidr3")
         recipe = dict(kind="dance", name=name, group=group, arrangement=arrangement, rendering=rendering,
                       bpm=bpm, key=ALL_KEYS[tonic + 12 * (mode == "minor")].name,
                       seconds=30.0, tuning_cents=float(rng.uniform(-40, 40)) if rng.random() < 0.35 else 0.0,
-                      master=str(rng.choice(["", "", "loud", "noise"])), intro=bool(rng.random() < 0.2),
+                      master=str(rng.choice(masters)), intro=bool(rng.random() < 0.2),
                       seed=int(rng.integers(1 << 30)))
         if varied:
             recipe["voicing"] = VOICINGS[int(rng.integers(len(VOICINGS)))]
@@ -182,7 +222,8 @@ def _batch(seed: int, dance_prefix: str, chorale_prefix: str, count_dance: int, 
         recipes.append(dict(kind="chorale", name=name, group="chorale", arrangement=Path(path).stem,
                             rendering=rendering, bpm=bpm, key=key, seconds=40.0,
                             tuning_cents=float(rng.uniform(-40, 40)) if rng.random() < 0.35 else 0.0,
-                            master=str(rng.choice(["", "", "", "noise"])), intro=False, seed=int(rng.integers(1 << 30)),
+                            master=str(rng.choice(["", "", "", "noise"] + (["muffled"] if new_renderings else []))),
+                            intro=False, seed=int(rng.integers(1 << 30)),
                             source=path))
     return recipes
 
@@ -268,7 +309,7 @@ def _dance_notes(recipe: dict) -> tuple[list[Note], float | None]:
                               int(rng.integers(60, 85)), "lead"))
         if group == "drumless" or b < intro_bars:
             continue
-        _, kicks, snares, hats, opens = GROOVES[group]
+        _, kicks, snares, hats, opens = _ALL_GROOVES[group]
         for sound, positions, velocity in (("kick", kicks, (100, 120)), ("snare", snares, (85, 105)),
                                            ("hat", hats, (45, 70)),
                                            ("open", opens, (95, 120) if group == "offbeat hat" else (60, 80))):
@@ -400,12 +441,19 @@ def _master(audio: np.ndarray, master: str, seed: int) -> np.ndarray:
         noise -= np.convolve(noise[:, 0], np.ones(64) / 64, mode="same")[:, None]
         noise *= np.sqrt(np.mean(audio ** 2)) / max(np.sqrt(np.mean(noise ** 2)), 1e-9) * 10 ** (-25 / 20)
         audio = audio + noise
+    elif master == "muffled":  # a dull rip: a 2.5 kHz low-pass, 12 dB an octave
+        from scipy.signal import butter, sosfilt
+
+        audio = sosfilt(butter(2, 2500, fs=SR, output="sos"), audio, axis=0)
+        audio = audio / max(1e-9, np.abs(audio).max()) * 0.7
+    elif master == "loud+noise":
+        return _master(_master(audio, "loud", seed), "noise", seed)
     return np.clip(audio, -1, 1)
 
 
 def build(folder: Path, which: str = "heldout") -> list[Track]:
     """Renders (or reuses, when `folder` already holds it) the part `which` ('tune', 'heldout',
-    'heldout2' or 'all') and returns its tracks."""
+    'heldout2', 'heldout3' or 'all') and returns its tracks."""
     folder.mkdir(parents=True, exist_ok=True)
     manifest = folder / "manifest.json"
     known = {t["name"]: Track(**t) for t in json.loads(manifest.read_text())} if manifest.exists() else {}
@@ -423,6 +471,12 @@ def build(folder: Path, which: str = "heldout") -> list[Track]:
             notes, first_beat = _chorale_notes(recipe), None
         if recipe["rendering"] == "synth":
             audio = _render_synth(notes, recipe, recipe["seconds"])
+        elif recipe["rendering"].startswith("mix-"):  # the soundfont's instruments over the synthesised kit
+            drums = [note for note in notes if note[4] == "drums"]
+            audio = _render_soundfont([note for note in notes if note[4] != "drums"],
+                                      SOUNDFONTS[recipe["rendering"][4:]][0], recipe, recipe["seconds"])
+            kit = _render_synth(drums, recipe, recipe["seconds"])
+            audio = audio / max(1e-9, np.abs(audio).max()) + 0.8 * kit / max(1e-9, np.abs(kit).max())
         else:
             audio = _render_soundfont(notes, SOUNDFONTS[recipe["rendering"]][0], recipe, recipe["seconds"])
         from musicsync_assets.lib.audio import demo

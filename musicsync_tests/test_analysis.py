@@ -166,6 +166,42 @@ def test_the_tempo_octave_a_dj_counts(groove, bpm):
     assert result.bpm == pytest.approx(bpm, abs=0.5)
 
 
+def sixteenth_hat_hip_hop(bpm: float, seconds: float = 24.0, seed: int = 0) -> np.ndarray:
+    """Kicks on 1, the "and" of 1 and of 3 (a sixteenth early), snares on 2 and 4, a closed hat on
+    every sixteenth and a bass note on every beat: the hats alone would put the beat at double."""
+    rng = np.random.default_rng(seed)
+    beat, out = 60 / bpm, np.zeros(int(seconds * SR))
+
+    def hit(start_s: float, sound: np.ndarray) -> None:
+        begin = int(start_s * SR)
+        end = min(len(out), begin + len(sound))
+        out[begin:end] += sound[: end - begin]
+
+    t = np.arange(int(0.3 * SR)) / SR
+    kick = np.sin(2 * np.pi * (50 * t + 100 * (1 - np.exp(-t * 30)) / 30)) * np.exp(-t * 12)
+    snare = rng.standard_normal(len(t)) * np.exp(-t * 30) * 0.5
+    hat = np.diff(rng.standard_normal(int(0.03 * SR)), prepend=0.0) * np.exp(-np.arange(int(0.03 * SR)) / 200) * 0.2
+    bass = np.sin(2 * np.pi * 55 * np.arange(int(beat * 0.8 * SR)) / SR) * 0.4
+    for bar in range(int(seconds / (4 * beat))):
+        start = bar * 4 * beat
+        for position in (0, 0.75, 2.5):
+            hit(start + position * beat, kick)
+        for position in (1, 3):
+            hit(start + position * beat, snare)
+        for sixteenth in range(16):
+            hit(start + sixteenth / 4 * beat, hat)
+        for position in range(4):
+            hit(start + position * beat, bass)
+    return np.stack([out, out], axis=1) / np.abs(out).max() * 0.7
+
+
+@pytest.mark.parametrize("bpm", [84.0, 92.0])
+def test_hip_hop_with_sixteenth_hats_is_not_read_at_double_tempo(bpm):
+    """The kick and bass pulse on the beat, not on its half: that keeps the slower octave."""
+    result = analyze_pcm(pcm_of(sixteenth_hat_hip_hop(bpm)), SR)
+    assert result.bpm == pytest.approx(bpm, abs=0.5)
+
+
 def drumless(bpm: float, key: str, seconds: float, seed: int = 0) -> np.ndarray:
     """Pads holding one chord a bar (i VI iv V or I V vi IV) over a bass note on every beat: no
     drums at all, as in a chorale, a ballad or an ambient intro."""

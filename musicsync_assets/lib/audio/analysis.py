@@ -17,7 +17,7 @@ import numpy as np
 
 from musicsync_assets.lib.audio.musickeys import ALL_KEYS, MusicalKey
 
-ANALYZER_VERSION = "2.2"
+ANALYZER_VERSION = "2.3"
 TEMPO_SR = 22050
 TEMPO_HOP = 256
 CHROMA_HOP = 4096  # with an 8192-point FFT at TEMPO_SR: 2.7 Hz bins, a semitone apart from 50 Hz up
@@ -29,6 +29,9 @@ N_MELS = 64
 TREBLE_HZ = 5000.0
 TATUM_SHARE = 0.2
 TATUM_FLOOR = 0.15  # peaks rising less above the autocorrelation's background are texture, not a pulse
+TATUM_SURE = 0.3  # a sub-beat pulse rising less than this above the background leaves the octave in doubt
+LOW_END_SHARE = 1 / 3  # the low end pulsing at the doubled beat less than this share of the beat: not doubled
+LOW_END_FLOOR = 0.3  # ... provided its pulse at the beat rises this far above its background
 KEY_SEGMENT_S = 12.0
 NO_TEMPO_BELOW = 0.15  # below this a tempo is a guess: report none (noise, speech, free time)
 PHASE_RIVAL = 0.8  # a beat phase with this share of the strongest one's onset energy is a near tie
@@ -255,17 +258,19 @@ class Analyzer:
             return Analysis(None, 0.0, None, 0.0, duration, None, peak_dbfs)
         fps = TEMPO_SR / TEMPO_HOP
         envelope, treble = np.concatenate(self._lower), np.concatenate(self._treble)
-        bpm, bpm_confidence = estimate_tempo(envelope, fps, self.bpm_range, treble)
+        bass = np.concatenate(self._bass)
+        drums = estimate_tempo(envelope, fps, self.bpm_range, treble, floor=0.0, bass=bass)
+        bpm, bpm_confidence = drums if drums[1] >= NO_TEMPO_BELOW else (None, drums[1])
         if bpm_confidence < DRUMLESS_BELOW:  # no clear drum pulse: the bass notes' or the harmony's
             bpm, bpm_confidence = _corroborated_tempo(
-                [estimate_tempo(candidate, fps, self.bpm_range, treble, floor=0.0)
-                 for candidate in (envelope, np.concatenate(self._harmonic), np.concatenate(self._bass))])
+                [drums] + [estimate_tempo(candidate, fps, self.bpm_range, treble, floor=0.0, bass=bass)
+                           for candidate in (np.concatenate(self._harmonic), bass)])
         key, key_confidence = key_from_features(self.key_features())
         loudness = self._loudness.integrated()
         intro_s, outro_s = self._loudness.intro_outro()
         return Analysis(
             bpm, bpm_confidence, key, key_confidence, duration, loudness, peak_dbfs,
-            beat_offset_s=beat_offset(_kick_envelope(np.concatenate(self._bass), envelope), fps, bpm,
+            beat_offset_s=beat_offset(_kick_envelope(bass, envelope), fps, bpm,
                                       np.concatenate(self._head), TEMPO_SR) if bpm else None,
             intro_s=intro_s, outro_s=outro_s, energy=energy_score(loudness, envelope, fps),
         )
@@ -445,10 +450,12 @@ def _pitch_filters() -> np.ndarray:
 
 
 def estimate_tempo(envelope: np.ndarray, fps: float, bpm_range: tuple[float, float],
-                   treble: np.ndarray | None = None, floor: float = NO_TEMPO_BELOW) -> tuple[float | None, float]:
+                   treble: np.ndarray | None = None, floor: float = NO_TEMPO_BELOW,
+                   bass: np.ndarray | None = None) -> tuple[float | None, float]:
     """Tempo in BPM and a confidence in [0, 1]; (None, 0) when there is no steady pulse.
 
-    `treble`, the onset envelope of the highest band, helps choose between half and double tempo."""
+    `treble`, the onset envelope of the highest band, and `bass`, the kick and bass band's, help
+    choose between half and double tempo."""
     if len(envelope) < fps * 4:
         return None, 0.0
     autocorr = _autocorrelation(envelope)
@@ -478,7 +485,9 @@ def estimate_tempo(envelope: np.ndarray, fps: float, bpm_range: tuple[float, flo
     while bpm >= hi:
         bpm /= 2
     treble_autocorr = _autocorrelation(treble) if treble is not None else None
-    tatum = (_tatum_lag(treble_autocorr, fps) if treble_autocorr is not None else None) or _tatum_lag(autocorr, fps)
+    tatum, rise = _tatum_lag(treble_autocorr, fps) if treble_autocorr is not None else (None, 0.0)
+    if tatum is None:
+        tatum, rise = _tatum_lag(autocorr, fps)
     in_range = [c for c in (bpm, bpm * 2, bpm / 2) if lo <= c < hi]
     octave_evidence = 1.0 if len(in_range) == 1 else 0.6
     if tatum:
@@ -488,7 +497,14 @@ def estimate_tempo(envelope: np.ndarray, fps: float, bpm_range: tuple[float, flo
             return abs(np.log2(60 * fps / candidate / tatum) - 1)
 
         bpm = min(in_range, key=lambda c: (misfit(c), c != bpm))
-        octave_evidence = max(octave_evidence, 1.0 if misfit(bpm) < 0.2 else 0.6)
+        # A faint pulse (an FM kit's hats, or a kick a sixteenth before a hat) may or may not be the
+        # subdivision: the octave it picks is then a likely reading, not a certain one.
+        octave_evidence = max(octave_evidence, 1.0 if misfit(bpm) < 0.2 and rise >= TATUM_SURE else 0.6)
+    if bass is not None and bpm / 2 >= lo and _low_end_keeps_half(bass, 60 * fps / bpm * 2, fps):
+        # Sixteenth hats at hip-hop tempo split the beat in four, so the hats alone would double it;
+        # when the kick and bass pulse at the slower beat and not at the doubled one, the slower
+        # beat is the one a DJ counts. The two disagreeing is an octave in doubt: the confidence says so.
+        bpm, octave_evidence = bpm / 2, 0.6
 
     background = float(np.median(autocorr[lags]))
     clarity = float(np.clip((autocorr[best] - background) / (1.0 - background + 1e-9) * 1.6, 0.0, 1.0))
@@ -496,6 +512,22 @@ def estimate_tempo(envelope: np.ndarray, fps: float, bpm_range: tuple[float, flo
     if confidence < floor:
         return None, confidence
     return float(bpm), confidence
+
+
+def _low_end_keeps_half(bass: np.ndarray, slow_lag: float, fps: float) -> bool:
+    """Whether the kick and bass band pulses at `slow_lag` (frames) but hardly at half of it: its
+    autocorrelation peak near each lag, above the background (the median over 0.1-2 s)."""
+    autocorr = _autocorrelation(bass)
+    if autocorr is None or slow_lag + 3 >= len(autocorr):
+        return False
+    background = float(np.median(autocorr[int(0.1 * fps):int(2 * fps)]))
+
+    def pulse(lag: float) -> float:
+        centre = round(lag)
+        return float(autocorr[max(centre - 2, 0):centre + 3].max()) - background
+
+    slow = pulse(slow_lag)
+    return slow >= LOW_END_FLOOR and pulse(slow_lag / 2) < LOW_END_SHARE * slow
 
 
 def _running_max(values: np.ndarray, reach: int) -> np.ndarray:
@@ -648,8 +680,9 @@ def _autocorrelation(envelope: np.ndarray) -> np.ndarray | None:
     return autocorr / autocorr[0]
 
 
-def _tatum_lag(autocorr: np.ndarray, fps: float) -> int | None:
-    """The fastest regular pulse (in frames, 0.1-0.6 s): the first autocorrelation peak there
+def _tatum_lag(autocorr: np.ndarray, fps: float) -> tuple[int | None, float]:
+    """The fastest regular pulse (in frames, 0.1-0.6 s) and how far it rises above the background,
+    or (None, 0) when there is none: the first autocorrelation peak there
     that divides the strongest one's lag (1, 2, 3 or 4 times) and rises TATUM_SHARE as far above
     the background (the median over those lags) as the strongest does. Measured from the
     background, not from zero: quiet hi-hats (an FM kit's barely register as onsets) still stand
@@ -658,19 +691,20 @@ def _tatum_lag(autocorr: np.ndarray, fps: float) -> int | None:
     low, high = int(0.1 * fps), min(int(0.6 * fps), len(autocorr) - 1)
     peaks = [lag for lag in range(low + 1, high) if autocorr[lag - 1] <= autocorr[lag] >= autocorr[lag + 1]]
     if not peaks:
-        return None
+        return None, 0.0
     background = float(np.median(autocorr[low:high]))
     strongest_lag = max(peaks, key=lambda lag: autocorr[lag])
     strongest = autocorr[strongest_lag] - background
     if strongest <= 0:
-        return None
+        return None, 0.0
 
     def divides(lag: int) -> bool:
         ratio = strongest_lag / lag
         return round(ratio) in (1, 2, 3, 4) and abs(ratio - round(ratio)) <= 0.05 * round(ratio)
 
-    return next((lag for lag in peaks if divides(lag)
-                 and autocorr[lag] - background >= max(TATUM_SHARE * strongest, TATUM_FLOOR)), None)
+    lag = next((lag for lag in peaks if divides(lag)
+                and autocorr[lag] - background >= max(TATUM_SHARE * strongest, TATUM_FLOOR)), None)
+    return (lag, float(autocorr[lag] - background)) if lag else (None, 0.0)
 
 
 def _refine_period(autocorr: np.ndarray, lag: int) -> float:
@@ -718,8 +752,9 @@ def key_from_features(features: dict, profile: str = "", variant: str = "") -> t
     The key comes from the whole track's pitch-class profile (tuned, harmonic-weighted, with the
     bass's share on each tonic added), scored against `profile` (default: the mean of the six
     published ones). The confidence asks three things: how far ahead of its neighbours the key is
-    (its relative, parallel and the keys a fifth either side share most of its notes, so when one
-    scores nearly as well the key is a coin toss), whether each KEY_SEGMENT_S stretch on its own
+    (its relative, parallel and the keys a fifth either side share most of its notes, as does a
+    mixolydian or dorian reading of another tonic, so when one scores nearly as well the key is a
+    coin toss), whether each KEY_SEGMENT_S stretch on its own
     agrees (a modulation scores low), and whether the relative key's tonic triad sounds as much as
     the chosen one's. `variant` names the features, for benchmarks/key_profiles.py."""
     profile, variant = profile or KEY_PROFILE, variant or KEY_VARIANT
@@ -757,14 +792,19 @@ def key_from_features(features: dict, profile: str = "", variant: str = "") -> t
     if not len(folded):
         return None, 0.0
     templates = _templates(profile)
-    total = _zscore(folded.sum(axis=0)) @ templates.T / 12  # Pearson correlation per key
+    tonic_bass = np.zeros(len(ALL_KEYS))
     if "bass" in variant and bass.sum() > 0:
-        share = bass / bass.sum()
-        total = total + BASS_WEIGHT * (share[[key.tonic for key in ALL_KEYS]] - 1 / 12)
+        tonic_bass = BASS_WEIGHT * (bass[[key.tonic for key in ALL_KEYS]] / bass.sum() - 1 / 12)
+    profile_of_track = _zscore(folded.sum(axis=0))
+    total = profile_of_track @ templates.T / 12 + tonic_bass  # Pearson correlation per key, and the bass
     scores = _zscore(folded) @ templates.T / 12
     best = int(np.argmax(total))
     neighbours = [ALL_KEYS.index(k) for k in _neighbours(ALL_KEYS[best])]
-    rival = max(float(total[neighbours].max()), float(np.sort(total)[-2]))
+    # A mixolydian or dorian reading of another tonic (G-F read as C major: G mixolydian has C
+    # major's notes) that scores nearly as well is as much a rival as the relative or a fifth.
+    modal = profile_of_track @ _modal_templates(profile).T / 12 + tonic_bass
+    modal[best] = -np.inf
+    rival = max(float(total[neighbours].max()), float(np.sort(total)[-2]), float(modal.max()))
     margin = (total[best] - rival) / max(total[best], 1e-9)
     # How close each stretch comes to rating the chosen key its best, weighted by its length.
     agreement = float(np.average(np.clip(scores[:, best] / np.maximum(scores.max(axis=1), 1e-9), 0, 1),
@@ -796,6 +836,18 @@ def _neighbours(key: MusicalKey) -> list[MusicalKey]:
 def _zscore(rows: np.ndarray) -> np.ndarray:
     centred = rows - rows.mean(axis=-1, keepdims=True)
     return centred / np.maximum(centred.std(axis=-1, keepdims=True), 1e-12)
+
+
+@functools.cache
+def _modal_templates(profile: str) -> np.ndarray:
+    """Each key's template in its commonest modal colour, reported as that key: the major one with
+    a flat seventh (mixolydian), the minor one with a raised sixth (dorian)."""
+    modal = _templates(profile).copy()
+    for row, key in enumerate(ALL_KEYS):
+        swap = [(key.tonic + 10) % 12, (key.tonic + 11) % 12] if key.mode == "major" else \
+            [(key.tonic + 8) % 12, (key.tonic + 9) % 12]
+        modal[row, swap] = modal[row, swap[::-1]]
+    return modal
 
 
 @functools.cache
