@@ -144,6 +144,9 @@ def main() -> int:
     print(f"{'floor: plain ffmpeg, same three files':<40} {floor:>8.2f}")
     print(f"{'first run of a session (10 s track)':<40} {warm_up_s:>8.2f}  (starts the warm run-worker process)")
     print(f"\nanalysis speed (one core, decoded PCM): {median(analysis_speed):.0f}x real time")
+    print("per track, run / without Dagster: " + ", ".join(
+        f"{SOURCE_CONTAINERS[i % len(SOURCE_CONTAINERS)]} {run:.1f}/{alone:.1f}"
+        for i, (run, alone) in enumerate(zip(run_seconds, plain_seconds, strict=True))))
     shares = [max(0.0, run - alone) / run for run, alone in zip(run_seconds, plain_seconds, strict=True)]
     print(f"Dagster overhead share of wall time:   {median(shares):.0%}, median of per-track shares "
           f"({median(r - a for r, a in zip(run_seconds, plain_seconds, strict=True)):.2f} s a run)")

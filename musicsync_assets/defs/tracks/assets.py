@@ -87,9 +87,10 @@ def track_metadata(context: dg.AssetExecutionContext, music_library: MusicLibrar
     with Spotify configured, completed from Spotify's match when it scores well enough."""
     outcome = run_stage(context, music_library, stages.resolve_metadata,
                         spotify=spotify.client() if spotify.configured else None)
+    metadata = as_metadata(context, music_library, outcome)
     # A file or link is named only now: the run's tag follows, so the Runs page finds it by title.
-    context.instance.add_run_tags(context.run_id, {TRACK_TAG: music_library.store.track(context.partition_key).label})
-    return dg.MaterializeResult(metadata=as_metadata(context, music_library, outcome))
+    context.instance.add_run_tags(context.run_id, {TRACK_TAG: metadata["track"]})
+    return dg.MaterializeResult(metadata=metadata)
 
 
 @dg.asset(partitions_def=track_partitions, group_name=TRACKS_GROUP, deps=[track_metadata], kinds={"python"})

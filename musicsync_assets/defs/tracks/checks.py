@@ -14,14 +14,16 @@ from musicsync_assets.lib.pipeline import verify
 
 def _result(context: dg.AssetCheckExecutionContext, music: MusicLibrary, name: str, problems: list[str],
             passed_text: str, metadata: dict) -> dg.AssetCheckResult:
-    track_key = context.partition_key
+    track_key, store = context.partition_key, music.store
     description = "; ".join(problems) if problems else passed_text
-    music.store.record_check(CheckRecord(run_id=context.run.run_id, track_key=track_key, check_name=name,
-                                         passed=not problems, description=description))
+    with store.session():  # one opening of the catalog, not two: every track runs three checks
+        store.record_check(CheckRecord(run_id=context.run.run_id, track_key=track_key, check_name=name,
+                                       passed=not problems, description=description))
+        label = store.track(track_key).label
     return dg.AssetCheckResult(
         passed=not problems,
         description=description[:1000],
-        metadata={"track": music.store.track(track_key).label, "track_key": track_key, "problems": len(problems), **metadata},
+        metadata={"track": label, "track_key": track_key, "problems": len(problems), **metadata},
     )
 
 
