@@ -45,14 +45,11 @@ def write_if_changed(path: Path, content: bytes) -> bool:
     holds exactly that; returns whether it wrote."""
     if path.exists() and path.read_bytes() == content:
         return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = _temporary_copy(path, content)
     try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(content)
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
     return True
 
@@ -60,14 +57,24 @@ def write_if_changed(path: Path, content: bytes) -> bool:
 def create_new(path: Path, content: bytes) -> bool:
     """Writes a file that must not exist yet: written under a temporary name, then hard-linked into
     place, which fails rather than replaces when something appeared there meanwhile."""
+    tmp = _temporary_copy(path, content)
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        return False
+    finally:
+        tmp.unlink(missing_ok=True)
+    return True
+
+
+def _temporary_copy(path: Path, content: bytes) -> Path:
+    """`content` in a hidden temporary file beside `path`, ready to be moved or linked into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(content)
-        os.link(tmp, path)
-    except FileExistsError:
-        return False
-    finally:
+    except BaseException:
         Path(tmp).unlink(missing_ok=True)
-    return True
+        raise
+    return Path(tmp)
