@@ -40,6 +40,8 @@ def library_litter(music) -> list[Path]:
 def test_bad_files_fail_with_a_reason(resources, music, instance, audio_set, name, error_class, words):
     [result] = sync_tracks(instance, resources, [str(audio_set[name].path)])
     assert_failed(music, result, error_class, words)
+    # Named as the user knows the file, never by the library's copy of it (`file-….mp3`).
+    assert result.track_key not in music.store.track(result.track_key).error_message
     assert library_litter(music) == []
 
 

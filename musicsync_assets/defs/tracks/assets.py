@@ -45,6 +45,7 @@ def _fail(context: dg.AssetExecutionContext, music: MusicLibrary, error: Musicsy
     the step with what to do (or asks Dagster to run it again in this run, once)."""
     track_key, store = context.partition_key, music.store
     track = store.track(track_key)
+    error = stages.in_the_users_words(error, track)
     delay = heal_delay_s(error, (track.attempts or 0) if track else 0)
     message = str(error) if delay is not None or not error.healable else \
         f"{error} (gave up after {HEAL_MAX_ATTEMPTS} tries: it needs a person now)"

@@ -5,7 +5,9 @@ the scratch folder and renames them into place, and raises a MusicsyncError the 
 Dagster assets call these functions; so do the CLI and the benchmarks, through the same job.
 """
 
+import copy
 import errno
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +26,6 @@ from musicsync_assets.lib.errors import (
     LibraryNotWritable,
     MusicsyncError,
     NeedsReview,
-    NotAudio,
     SilentAudio,
     TooShort,
     UnknownTrack,
@@ -338,7 +339,7 @@ def fetch_original(settings: LibrarySettings, track_key: str, soundcloud: SoundC
     except OSError as error:
         raise disk_errors_explained(error, paths.root) from error
     try:
-        described = _probe_as(fetched, track)
+        described = codec.probe(fetched)
         if described.duration_s is not None and described.duration_s < settings.min_duration_s:
             raise TooShort(f"the audio lasts {described.duration_s:.1f} s, under the {settings.min_duration_s:g} s minimum")
     except Exception:
@@ -357,19 +358,24 @@ def fetch_original(settings: LibrarySettings, track_key: str, soundcloud: SoundC
     return Outcome(False, _original_details(record), ("path",))
 
 
-def _probe_as(fetched: Path, track: TrackRecord) -> codec.AudioProbe:
-    """Probes the fetched copy, naming the user's own file or link when it is not audio."""
-    try:
-        return codec.probe(fetched)
-    except NotAudio as error:
-        name = Path(track.source_url).name if track.source_kind == "file" else track.source_url
-        raise NotAudio(f"{name} is not an audio file", error.hint) from error
-
-
 def _original_details(original: OriginalRecord) -> dict:
     return {"path": original.path, "codec": original.codec, "container": original.container,
             "sample_rate": original.sample_rate, "channels": original.channels,
             "duration_s": original.duration_s, "size_bytes": original.size_bytes}
+
+
+def in_the_users_words(error: MusicsyncError, track: TrackRecord | None) -> MusicsyncError:
+    """The error with the library's copies of the track (`<track key>.<ext>`, in originals and
+    scratch) named as the user knows the track: their own file's name, or the link."""
+    if track is None:
+        return error
+    name = Path(track.source_url).name if track.source_kind == "file" else track.source_url
+    reason = re.sub(rf"\b{re.escape(track.track_key)}\.\w+", lambda _: name, error.reason)
+    if reason == error.reason:
+        return error
+    renamed = copy.copy(error)
+    renamed.reason, renamed.args = reason, (reason,)
+    return renamed
 
 
 # --- stage 3: analysis and library files, from one decode ---------------------------------------
