@@ -13,12 +13,10 @@ from musicsync_assets.defs.notion.assets import notion_edits, notion_track_page
 from musicsync_assets.defs.partitions import track_partitions
 from musicsync_assets.defs.run_summaries import record_run
 from musicsync_assets.defs.tracks.assets import analyze_and_render, library_entry, track_audio, track_metadata
-from musicsync_assets.defs.tracks.checks import analysis_plausible, audio_formats_valid, tags_complete
 from musicsync_assets.lib.pipeline.stages import register_sources
 
 TRACK_ASSETS = [notion_edits, track_metadata, track_audio, analyze_and_render, library_entry, notion_track_page,
                 eagle_item]
-TRACK_CHECKS = [audio_formats_valid, tags_complete, analysis_plausible]
 
 
 @dataclass
@@ -31,10 +29,10 @@ class TrackResult:
 
 
 def track_definitions(resources: dict, **extra) -> dg.Definitions:
-    """The per-track assets, checks and `sync_track` job over `resources`, Notion and Eagle included
+    """The per-track assets (with their checks) and `sync_track` job over `resources`, Notion and Eagle included
     when they are configured there, as the code location does."""
     job = build_sync_track_job(with_notion=resources["notion"].configured, with_eagle=resources["eagle"].configured)
-    return dg.Definitions(assets=TRACK_ASSETS, asset_checks=TRACK_CHECKS, jobs=[job], resources=resources, **extra)
+    return dg.Definitions(assets=TRACK_ASSETS, jobs=[job], resources=resources, **extra)
 
 
 def sync_tracks(instance: dg.DagsterInstance, resources: dict, sources: list[str]) -> list[TrackResult]:

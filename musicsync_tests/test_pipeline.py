@@ -5,13 +5,14 @@ from types import SimpleNamespace
 
 import dagster as dg
 import pytest
+from mutagen.mp4 import MP4
 
 from musicsync_assets.lib.audio import codec
 from musicsync_assets.lib.audio.musickeys import parse_key
 from musicsync_assets.lib.audio.tags import read_tags
 from musicsync_assets.lib.pipeline.stages import library_row, set_overrides
 from musicsync_tests.conftest import library_resources, url_of
-from musicsync_tests.harness import sync_tracks
+from musicsync_tests.harness import sync_tracks, track_definitions
 
 TAGGED = ("aac", "mp3", "flac", "unicode")
 TRACK_ASSETS = ("track_metadata", "track_audio", "track_analysis", "track_files", "library_entry")
@@ -155,3 +156,40 @@ def test_an_override_retags_without_reencoding(synced):
     assert Path(wav.path).stat().st_size == next(
         f for f in synced.store.files(key) if f.format == "wav").size_bytes
     assert synced.store.runs(1)[0].status == "SUCCESS"
+
+
+def test_checks_run_alone_find_a_damaged_file_and_rewrite_nothing(synced):
+    """The UI's "Execute checks" on a synced track reads what is on disk: a WAV cut short since
+    the sync fails `audio_formats_valid`, an M4A retitled by hand fails `tags_complete`, and
+    neither is re-encoded or retagged by the checking."""
+    key = synced.keys["flac"]
+    files = {f.format: Path(f.path) for f in synced.store.files(key)}
+    kept = {fmt: path.read_bytes() for fmt, path in files.items()}
+    try:
+        files["wav"].write_bytes(kept["wav"][: len(kept["wav"]) // 2])
+        retitled = MP4(files["m4a"])
+        retitled["\xa9nam"] = ["Someone Else's Title"]
+        retitled.save()
+        damaged = {fmt: path.read_bytes() for fmt, path in files.items()}
+        job = track_definitions(synced.resources).resolve_job_def("sync_track")
+        checks_only = job.get_subset(asset_selection=set(), asset_check_selection={
+            dg.AssetCheckKey(dg.AssetKey(asset), name) for asset, name in (
+                ("track_files", "audio_formats_valid"), ("track_files", "tags_complete"),
+                ("track_analysis", "analysis_plausible"))})
+        result = checks_only.execute_in_process(instance=synced.instance, raise_on_error=False,
+                                                tags={"dagster/partition": key})
+        evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
+        assert set(evaluations) == {"audio_formats_valid", "tags_complete", "analysis_plausible"}
+        assert {e.partition for e in evaluations.values()} == {key}
+        assert not evaluations["audio_formats_valid"].passed
+        assert evaluations["audio_formats_valid"].description.startswith("wav: ")
+        assert not evaluations["tags_complete"].passed and "m4a" in evaluations["tags_complete"].description
+        assert evaluations["analysis_plausible"].passed
+        assert result.get_asset_materialization_events() == []
+        assert {fmt: path.read_bytes() for fmt, path in files.items()} == damaged
+        _, rows = synced.store.query("SELECT check_name, passed FROM check_results WHERE run_id = ? ORDER BY 1",
+                                     [result.run_id])
+        assert rows == [("analysis_plausible", True), ("audio_formats_valid", False), ("tags_complete", False)]
+    finally:
+        for fmt, path in files.items():
+            path.write_bytes(kept[fmt])

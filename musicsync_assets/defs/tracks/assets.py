@@ -8,6 +8,7 @@ import dagster as dg
 from musicsync_assets.defs.jobs import TRACK_TAG, TRACKS_GROUP
 from musicsync_assets.defs.partitions import track_partitions
 from musicsync_assets.defs.resources import MusicLibrary, SoundCloudAccount, SpotifyAccount
+from musicsync_assets.defs.tracks.checks import RENDER_CHECKS, render_check_results
 from musicsync_assets.lib.errors import HEAL_MAX_ATTEMPTS, MusicsyncError, heal_delay_s
 from musicsync_assets.lib.pipeline import stages
 from musicsync_assets.lib.pipeline.stages import Outcome
@@ -63,11 +64,16 @@ def _fail(context: dg.AssetExecutionContext, music: MusicLibrary, error: Musicsy
     ) from error
 
 
-def as_metadata(context: dg.AssetExecutionContext, music: MusicLibrary, outcome: Outcome) -> dict:
+def track_label(context: dg.AssetExecutionContext, music: MusicLibrary) -> str:
+    """How a person names the partition's track ("Artist - Title"), as its materializations say."""
+    track = music.store.track(context.partition_key)
+    return track.label if track else context.partition_key
+
+
+def as_metadata(outcome: Outcome) -> dict:
     """Outcome details as UI metadata, led by the track's name: the stage's paths as paths, nested
     values as JSON, empty ones left out."""
-    track = music.store.track(context.partition_key)
-    metadata: dict = {"track": track.label if track else context.partition_key, "status": outcome.status}
+    metadata: dict = {"track": outcome.label, "status": outcome.status}
     for name, value in outcome.details.items():
         if value is None or value == [] or value == {}:
             continue
@@ -88,10 +94,10 @@ def track_metadata(context: dg.AssetExecutionContext, music_library: MusicLibrar
     with Spotify configured, completed from Spotify's match when it scores well enough."""
     outcome = run_stage(context, music_library, stages.resolve_metadata,
                         spotify=spotify.client() if spotify.configured else None)
-    metadata = as_metadata(context, music_library, outcome)
-    # A file or link is named only now: the run's tag follows, so the Runs page finds it by title.
-    context.instance.add_run_tags(context.run_id, {TRACK_TAG: metadata["track"]})
-    return dg.MaterializeResult(metadata=metadata)
+    if context.run.tags.get(TRACK_TAG) != outcome.label:
+        # A file or link is named only now: the run's tag follows, so the Runs page finds it by title.
+        context.instance.add_run_tags(context.run_id, {TRACK_TAG: outcome.label})
+    return dg.MaterializeResult(metadata=as_metadata(outcome))
 
 
 @dg.asset(partitions_def=track_partitions, group_name=TRACKS_GROUP, deps=[track_metadata], kinds={"python"})
@@ -100,7 +106,7 @@ def track_audio(context: dg.AssetExecutionContext, music_library: MusicLibrary,
     """The original audio exactly as downloaded or dropped in, kept untouched in `originals/` so every
     format can be re-rendered later without downloading again."""
     outcome = run_stage(context, music_library, stages.fetch_original, soundcloud=soundcloud.client())
-    return dg.MaterializeResult(metadata=as_metadata(context, music_library, outcome))
+    return dg.MaterializeResult(metadata=as_metadata(outcome))
 
 
 @dg.multi_asset(
@@ -118,21 +124,27 @@ def track_audio(context: dg.AssetExecutionContext, music_library: MusicLibrary,
             skippable=True,
         ),
     ],
+    check_specs=RENDER_CHECKS,
     partitions_def=track_partitions,
     can_subset=True,
     # Encoding and analysis together keep both cores busy; two tracks at once would only thrash.
     pool="musicsync_render",
 )
 def analyze_and_render(context: dg.AssetExecutionContext, music_library: MusicLibrary) -> Iterator:
-    """Decodes the original once, analyses it while ffmpeg writes every format, then tags the files."""
+    """Decodes the original once, analyses it while ffmpeg writes every format, tags the files,
+    then checks what it wrote."""
     selected = {key.to_user_string() for key in context.selected_asset_keys}
+    if not selected:  # its checks alone (the UI's "Execute checks"): what is on disk, as it is
+        yield from render_check_results(context, music_library, track_label(context, music_library))
+        return
     analysis, files = run_stage(context, music_library, stages.analyze_and_render,
                                 analysis_wanted="track_analysis" in selected,
                                 files_wanted="track_files" in selected)
     if "track_analysis" in selected:
-        yield dg.MaterializeResult(asset_key="track_analysis", metadata=as_metadata(context, music_library, analysis))
+        yield dg.MaterializeResult(asset_key="track_analysis", metadata=as_metadata(analysis))
     if "track_files" in selected:
-        yield dg.MaterializeResult(asset_key="track_files", metadata=as_metadata(context, music_library, files))
+        yield dg.MaterializeResult(asset_key="track_files", metadata=as_metadata(files))
+    yield from render_check_results(context, music_library, analysis.label)
 
 
 @dg.asset(partitions_def=track_partitions, group_name=TRACKS_GROUP, deps=["track_files", "track_analysis"],
@@ -148,9 +160,8 @@ def library_entry(context: dg.AssetExecutionContext, music_library: MusicLibrary
     duplicate = run_stage(context, music_library, stages.flag_duplicate)
     row = outcome.details
     table = "\n".join(f"| {fmt} | `{path}` |" for fmt, path in row["files"].items())
-    label = music_library.store.track(context.partition_key).label
     yield dg.MaterializeResult(metadata={
-        "track": label,
+        "track": outcome.label,
         "status": outcome.status,
         "title": row["title"],
         "artists": ", ".join(row["artists"]),
@@ -163,5 +174,5 @@ def library_entry(context: dg.AssetExecutionContext, music_library: MusicLibrary
         check_name="not_a_duplicate", passed=duplicate is None, severity=dg.AssetCheckSeverity.WARN,
         description=(f"{duplicate.describe()}; the library keeps one copy by the '{music_library.duplicate_policy}' "
                      "policy when it next refreshes") if duplicate else "no other entry is the same recording",
-        metadata={"track": label, **({"duplicate_of": duplicate.duplicate_of} if duplicate else {})},
+        metadata={"track": outcome.label, **({"duplicate_of": duplicate.duplicate_of} if duplicate else {})},
     )

@@ -59,11 +59,13 @@ class LibrarySettings:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What a stage did, for the asset's metadata. `paths` names the details that are files on
-    this machine (shown as paths in the UI); the rest are values."""
+    """What a stage did, for the asset's metadata: `label` is how a person names the track
+    ("Artist - Title"), `paths` the details that are files on this machine (shown as paths in the
+    UI); the rest are values."""
 
     cached: bool
     details: dict
+    label: str
     paths: tuple[str, ...] = ()
 
     @property
@@ -197,7 +199,8 @@ def resolve_metadata(settings: LibrarySettings, track_key: str, spotify: Spotify
         filled = _fill_from_spotify(settings, track, spotify)
     except MusicsyncError as error:  # a nicety: the track goes on, and the next sync looks again
         filled = {"filled": [], "reason": str(error)}
-    return Outcome(False, {**_track_details(settings.store.track(track_key)), "spotify_match": filled}, TRACK_PATHS)
+    track = settings.store.track(track_key)
+    return Outcome(False, {**_track_details(track), "spotify_match": filled}, track.label, TRACK_PATHS)
 
 
 def _fill_from_spotify(settings: LibrarySettings, track: TrackRecord, spotify: SpotifyClient) -> dict:
@@ -228,12 +231,12 @@ def _describe(settings: LibrarySettings, track_key: str, spotify: SpotifyClient 
     store = settings.store
     track = _require_track(store, track_key)
     if track.title is not None and not (track.artwork_url and not track.artwork_path):
-        return Outcome(True, _track_details(track), TRACK_PATHS)
+        return _described(True, track)
     if track.title is not None:  # described when it was discovered (a like); only the artwork is missing
         artwork = download.fetch_image(track.artwork_url)
         if artwork:
             store.update_track(track_key, artwork_path=str(_save_artwork(settings.paths, track_key, artwork)))
-        return Outcome(False, _track_details(store.track(track_key)), TRACK_PATHS)
+        return _described(False, store.track(track_key))
     if track.source_kind == "file":
         fields, artwork = _describe_file(Path(track.source_url))
     elif track.source_kind == "spotify":
@@ -255,7 +258,7 @@ def _describe(settings: LibrarySettings, track_key: str, spotify: SpotifyClient 
         except OSError as error:
             raise disk_errors_explained(error, settings.paths.artwork) from error
     store.update_track(track_key, **fields)
-    return Outcome(False, _track_details(store.track(track_key)), TRACK_PATHS)
+    return _described(False, store.track(track_key))
 
 
 def _matched_upload(settings: LibrarySettings, store: Store, track: TrackRecord) -> str:
@@ -302,6 +305,10 @@ def _save_artwork(paths: DataPaths, track_key: str, image: bytes) -> Path:
 TRACK_PATHS = ("artwork",)
 
 
+def _described(cached: bool, track: TrackRecord) -> Outcome:
+    return Outcome(cached, _track_details(track), track.label, TRACK_PATHS)
+
+
 def _track_details(track: TrackRecord) -> dict:
     return {"title": track.display_title, "artists": track.artists, "album": track.album,
             "year": track.year, "source": track.source_url, "artwork": track.artwork_path}
@@ -316,7 +323,7 @@ def fetch_original(settings: LibrarySettings, track_key: str, soundcloud: SoundC
     track = _require_track(store, track_key)
     known = store.original(track_key)
     if known and Path(known.path).is_file() and Path(known.path).stat().st_size == known.size_bytes:
-        return Outcome(True, _original_details(known), ("path",))
+        return Outcome(True, _original_details(known), track.label, ("path",))
     paths = settings.paths
     try:
         paths.ensure()
@@ -355,7 +362,7 @@ def fetch_original(settings: LibrarySettings, track_key: str, soundcloud: SoundC
     store.save_original(record)
     if track.duration_s is None:
         store.update_track(track_key, duration_s=described.duration_s)
-    return Outcome(False, _original_details(record), ("path",))
+    return Outcome(False, _original_details(record), track.label, ("path",))
 
 
 def _original_details(original: OriginalRecord) -> dict:
@@ -453,13 +460,13 @@ def analyze_and_render(settings: LibrarySettings, track_key: str, *, analysis_wa
         for leftover in encoded.values():
             leftover.unlink(missing_ok=True)
 
-    analysis_outcome = Outcome(not need_analysis, _analysis_details(analysis) if analysis else {})
+    analysis_outcome = Outcome(not need_analysis, _analysis_details(analysis) if analysis else {}, track.label)
     files_outcome = Outcome(files_wanted and not written, {
         "formats": {f.format: f.path for f in store.files(track_key)},
         "written": [f.format for f in written if f.format in encoded],
         "retagged": [f.format for f in written if f.format not in encoded],
         "m4a_stream_copy": copy_m4a,
-    })
+    }, track.label)
     return analysis_outcome, files_outcome
 
 
@@ -552,7 +559,7 @@ def _file_in_library(settings: LibrarySettings, store: Store, track_key: str) ->
     cached = track.status == "synced"
     if not cached:
         store.update_track(track_key, status="synced", error_class=None, error_message=None, attempts=0, retry_at=None)
-    return Outcome(cached, library_row(store, track_key))
+    return Outcome(cached, library_row(store, track_key), track.label)
 
 
 def flag_duplicate(settings: LibrarySettings, track_key: str) -> duplicates.Duplicate | None:
