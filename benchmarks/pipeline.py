@@ -13,6 +13,9 @@ time, and prints medians of:
   weighs on both alike;
 - the floor: plain ffmpeg writing the same three files from the same source in one process
   (stream-copying AAC exactly as the pipeline does).
+Then it syncs N more tracks at once, as a first sync of many likes or `musicsync sync A B C` runs
+them (the queue runs two at a time, one rendering), against the same work one track after
+another without Dagster: the share a person waiting for the whole sync sees.
 """
 
 import argparse
@@ -39,9 +42,9 @@ from musicsync_assets.lib.pipeline import stages, verify
 SOURCE_CONTAINERS = ("m4a", "opus", "mp3")
 
 
-def make_sources(folder: Path, count: int, seconds: float) -> list[Path]:
+def make_sources(folder: Path, count: int, seconds: float, first: int = 0) -> list[Path]:
     sources = []
-    for n in range(count):
+    for n in range(first, first + count):
         container = SOURCE_CONTAINERS[n % len(SOURCE_CONTAINERS)]
         samples = demo.render(118 + n * 3, ALL_KEYS[n % 24], seconds, seed=n)
         sources.append(demo.write_audio(samples, folder / f"Bench Artist - Track {n:02d}.{container}", container))
@@ -77,14 +80,16 @@ def plain_stages(settings: stages.LibrarySettings, source: Path) -> tuple[float,
     return time.perf_counter() - started, time.perf_counter() - checks_started
 
 
-def sync_one(instance: dg.DagsterInstance, launcher: launch.Launcher, store, source: Path) -> str:
-    key = stages.register(store, str(source)).track_key
-    instance.add_dynamic_partitions(track_partitions.name, [key])
-    run_id = launcher.launch(sync_track_job.name, track_run_tags(store, key), key)
-    [run] = launcher.wait([run_id])
-    if run.status != dg.DagsterRunStatus.SUCCESS:
-        sys.exit(f"{source.name} failed: {store.track(key).error_message}")
-    return run_id
+def sync_all(instance: dg.DagsterInstance, launcher: launch.Launcher, store, sources: list[Path]) -> list[str]:
+    """Launches a run per source at once and waits for them all, as `musicsync sync` does."""
+    keys = [stages.register(store, str(source)).track_key for source in sources]
+    instance.add_dynamic_partitions(track_partitions.name, keys)
+    run_ids = [launcher.launch(sync_track_job.name, track_run_tags(store, key), key) for key in keys]
+    for run in launcher.wait(run_ids):
+        if run.status != dg.DagsterRunStatus.SUCCESS:
+            key = run.tags["dagster/partition"]
+            sys.exit(f"{key} failed: {store.track(key).error_message}")
+    return run_ids
 
 
 def main() -> int:
@@ -96,8 +101,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="musicsync-bench-") as tmp:
         root = Path(tmp)
         (root / "sources").mkdir()
-        print(f"Synthesising {args.tracks} tracks of {args.seconds:g} s ...", flush=True)
+        print(f"Synthesising {args.tracks} tracks of {args.seconds:g} s, twice ...", flush=True)
         sources = make_sources(root / "sources", args.tracks, args.seconds)
+        batch = make_sources(root / "sources", args.tracks, args.seconds, first=args.tracks)
 
         # Warm the analysis imports once, so the runs without Dagster do not pay them either.
         analyze_pcm(codec.decode(sources[0], 44100, 2)[: 44100 * 10], 44100)
@@ -108,6 +114,7 @@ def main() -> int:
             del os.environ[name]
         store = build_resources(notion={}, data_dir=str(root / "dagster-data"))["music_library"].store
         plain_settings = build_resources(notion={}, data_dir=str(root / "plain-data"))["music_library"].settings()
+        plain_batch_settings = build_resources(notion={}, data_dir=str(root / "plain-batch"))["music_library"].settings()
         step_seconds: dict[str, list[float]] = defaultdict(list)
         run_seconds, plain_seconds, checks_seconds = [], [], []
         with launch.instance() as instance, launch.launcher(instance) as launcher:
@@ -115,10 +122,10 @@ def main() -> int:
             # like the code server, so that the per-track figures are what every further track pays.
             warm_up = demo.write_audio(demo.render(120, ALL_KEYS[0], 10, seed=99), root / "warm-up.mp3", "mp3")
             started = time.perf_counter()
-            sync_one(instance, launcher, store, warm_up)
+            sync_all(instance, launcher, store, [warm_up])
             warm_up_s = time.perf_counter() - started
             for source in sources:
-                run_id = sync_one(instance, launcher, store, source)
+                [run_id] = sync_all(instance, launcher, store, [source])
                 record = instance.get_run_record_by_id(run_id)
                 run_seconds.append(record.end_time - record.create_timestamp.timestamp())
                 for step in instance.get_run_step_stats(run_id):
@@ -126,6 +133,10 @@ def main() -> int:
                 plain, checks = plain_stages(plain_settings, source)
                 plain_seconds.append(plain)
                 checks_seconds.append(checks)
+            # A first sync of many likes: every run launched at once, run by the queue two at a time.
+            records = [instance.get_run_record_by_id(run_id) for run_id in sync_all(instance, launcher, store, batch)]
+            batch_wall = max(r.end_time for r in records) - min(r.create_timestamp.timestamp() for r in records)
+        batch_plain = sum(plain_stages(plain_batch_settings, source)[0] for source in batch)
 
         analysis_speed, floors = [], []
         for source in sources:
@@ -163,6 +174,9 @@ def main() -> int:
           + ", ".join(f"{c} sources {median(r):.2f}x" for c, r in by_source.items() if r) + ")")
     print(f"checks (they decode every file again): {median(checks_seconds):.2f} s per track, "
           "in analyze_and_render's step")
+    print(f"\n{args.tracks} more tracks synced at once (as `musicsync sync A B C...` launches them): {batch_wall:.1f} s; "
+          f"the same work one track after another without Dagster: {batch_plain:.1f} s; "
+          f"Dagster's share: {max(0.0, batch_wall - batch_plain) / batch_wall:.0%}")
     return 0
 
 

@@ -127,7 +127,7 @@ def track_audio(context: dg.AssetExecutionContext, music_library: MusicLibrary,
     check_specs=RENDER_CHECKS,
     partitions_def=track_partitions,
     can_subset=True,
-    # Encoding and analysis together keep both cores busy; two tracks at once would only thrash.
+    # The renders at once are bounded by this pool's limit in dagster.yaml, one per core.
     pool="musicsync_render",
 )
 def analyze_and_render(context: dg.AssetExecutionContext, music_library: MusicLibrary) -> Iterator:
