@@ -7,6 +7,8 @@ from pathlib import Path
 import duckdb
 
 from musicsync_assets.lib.catalog.store import CheckRecord, RunRecord, Store, utcnow
+from musicsync_assets.lib.catalog.store.connection import SCHEMA_DIGEST
+from musicsync_assets.lib.catalog.store.schema import SCHEMA
 
 
 def _writer(db_path: str, worker: int, count: int) -> None:
@@ -63,3 +65,13 @@ def test_a_failed_session_writes_nothing(tmp_path):
     except RuntimeError:
         pass
     assert store.track("file-a") is None
+
+
+def test_an_older_catalog_is_brought_up_to_the_current_schema(tmp_path):
+    path = tmp_path / "c.duckdb"
+    with duckdb.connect(str(path)) as older:  # as a musicsync from before analysis energy left it
+        older.execute(SCHEMA)
+        older.execute("ALTER TABLE analysis DROP COLUMN energy")
+    store = Store(path)
+    assert store.query("SELECT energy FROM analysis")[0] == ["energy"]
+    assert store.query("SELECT digest FROM schema_version")[1] == [(SCHEMA_DIGEST,)]
