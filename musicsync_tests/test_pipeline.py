@@ -103,7 +103,8 @@ def test_file_names_are_safe_and_keep_unicode(synced):
 
 def test_checks_pass_and_are_recorded(synced):
     _, rows = synced.store.query(
-        "SELECT check_name, count(*), bool_and(passed) FROM check_results GROUP BY check_name ORDER BY 1")
+        "SELECT check_name, count(*), bool_and(passed) FROM check_results WHERE run_id IN ? GROUP BY check_name"
+        " ORDER BY 1", [[result.run_id for result in synced.results]])
     assert rows == [("analysis_plausible", 5, True), ("audio_formats_valid", 5, True), ("tags_complete", 5, True)]
     for key in synced.keys.values():
         checks = synced.instance.event_log_storage.get_asset_check_execution_history(
@@ -159,14 +160,15 @@ def test_an_override_retags_without_reencoding(synced):
 
 
 def test_checks_run_alone_find_a_damaged_file_and_rewrite_nothing(synced):
-    """The UI's "Execute checks" on a synced track reads what is on disk: a WAV cut short since
-    the sync fails `audio_formats_valid`, an M4A retitled by hand fails `tags_complete`, and
-    neither is re-encoded or retagged by the checking."""
+    """The UI's "Execute checks" on a synced track reads what is on disk: a WAV cut short and an
+    AIFF overwritten with something else fail `audio_formats_valid`, an M4A retitled by hand fails
+    `tags_complete`, and none is re-encoded or retagged by the checking."""
     key = synced.keys["flac"]
     files = {f.format: Path(f.path) for f in synced.store.files(key)}
     kept = {fmt: path.read_bytes() for fmt, path in files.items()}
     try:
         files["wav"].write_bytes(kept["wav"][: len(kept["wav"]) // 2])
+        files["aiff"].write_text("not audio any more")
         retitled = MP4(files["m4a"])
         retitled["\xa9nam"] = ["Someone Else's Title"]
         retitled.save()
@@ -182,7 +184,8 @@ def test_checks_run_alone_find_a_damaged_file_and_rewrite_nothing(synced):
         assert set(evaluations) == {"audio_formats_valid", "tags_complete", "analysis_plausible"}
         assert {e.partition for e in evaluations.values()} == {key}
         assert not evaluations["audio_formats_valid"].passed
-        assert evaluations["audio_formats_valid"].description.startswith("wav: ")
+        described = evaluations["audio_formats_valid"].description
+        assert "wav: " in described and "aiff: " in described, described
         assert not evaluations["tags_complete"].passed and "m4a" in evaluations["tags_complete"].description
         assert evaluations["analysis_plausible"].passed
         assert result.get_asset_materialization_events() == []

@@ -29,8 +29,7 @@ EAGLE_GROUP = "eagle"
 
 def track_run_tags(store: Store, track_key: str, source: str | None = None) -> dict[str, str]:
     """A track run's tags: the track's name, and which discoverer asked for it."""
-    track = store.track(track_key)
-    return {TRACK_TAG: track.label if track else track_key, **({SOURCE_TAG: source} if source else {})}
+    return {TRACK_TAG: store.label(track_key), **({SOURCE_TAG: source} if source else {})}
 
 
 def track_run_request(store: Store, track_key: str, run_key: str, source: str | None = None) -> dg.RunRequest:

@@ -64,12 +64,6 @@ def _fail(context: dg.AssetExecutionContext, music: MusicLibrary, error: Musicsy
     ) from error
 
 
-def track_label(context: dg.AssetExecutionContext, music: MusicLibrary) -> str:
-    """How a person names the partition's track ("Artist - Title"), as its materializations say."""
-    track = music.store.track(context.partition_key)
-    return track.label if track else context.partition_key
-
-
 def as_metadata(outcome: Outcome) -> dict:
     """Outcome details as UI metadata, led by the track's name: the stage's paths as paths, nested
     values as JSON, empty ones left out."""
@@ -135,7 +129,7 @@ def analyze_and_render(context: dg.AssetExecutionContext, music_library: MusicLi
     then checks what it wrote."""
     selected = {key.to_user_string() for key in context.selected_asset_keys}
     if not selected:  # its checks alone (the UI's "Execute checks"): what is on disk, as it is
-        yield from render_check_results(context, music_library, track_label(context, music_library))
+        yield from render_check_results(context, music_library, music_library.store.label(context.partition_key))
         return
     analysis, files = run_stage(context, music_library, stages.analyze_and_render,
                                 analysis_wanted="track_analysis" in selected,

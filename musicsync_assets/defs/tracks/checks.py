@@ -4,7 +4,7 @@ They run in the step that wrote the files and the analysis, right after it, on t
 a step of their own would cost each track's run more of Dagster's time than the checks take.
 Each result sits on the track's partition in the UI, with its reason, and lands in the run
 history's `check_results` table. Selected alone (the UI's "Execute checks"), they check what is
-on disk without writing anything.
+on disk without re-encoding or retagging anything.
 """
 
 from collections.abc import Iterator
@@ -13,8 +13,9 @@ import dagster as dg
 
 from musicsync_assets.defs.partitions import track_partitions
 from musicsync_assets.defs.resources import MusicLibrary
-from musicsync_assets.lib.catalog.store import CheckRecord
+from musicsync_assets.lib.catalog.store import CheckRecord, Store
 from musicsync_assets.lib.pipeline import verify
+from musicsync_assets.lib.pipeline.stages import LibrarySettings
 
 AUDIO_FORMATS_VALID = dg.AssetCheckSpec(
     "audio_formats_valid", asset="track_files", partitions_def=track_partitions,
@@ -30,37 +31,53 @@ ANALYSIS_PLAUSIBLE = dg.AssetCheckSpec(
 RENDER_CHECKS = [ANALYSIS_PLAUSIBLE, AUDIO_FORMATS_VALID, TAGS_COMPLETE]
 
 
+def _analysis_plausible(settings: LibrarySettings, store: Store, track_key: str) -> tuple[list[str], str, dict]:
+    analysis = store.analysis(track_key)
+    metadata = {} if analysis is None else {
+        "bpm": None if analysis.bpm is None else round(analysis.bpm, 1), "key": analysis.key_name,
+        "bpm_confidence": round(analysis.bpm_confidence, 2), "key_confidence": round(analysis.key_confidence, 2)}
+    return verify.analysis_problems(settings, analysis), "tempo and key are plausible", metadata
+
+
+def _audio_formats_valid(settings: LibrarySettings, store: Store, track_key: str) -> tuple[list[str], str, dict]:
+    problems, rows = verify.audio_problems(settings, store, track_key)
+    table = "\n".join(f"| {r['format']} | {r['codec']} | {r['sample_rate']} | {r['channels']} | {r['duration_s']} |"
+                      for r in rows)
+    return problems, f"{len(rows)} formats decode as configured", {
+        "files": dg.MetadataValue.md("| format | codec | Hz | channels | seconds |\n|---|---|---|---|---|\n" + table)}
+
+
+def _tags_complete(settings: LibrarySettings, store: Store, track_key: str) -> tuple[list[str], str, dict]:
+    return verify.tag_problems(settings, store, track_key), "all tags present and equal to the catalog", {}
+
+
+# Each check: the problems it finds, what a pass says, and metadata for the UI.
+EVALUATIONS = [(ANALYSIS_PLAUSIBLE, _analysis_plausible), (AUDIO_FORMATS_VALID, _audio_formats_valid),
+               (TAGS_COMPLETE, _tags_complete)]
+
+
 def render_check_results(context: dg.AssetExecutionContext, music: MusicLibrary,
                          label: str) -> Iterator[dg.AssetCheckResult]:
     """The selected checks of the analysis and the files, recorded in the run history at once."""
     selected = {key.name for key in context.selected_asset_check_keys}
     settings, store, track_key = music.settings(), music.store, context.partition_key
-    evaluations = []  # (spec, problems, what a pass says, metadata)
-    if ANALYSIS_PLAUSIBLE.name in selected:
-        analysis = store.analysis(track_key)
-        evaluations.append((ANALYSIS_PLAUSIBLE, verify.analysis_problems(settings, analysis),
-                            "tempo and key are plausible", {} if analysis is None else {
-                                "bpm": None if analysis.bpm is None else round(analysis.bpm, 1),
-                                "key": analysis.key_name, "bpm_confidence": round(analysis.bpm_confidence, 2),
-                                "key_confidence": round(analysis.key_confidence, 2)}))
-    if AUDIO_FORMATS_VALID.name in selected:
-        problems, rows = verify.audio_problems(settings, store, track_key)
-        table = "\n".join(f"| {r['format']} | {r['codec']} | {r['sample_rate']} | {r['channels']} | {r['duration_s']} |"
-                          for r in rows)
-        evaluations.append((AUDIO_FORMATS_VALID, problems, f"{len(rows)} formats decode as configured", {
-            "files": dg.MetadataValue.md("| format | codec | Hz | channels | seconds |\n|---|---|---|---|---|\n"
-                                         + table)}))
-    if TAGS_COMPLETE.name in selected:
-        evaluations.append((TAGS_COMPLETE, verify.tag_problems(settings, store, track_key),
-                            "all tags present and equal to the catalog", {}))
-
-    described = [(spec, problems, "; ".join(problems) if problems else passed_text, metadata)
-                 for spec, problems, passed_text, metadata in evaluations]
+    results = []  # (spec, problems, description, metadata)
+    for spec, evaluate in EVALUATIONS:
+        if spec.name not in selected:
+            continue
+        try:
+            problems, passed_text, metadata = evaluate(settings, store, track_key)
+        except Exception as error:  # a check that cannot look fails, saying why, not the step that wrote
+            context.log.exception(f"{spec.name} could not check {label}")
+            problems, passed_text, metadata = [f"could not check: {type(error).__name__}: {error}"], "", {}
+        results.append((spec, problems, "; ".join(problems) or passed_text, metadata))
+    if not results:
+        return
     with store.session():  # one opening of the catalog for all of them
-        for spec, problems, description, _ in described:
+        for spec, problems, description, _ in results:
             store.record_check(CheckRecord(run_id=context.run.run_id, track_key=track_key, check_name=spec.name,
                                            passed=not problems, description=description))
-    for spec, problems, description, metadata in described:
+    for spec, problems, description, metadata in results:
         yield dg.AssetCheckResult(
             asset_key=spec.asset_key, check_name=spec.name, passed=not problems, description=description[:1000],
             metadata={"track": label, "track_key": track_key, "problems": len(problems), **metadata},

@@ -7,7 +7,7 @@ from musicsync_assets.lib.audio import codec
 from musicsync_assets.lib.audio.musickeys import ALL_KEYS
 from musicsync_assets.lib.audio.tags import read_tags
 from musicsync_assets.lib.catalog.store import AnalysisRecord, Store
-from musicsync_assets.lib.errors import CorruptAudio
+from musicsync_assets.lib.errors import MusicsyncError
 from musicsync_assets.lib.pipeline.stages import LibrarySettings, expected_tags
 
 DURATION_TOLERANCE = 0.01
@@ -26,7 +26,7 @@ def audio_problems(settings: LibrarySettings, store: Store, track_key: str) -> t
         try:
             described = codec.probe(Path(record.path))
             played_s = codec.decoded_duration(Path(record.path))
-        except CorruptAudio as error:
+        except MusicsyncError as error:  # damaged, or no longer audio at all
             problems.append(f"{fmt}: {error.reason}")
             continue
         # A stream-copied M4A keeps the source's own rate, by design.

@@ -31,8 +31,14 @@ def _bring_up_to_date(connection: duckdb.DuckDBPyConnection) -> None:
     except duckdb.CatalogException:  # a catalog from before the digest was kept
         applied = []
     if applied != [(SCHEMA_DIGEST,)]:
-        connection.execute(SCHEMA)
-        connection.execute("CREATE OR REPLACE TABLE schema_version AS SELECT ? AS digest", [SCHEMA_DIGEST])
+        connection.execute("BEGIN TRANSACTION")
+        try:
+            connection.execute(SCHEMA)
+            connection.execute("CREATE OR REPLACE TABLE schema_version AS SELECT ? AS digest", [SCHEMA_DIGEST])
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
 
 
 def utcnow() -> datetime:

@@ -74,6 +74,11 @@ class TrackRows:
     def track(self, track_key: str) -> TrackRecord | None:
         return self._fetch_one(TrackRecord, "SELECT * FROM tracks WHERE track_key = ?", [track_key])
 
+    def label(self, track_key: str) -> str:
+        """How a person names the track ("Artist - Title"); its key if the catalog has no such track."""
+        track = self.track(track_key)
+        return track.label if track else track_key
+
     def tracks(self, status: str | None = None) -> list[TrackRecord]:
         if status:
             return self._fetch_all(
