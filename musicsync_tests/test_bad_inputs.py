@@ -4,6 +4,7 @@ import os
 import shutil
 from pathlib import Path
 
+import dagster as dg
 import pytest
 
 from musicsync_tests.conftest import copy_into, url_of
@@ -43,6 +44,11 @@ def test_bad_files_fail_with_a_reason(resources, music, instance, audio_set, nam
     # Named as the user knows the file, never by the library's copy of it (`file-….mp3`).
     assert result.track_key not in music.store.track(result.track_key).error_message
     assert library_litter(music) == []
+    # No check ran on the track, so none shows on it: not failed, not "execution failed".
+    for asset, check in (("track_files", "audio_formats_valid"), ("track_files", "tags_complete"),
+                         ("track_analysis", "analysis_plausible"), ("library_entry", "not_a_duplicate")):
+        key = dg.AssetCheckKey(dg.AssetKey(asset), check)
+        assert instance.event_log_storage.get_asset_check_execution_history(key, limit=5) == [], check
 
 
 def test_a_url_that_answers_404(resources, music, instance, audio_url):

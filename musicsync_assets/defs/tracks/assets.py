@@ -8,7 +8,7 @@ import dagster as dg
 from musicsync_assets.defs.jobs import TRACK_TAG, TRACKS_GROUP
 from musicsync_assets.defs.partitions import track_partitions
 from musicsync_assets.defs.resources import MusicLibrary, SoundCloudAccount, SpotifyAccount
-from musicsync_assets.defs.tracks.checks import RENDER_CHECKS, render_check_results
+from musicsync_assets.defs.tracks.checks import NOT_A_DUPLICATE, RENDER_CHECKS, render_check_results, report
 from musicsync_assets.lib.errors import HEAL_MAX_ATTEMPTS, MusicsyncError, heal_delay_s
 from musicsync_assets.lib.pipeline import stages
 from musicsync_assets.lib.pipeline.stages import Outcome
@@ -129,7 +129,8 @@ def analyze_and_render(context: dg.AssetExecutionContext, music_library: MusicLi
     then checks what it wrote."""
     selected = {key.to_user_string() for key in context.selected_asset_keys}
     if not selected:  # its checks alone (the UI's "Execute checks"): what is on disk, as it is
-        yield from render_check_results(context, music_library, music_library.store.label(context.partition_key))
+        yield from render_check_results(context, music_library, music_library.store.label(context.partition_key),
+                                        wrote=False)
         return
     analysis, files = run_stage(context, music_library, stages.analyze_and_render,
                                 analysis_wanted="track_analysis" in selected,
@@ -138,35 +139,43 @@ def analyze_and_render(context: dg.AssetExecutionContext, music_library: MusicLi
         yield dg.MaterializeResult(asset_key="track_analysis", metadata=as_metadata(analysis))
     if "track_files" in selected:
         yield dg.MaterializeResult(asset_key="track_files", metadata=as_metadata(files))
-    yield from render_check_results(context, music_library, analysis.label)
+    yield from render_check_results(context, music_library, analysis.label, wrote=True)
 
 
-@dg.asset(partitions_def=track_partitions, group_name=TRACKS_GROUP, deps=["track_files", "track_analysis"],
-          kinds={"duckdb"}, check_specs=[dg.AssetCheckSpec(
-              "not_a_duplicate", asset="library_entry", partitions_def=track_partitions,
-              description="The track is not the same recording as another library entry (by acoustic fingerprint, "
-                          "else ISRC or artist and title); a duplicate is settled by the duplicate policy.")])
+@dg.multi_asset(
+    specs=[dg.AssetSpec(
+        "library_entry", deps=["track_files", "track_analysis"], group_name=TRACKS_GROUP, kinds={"duckdb"},
+        description="The track's row in the library catalog (DuckDB), marked synced once every format and the "
+                    "analysis are in place; what `musicsync library` lists. Its fingerprint is kept, so a second "
+                    "copy of the same recording is caught however it was encoded or trimmed.",
+    )],
+    check_specs=[NOT_A_DUPLICATE],
+    partitions_def=track_partitions,
+    can_subset=True,  # so that `sync_track` can leave the check out of its plan
+)
 def library_entry(context: dg.AssetExecutionContext, music_library: MusicLibrary) -> Iterator:
-    """The track's row in the library catalog (DuckDB), marked synced once every format and the
-    analysis are in place; what `musicsync library` lists. Its fingerprint is kept, so a second
-    copy of the same recording is caught however it was encoded or trimmed."""
-    outcome = run_stage(context, music_library, stages.file_in_library)
+    """Files the track in the catalog (unless its duplicate check runs alone), then fingerprints it
+    and looks for another copy."""
+    filing = bool(context.selected_asset_keys)
+    outcome = run_stage(context, music_library, stages.file_in_library) if filing else None
     duplicate = run_stage(context, music_library, stages.flag_duplicate)
-    row = outcome.details
-    table = "\n".join(f"| {fmt} | `{path}` |" for fmt, path in row["files"].items())
-    yield dg.MaterializeResult(metadata={
-        "track": outcome.label,
-        "status": outcome.status,
-        "title": row["title"],
-        "artists": ", ".join(row["artists"]),
-        "bpm": row["bpm"],
-        "key": row["key"],
-        "camelot": row["camelot"],
-        "files": dg.MetadataValue.md(f"| format | path |\n|---|---|\n{table}"),
-    })
-    yield dg.AssetCheckResult(
-        check_name="not_a_duplicate", passed=duplicate is None, severity=dg.AssetCheckSeverity.WARN,
+    label = outcome.label if outcome else music_library.store.label(context.partition_key)
+    if outcome:
+        row = outcome.details
+        table = "\n".join(f"| {fmt} | `{path}` |" for fmt, path in row["files"].items())
+        yield dg.MaterializeResult(asset_key="library_entry", metadata={
+            "track": label,
+            "status": outcome.status,
+            "title": row["title"],
+            "artists": ", ".join(row["artists"]),
+            "bpm": row["bpm"],
+            "key": row["key"],
+            "camelot": row["camelot"],
+            "files": dg.MetadataValue.md(f"| format | path |\n|---|---|\n{table}"),
+        })
+    yield from report(
+        context, NOT_A_DUPLICATE, passed=duplicate is None, severity=dg.AssetCheckSeverity.WARN,
         description=(f"{duplicate.describe()}; the library keeps one copy by the '{music_library.duplicate_policy}' "
                      "policy when it next refreshes") if duplicate else "no other entry is the same recording",
-        metadata={"track": outcome.label, **({"duplicate_of": duplicate.duplicate_of} if duplicate else {})},
+        metadata={"track": label, **({"duplicate_of": duplicate.duplicate_of} if duplicate else {})},
     )

@@ -1,7 +1,7 @@
 """Checks that every synced track is really playable, tagged and plausibly analysed.
 
-They run in the step that wrote the files and the analysis, right after it, on the same track:
-a step of their own would cost each track's run more of Dagster's time than the checks take.
+They run in the step that wrote what they check, right after it, on the same track: a step of
+their own would cost each track's run more of Dagster's time than the checks take.
 Each result sits on the track's partition in the UI, with its reason, and lands in the run
 history's `check_results` table. Selected alone (the UI's "Execute checks"), they check what is
 on disk without re-encoding or retagging anything.
@@ -28,6 +28,10 @@ TAGS_COMPLETE = dg.AssetCheckSpec(
 ANALYSIS_PLAUSIBLE = dg.AssetCheckSpec(
     "analysis_plausible", asset="track_analysis", partitions_def=track_partitions,
     description="BPM inside the configured range, the key one of the 24, confidences within [0, 1].")
+NOT_A_DUPLICATE = dg.AssetCheckSpec(
+    "not_a_duplicate", asset="library_entry", partitions_def=track_partitions,
+    description="The track is not the same recording as another library entry (by acoustic fingerprint, else ISRC "
+                "or artist and title); a duplicate is settled by the duplicate policy.")
 RENDER_CHECKS = [ANALYSIS_PLAUSIBLE, AUDIO_FORMATS_VALID, TAGS_COMPLETE]
 
 
@@ -56,14 +60,30 @@ EVALUATIONS = [(ANALYSIS_PLAUSIBLE, _analysis_plausible), (AUDIO_FORMATS_VALID, 
                (TAGS_COMPLETE, _tags_complete)]
 
 
-def render_check_results(context: dg.AssetExecutionContext, music: MusicLibrary,
-                         label: str) -> Iterator[dg.AssetCheckResult]:
-    """The selected checks of the analysis and the files, recorded in the run history at once."""
+def report(context: dg.AssetExecutionContext, spec: dg.AssetCheckSpec, passed: bool, description: str,
+           metadata: dict, severity: dg.AssetCheckSeverity = dg.AssetCheckSeverity.ERROR) -> Iterator:
+    """A check's result on the partition's track. `sync_track` leaves the checks out of its plan and
+    its steps report them as they run: Dagster shows a check planned in a run that then failed (say
+    at the download) as failed on that track, though it never ran. Run on their own (the UI's
+    "Execute checks" or "Materialize", which plan them), they are the step's results as usual."""
+    if spec.key in context.selected_asset_check_keys:
+        yield dg.AssetCheckResult(asset_key=spec.asset_key, check_name=spec.name, passed=passed,
+                                  description=description, metadata=metadata, severity=severity)
+    else:
+        context.log_event(dg.AssetCheckEvaluation(
+            asset_key=spec.asset_key, check_name=spec.name, passed=passed, description=description,
+            metadata=metadata, severity=severity, partition=context.partition_key))
+
+
+def render_check_results(context: dg.AssetExecutionContext, music: MusicLibrary, label: str,
+                         wrote: bool) -> Iterator[dg.AssetCheckResult]:
+    """The checks of the analysis and the files, recorded in the run history at once: all of them
+    after the step wrote, else the ones selected."""
     selected = {key.name for key in context.selected_asset_check_keys}
     settings, store, track_key = music.settings(), music.store, context.partition_key
     results = []  # (spec, problems, description, metadata)
     for spec, evaluate in EVALUATIONS:
-        if spec.name not in selected:
+        if not wrote and spec.name not in selected:
             continue
         try:
             problems, passed_text, metadata = evaluate(settings, store, track_key)
@@ -78,7 +98,5 @@ def render_check_results(context: dg.AssetExecutionContext, music: MusicLibrary,
             store.record_check(CheckRecord(run_id=context.run.run_id, track_key=track_key, check_name=spec.name,
                                            passed=not problems, description=description))
     for spec, problems, description, metadata in results:
-        yield dg.AssetCheckResult(
-            asset_key=spec.asset_key, check_name=spec.name, passed=not problems, description=description[:1000],
-            metadata={"track": label, "track_key": track_key, "problems": len(problems), **metadata},
-        )
+        yield from report(context, spec, not problems, description[:1000],
+                          {"track": label, "track_key": track_key, "problems": len(problems), **metadata})
