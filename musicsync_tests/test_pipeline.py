@@ -106,11 +106,15 @@ def test_checks_pass_and_are_recorded(synced):
         "SELECT check_name, count(*), bool_and(passed) FROM check_results WHERE run_id IN ? GROUP BY check_name"
         " ORDER BY 1", [[result.run_id for result in synced.results]])
     assert rows == [("analysis_plausible", 5, True), ("audio_formats_valid", 5, True), ("tags_complete", 5, True)]
-    for key in synced.keys.values():
-        checks = synced.instance.event_log_storage.get_asset_check_execution_history(
-            dg.AssetCheckKey(dg.AssetKey("track_files"), "tags_complete"), limit=10)
-        assert any(c.status.value == "SUCCEEDED" for c in checks)
-        assert key
+    # Each track's result is the current one for its files, as the UI's partition view reads it.
+    check_keys = [dg.AssetCheckKey(dg.AssetKey(asset), name) for asset, name in (
+        ("track_files", "audio_formats_valid"), ("track_files", "tags_complete"),
+        ("track_analysis", "analysis_plausible"), ("library_entry", "not_a_duplicate"))]
+    infos = synced.instance.event_log_storage.get_asset_check_partition_info(
+        check_keys, partition_keys=list(synced.keys.values()))
+    assert {(i.check_key.name, i.partition_key) for i in infos} == {
+        (k.name, key) for k in check_keys for key in synced.keys.values()}
+    assert all(i.latest_execution_status.value == "SUCCEEDED" and i.is_current for i in infos)
 
 
 def test_run_history_has_a_row_per_run(synced):

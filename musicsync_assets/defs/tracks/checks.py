@@ -11,6 +11,11 @@ from collections.abc import Iterator
 
 import dagster as dg
 
+# Not exported by dagster, and the only way to say which materialization a reported check targets.
+from dagster._core.definitions.asset_checks.asset_check_evaluation import (
+    AssetCheckEvaluationTargetMaterializationData,
+)
+
 from musicsync_assets.defs.partitions import track_partitions
 from musicsync_assets.defs.resources import MusicLibrary
 from musicsync_assets.lib.catalog.store import CheckRecord, Store
@@ -72,7 +77,20 @@ def report(context: dg.AssetExecutionContext, spec: dg.AssetCheckSpec, passed: b
     else:
         context.log_event(dg.AssetCheckEvaluation(
             asset_key=spec.asset_key, check_name=spec.name, passed=passed, description=description,
-            metadata=metadata, severity=severity, partition=context.partition_key))
+            metadata=metadata, severity=severity, partition=context.partition_key,
+            target_materialization_data=_checked_materialization(context, spec.asset_key)))
+
+
+def _checked_materialization(context: dg.AssetExecutionContext,
+                             asset_key: dg.AssetKey) -> AssetCheckEvaluationTargetMaterializationData | None:
+    """The track's materialization the check looked at: without it the UI counts the result as
+    stale and shows the track's check as missing."""
+    records = context.instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=asset_key, asset_partitions=[context.partition_key]), limit=1).records
+    if not records:
+        return None
+    return AssetCheckEvaluationTargetMaterializationData(
+        storage_id=records[0].storage_id, run_id=records[0].run_id, timestamp=records[0].timestamp)
 
 
 def render_check_results(context: dg.AssetExecutionContext, music: MusicLibrary, label: str,
