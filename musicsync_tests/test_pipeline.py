@@ -200,3 +200,17 @@ def test_checks_run_alone_find_a_damaged_file_and_rewrite_nothing(synced):
     finally:
         for fmt, path in files.items():
             path.write_bytes(kept[fmt])
+
+
+def test_checks_run_for_no_track_check_every_synced_track(synced):
+    """The UI's "Execute all" on a partitioned check launches a run without a partition: each synced
+    track gets its own result, on its own partition."""
+    job = track_definitions(synced.resources).resolve_job_def("sync_track")
+    checks_only = job.get_subset(asset_selection=set(), asset_check_selection={
+        dg.AssetCheckKey(dg.AssetKey("track_files"), "audio_formats_valid")})
+    result = checks_only.execute_in_process(instance=synced.instance, raise_on_error=False)
+    assert result.success
+    evaluations = [entry.dagster_event.event_specific_data for entry in synced.instance.all_logs(
+        result.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)]
+    assert sorted(e.partition for e in evaluations) == sorted(synced.keys.values())
+    assert {e.check_name for e in evaluations} == {"audio_formats_valid"} and all(e.passed for e in evaluations)

@@ -129,8 +129,11 @@ def analyze_and_render(context: dg.AssetExecutionContext, music_library: MusicLi
     then checks what it wrote."""
     selected = {key.to_user_string() for key in context.selected_asset_keys}
     if not selected:  # its checks alone (the UI's "Execute checks"): what is on disk, as it is
-        yield from render_check_results(context, music_library, music_library.store.label(context.partition_key),
-                                        wrote=False)
+        store = music_library.store
+        # For no track in particular (the UI's "Execute all"): every synced track.
+        keys = [context.partition_key] if context.has_partition_key else [t.track_key for t in store.tracks("synced")]
+        for key in keys:
+            yield from render_check_results(context, music_library, key, store.label(key), wrote=False)
         return
     analysis, files = run_stage(context, music_library, stages.analyze_and_render,
                                 analysis_wanted="track_analysis" in selected,
@@ -139,7 +142,7 @@ def analyze_and_render(context: dg.AssetExecutionContext, music_library: MusicLi
         yield dg.MaterializeResult(asset_key="track_analysis", metadata=as_metadata(analysis))
     if "track_files" in selected:
         yield dg.MaterializeResult(asset_key="track_files", metadata=as_metadata(files))
-    yield from render_check_results(context, music_library, analysis.label, wrote=True)
+    yield from render_check_results(context, music_library, context.partition_key, analysis.label, wrote=True)
 
 
 @dg.multi_asset(
@@ -156,6 +159,9 @@ def analyze_and_render(context: dg.AssetExecutionContext, music_library: MusicLi
 def library_entry(context: dg.AssetExecutionContext, music_library: MusicLibrary) -> Iterator:
     """Files the track in the catalog (unless its duplicate check runs alone), then fingerprints it
     and looks for another copy."""
+    if not context.has_partition_key:
+        raise dg.Failure(description="The duplicate check runs on one track at a time: launch it for a "
+                                     "track's partition (Materialize, then choose the partition).")
     filing = bool(context.selected_asset_keys)
     outcome = run_stage(context, music_library, stages.file_in_library) if filing else None
     duplicate = run_stage(context, music_library, stages.flag_duplicate)
@@ -174,7 +180,7 @@ def library_entry(context: dg.AssetExecutionContext, music_library: MusicLibrary
             "files": dg.MetadataValue.md(f"| format | path |\n|---|---|\n{table}"),
         })
     yield from report(
-        context, NOT_A_DUPLICATE, passed=duplicate is None, severity=dg.AssetCheckSeverity.WARN,
+        context, NOT_A_DUPLICATE, context.partition_key, passed=duplicate is None, severity=dg.AssetCheckSeverity.WARN,
         description=(f"{duplicate.describe()}; the library keeps one copy by the '{music_library.duplicate_policy}' "
                      "policy when it next refreshes") if duplicate else "no other entry is the same recording",
         metadata={"track": label, **({"duplicate_of": duplicate.duplicate_of} if duplicate else {})},

@@ -65,40 +65,41 @@ EVALUATIONS = [(ANALYSIS_PLAUSIBLE, _analysis_plausible), (AUDIO_FORMATS_VALID, 
                (TAGS_COMPLETE, _tags_complete)]
 
 
-def report(context: dg.AssetExecutionContext, spec: dg.AssetCheckSpec, passed: bool, description: str,
-           metadata: dict, severity: dg.AssetCheckSeverity = dg.AssetCheckSeverity.ERROR) -> Iterator:
-    """A check's result on the partition's track. `sync_track` leaves the checks out of its plan and
+def report(context: dg.AssetExecutionContext, spec: dg.AssetCheckSpec, track_key: str, passed: bool,
+           description: str, metadata: dict, severity: dg.AssetCheckSeverity = dg.AssetCheckSeverity.ERROR) -> Iterator:
+    """A check's result on a track's partition. `sync_track` leaves the checks out of its plan and
     its steps report them as they run: Dagster shows a check planned in a run that then failed (say
-    at the download) as failed on that track, though it never ran. Run on their own (the UI's
-    "Execute checks" or "Materialize", which plan them), they are the step's results as usual."""
-    if spec.key in context.selected_asset_check_keys:
+    at the download) as failed on that track, though it never ran. Run on their own for a track
+    (the UI's "Execute checks" or "Materialize", which plan them), they are the step's results as
+    usual; run for no track (the UI's "Execute all"), each track's result is reported."""
+    if context.has_partition_key and spec.key in context.selected_asset_check_keys:
         yield dg.AssetCheckResult(asset_key=spec.asset_key, check_name=spec.name, passed=passed,
                                   description=description, metadata=metadata, severity=severity)
     else:
         context.log_event(dg.AssetCheckEvaluation(
             asset_key=spec.asset_key, check_name=spec.name, passed=passed, description=description,
-            metadata=metadata, severity=severity, partition=context.partition_key,
-            target_materialization_data=_checked_materialization(context, spec.asset_key)))
+            metadata=metadata, severity=severity, partition=track_key,
+            target_materialization_data=_checked_materialization(context, spec.asset_key, track_key)))
 
 
-def _checked_materialization(context: dg.AssetExecutionContext,
-                             asset_key: dg.AssetKey) -> AssetCheckEvaluationTargetMaterializationData | None:
+def _checked_materialization(context: dg.AssetExecutionContext, asset_key: dg.AssetKey,
+                             track_key: str) -> AssetCheckEvaluationTargetMaterializationData | None:
     """The track's materialization the check looked at: without it the UI counts the result as
     stale and shows the track's check as missing."""
     records = context.instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=asset_key, asset_partitions=[context.partition_key]), limit=1).records
+        dg.AssetRecordsFilter(asset_key=asset_key, asset_partitions=[track_key]), limit=1).records
     if not records:
         return None
     return AssetCheckEvaluationTargetMaterializationData(
         storage_id=records[0].storage_id, run_id=records[0].run_id, timestamp=records[0].timestamp)
 
 
-def render_check_results(context: dg.AssetExecutionContext, music: MusicLibrary, label: str,
+def render_check_results(context: dg.AssetExecutionContext, music: MusicLibrary, track_key: str, label: str,
                          wrote: bool) -> Iterator[dg.AssetCheckResult]:
-    """The checks of the analysis and the files, recorded in the run history at once: all of them
-    after the step wrote, else the ones selected."""
+    """The checks of the track's analysis and files, recorded in the run history at once: all of
+    them after the step wrote, else the ones selected."""
     selected = {key.name for key in context.selected_asset_check_keys}
-    settings, store, track_key = music.settings(), music.store, context.partition_key
+    settings, store = music.settings(), music.store
     results = []  # (spec, problems, description, metadata)
     for spec, evaluate in EVALUATIONS:
         if not wrote and spec.name not in selected:
@@ -116,5 +117,5 @@ def render_check_results(context: dg.AssetExecutionContext, music: MusicLibrary,
             store.record_check(CheckRecord(run_id=context.run.run_id, track_key=track_key, check_name=spec.name,
                                            passed=not problems, description=description))
     for spec, problems, description, metadata in results:
-        yield from report(context, spec, not problems, description[:1000],
+        yield from report(context, spec, track_key, not problems, description[:1000],
                           {"track": label, "track_key": track_key, "problems": len(problems), **metadata})
