@@ -40,6 +40,12 @@ voicings, chorales none of the earlier batches drew on, and two new ways to rend
 soundfont's instruments over the synthesised kit ("mix-" renderings) and a muffled master (a
 low-pass, as a lossy rip of a record) or a loud one with noise. Measured once, at the end.
 
+Held-out 4 (`--part heldout4`, names starting "p" and "q"), added when the key model was fitted on
+every earlier part (all of them seen by then): new seeds, chorales no earlier batch drew on, five
+progressions nothing was fitted on (FRESH_ARRANGEMENTS, two of them starting away from the tonic),
+and half the leads an arpeggio of each chord rather than a line resolving onto the tonic. Measured
+once, at the end.
+
     python -m benchmarks.broad_set [--folder /tmp/musicsync-broad]   (renders and lists the set)
 """
 
@@ -84,6 +90,20 @@ NEW_ARRANGEMENTS = {
     "aeolian i-VII-VI-VII": ("minor", ((0, MIN), (10, MAJ), (8, MAJ), (10, MAJ)), None),
     "minor i-iv-v-i": ("minor", ((0, MIN), (5, MIN), (7, MIN), (0, MIN)), None),
 }
+# Only in held-out 4: progressions no analyser choice was made on (the key model included), two of them
+# starting on a chord other than the tonic.
+FRESH_ARRANGEMENTS = {
+    "andalusian i-VII-VI-V": ("minor", ((0, MIN), (10, MAJ), (8, MAJ), (7, MAJ)), None),
+    "minor i-iv-VII-III": ("minor", ((0, MIN), (5, MIN), (10, MAJ), (3, MAJ)), None),
+    "major I-IV-V-IV": ("major", ((0, MAJ), (5, MAJ), (7, MAJ), (5, MAJ)), None),
+    "major I-iii-vi-IV": ("major", ((0, MAJ), (4, MIN), (9, MIN), (5, MAJ)), None),
+    "major ii-V-I-I": ("major", ((2, MIN), (7, MAJ), (0, MAJ), (0, MAJ)), None),
+}
+# Diatonic triads (root above the tonic, triad) that random progressions (the sixth batch) draw on; the
+# minor one has both the natural v and the harmonic minor's V.
+DIATONIC = {"major": ((2, MIN), (4, MIN), (5, MAJ), (7, MAJ), (9, MIN)),
+            "minor": ((3, MAJ), (5, MIN), (7, MIN), (7, MAJ), (8, MAJ), (10, MAJ))}
+CADENCES = {"major": ((7, MAJ), (5, MAJ)), "minor": ((7, MAJ), (7, MIN), (10, MAJ), (5, MIN))}
 # How the pads and bass voice the chords: "close" (root position, as the first two batches), "inverted"
 # (each chord tone moved next to middle E, so chords sit in inversions as with smooth voice leading),
 # "open" (root low, third an octave up) and "octave bass" (the bass jumping root, octave, fifth).
@@ -143,6 +163,8 @@ class Track:
 _HELDOUT2_PREFIXES = ("v", "w")
 _HIPHOP_PREFIX = "b"
 _HELDOUT3_PREFIXES = ("x", "y")
+_HELDOUT4_PREFIXES = ("p", "q")
+_RANDOM_PREFIX = "r"
 
 
 def part(name: str) -> str:
@@ -152,7 +174,9 @@ def part(name: str) -> str:
         return "heldout2"
     if name.startswith(_HELDOUT3_PREFIXES):
         return "heldout3"
-    if name.startswith(_HIPHOP_PREFIX):
+    if name.startswith(_HELDOUT4_PREFIXES):
+        return "heldout4"
+    if name.startswith((_HIPHOP_PREFIX, _RANDOM_PREFIX)):
         return "tune"
     return "heldout" if hashlib.sha1(name.encode()).digest()[0] % 2 else "tune"
 
@@ -170,27 +194,40 @@ def plan() -> list[dict]:
     hiphop = _batch(2029, _HIPHOP_PREFIX, "", 24, 0, exclude=used, grooves=list(HIPHOP_GROOVES))
     fourth = _batch(2030, *_HELDOUT3_PREFIXES, 96, 48, exclude=used, varied=True,
                     grooves=list(_ALL_GROOVES) + ["drumless"], new_renderings=True)
-    return first + second + third + hiphop + fourth
+    used |= {recipe["source"] for recipe in fourth if recipe["kind"] == "chorale"}
+    fifth = _batch(2031, *_HELDOUT4_PREFIXES, 96, 48, exclude=used, varied=True,
+                   grooves=list(_ALL_GROOVES) + ["drumless"], new_renderings=True, fresh=True)
+    random = _batch(2032, _RANDOM_PREFIX, "", 192, 0, exclude=used, varied=True,
+                    grooves=list(_ALL_GROOVES) + ["drumless"], new_renderings=True, random_progressions=True)
+    return first + second + third + hiphop + fourth + fifth + random
 
 
 def _batch(seed: int, dance_prefix: str, chorale_prefix: str, count_dance: int, count_chorales: int,
            exclude: tuple | set, varied: bool = False, grooves: list[str] | None = None,
-           new_renderings: bool = False) -> list[dict]:
+           new_renderings: bool = False, fresh: bool = False, random_progressions: bool = False) -> list[dict]:
     """`varied` (held-out 2 and 3): arrangements from both tables, a voicing drawn for each dance
     track, chorales from the whole corpus; `grooves` (default: the first batches' and drumless);
-    `new_renderings` (held-out 3): "mix-" renderings and the muffled and loud-with-noise masters.
-    The first three batches' recipes stay exactly as they were."""
+    `new_renderings` (held-out 3 and 4): "mix-" renderings and the muffled and loud-with-noise masters;
+    `fresh` (held-out 4): FRESH_ARRANGEMENTS too, and half the leads arpeggiate the chord instead of
+    walking the scale to the tonic; `random_progressions` (the sixth batch): each track its own
+    progression (_random_progression) and a walking, arpeggiated or no lead.
+    The earlier batches' recipes stay exactly as they were."""
     rng = np.random.default_rng(seed)
     recipes = []
     grooves = grooves or list(GROOVES) + ["drumless"]
     renderings = ("synth", "fluidr3", "timgm6mb", "opl3", "musescore")
     masters = ["", "", "loud", "noise"] + (["muffled", "loud+noise"] if new_renderings else [])
-    arrangements = list(ARRANGEMENTS) + (list(NEW_ARRANGEMENTS) if varied else [])
+    arrangements = list(ARRANGEMENTS) + (list(NEW_ARRANGEMENTS) if varied else []) + \
+        (list(FRESH_ARRANGEMENTS) if fresh else [])
     for n in range(count_dance):
         group = grooves[n % len(grooves)]
         arrangement = arrangements[(n * 3 + n // len(grooves)) % len(arrangements)]
         tonic = int(rng.integers(12))
-        mode = _arrangement(arrangement)[0]
+        if random_progressions:
+            mode = ("major", "minor")[int(rng.integers(2))]
+            arrangement = f"random {mode} progression"
+            progression = _random_progression(rng, mode)
+        mode = _arrangement(arrangement)[0] if not random_progressions else mode
         bpm = round(float(rng.uniform(*TEMPI[group])), 2)
         rendering = renderings[int(rng.integers(5))]
         if new_renderings and rendering != "synth" and rng.random() < 0.3:
@@ -207,6 +244,11 @@ def _batch(seed: int, dance_prefix: str, chorale_prefix: str, count_dance: int, 
                       seed=int(rng.integers(1 << 30)))
         if varied:
             recipe["voicing"] = VOICINGS[int(rng.integers(len(VOICINGS)))]
+        if fresh:
+            recipe["lead"] = ("walk", "arpeggio")[int(rng.integers(2))]
+        if random_progressions:
+            recipe["progression"] = progression
+            recipe["lead"] = ("walk", "arpeggio", "none")[int(rng.integers(3))]
         recipes.append(recipe)
     pool = _chorale_pool() + (_chorale_pool(160, None) if varied else [])
     chorales = [c for c in pool if c[0] not in exclude]
@@ -228,8 +270,28 @@ def _batch(seed: int, dance_prefix: str, chorale_prefix: str, count_dance: int, 
     return recipes
 
 
+def _random_progression(rng: np.random.Generator, mode: str) -> tuple:
+    """(mode, chords, None) like an ARRANGEMENTS entry: four or eight bars of the key's diatonic
+    triads in which the tonic chord holds more bars than any other and stands where a listener
+    hears home, on the first bar, or on the last after a cadence chord (V, IV; in minor also v,
+    VII, iv), or both."""
+    tonic = (0, MAJ if mode == "major" else MIN)
+    bars = int(rng.choice([4, 8]))
+    chords = [DIATONIC[mode][int(rng.integers(len(DIATONIC[mode])))] for _ in range(bars)]
+    placement = ("first", "last", "both")[int(rng.integers(3))]
+    if placement in ("first", "both"):
+        chords[0] = tonic
+    if placement in ("last", "both"):
+        chords[-1] = tonic
+        chords[-2] = CADENCES[mode][int(rng.integers(len(CADENCES[mode])))]
+    while max(chords.count(c) for c in set(chords) - {tonic}) >= chords.count(tonic):
+        free = [i for i, chord in enumerate(chords) if chord != tonic and not (placement != "first" and i == bars - 2)]
+        chords[free[int(rng.integers(len(free)))]] = tonic
+    return mode, tuple(chords), None
+
+
 def _arrangement(name: str) -> tuple:
-    return ARRANGEMENTS[name] if name in ARRANGEMENTS else NEW_ARRANGEMENTS[name]
+    return (ARRANGEMENTS | NEW_ARRANGEMENTS | FRESH_ARRANGEMENTS)[name]
 
 
 def _chorale_pool(first: int = 0, stop: int | None = 160) -> list[tuple[str, str]]:
@@ -270,7 +332,7 @@ Note = tuple[float, float, int, int, str]  # start s, length s, MIDI pitch (or d
 
 def _dance_notes(recipe: dict) -> tuple[list[Note], float | None]:
     rng = np.random.default_rng(recipe["seed"])
-    mode, chords, bass_pattern = _arrangement(recipe["arrangement"])
+    mode, chords, bass_pattern = recipe.get("progression") or _arrangement(recipe["arrangement"])
     voicing = recipe.get("voicing", "close")
     tonic = parse_key(recipe["key"]).tonic
     beat = 60.0 / recipe["bpm"]
@@ -298,15 +360,24 @@ def _dance_notes(recipe: dict) -> tuple[list[Note], float | None]:
                 leap = (0, 12, 7, 12)[i % 4] if not bass_pattern else 12 * (i % 2)
             notes.append((start + i * bar / steps, bar / steps * 0.6, 36 + (tonic + pitch) % 12 + leap,
                           int(rng.integers(85, 105)), "bass"))
-        # A melody walking the scale, every fourth bar resolving onto the tonic.
-        for i in range(per_bar):
-            if b % 4 == 3 and i == per_bar - 1:
-                notes.append((start + i * beat, beat * 0.9, 72 + tonic, 80, "lead"))
-                degree = 7
-            elif rng.random() < 0.55:
-                degree = int(np.clip(degree + rng.integers(-2, 3), 3, 12))
-                notes.append((start + i * beat, beat * 0.8, 60 + tonic + scale[degree % 7] + 12 * (degree // 7),
+        # A melody walking the scale, every fourth bar resolving onto the tonic; or (held-out 4) an
+        # arpeggio of the bar's chord in eighths, which says nothing about which chord is home.
+        if recipe.get("lead") == "none":
+            pass
+        elif recipe.get("lead") == "arpeggio":
+            for i in range(2 * per_bar):
+                notes.append((start + i * beat / 2, beat * 0.4, 72 + (tonic + root + triad[i % 3]) % 12,
                               int(rng.integers(60, 85)), "lead"))
+        else:
+            for i in range(per_bar):
+                if b % 4 == 3 and i == per_bar - 1:
+                    notes.append((start + i * beat, beat * 0.9, 72 + tonic, 80, "lead"))
+                    degree = 7
+                elif rng.random() < 0.55:
+                    degree = int(np.clip(degree + rng.integers(-2, 3), 3, 12))
+                    notes.append((start + i * beat, beat * 0.8,
+                                  60 + tonic + scale[degree % 7] + 12 * (degree // 7),
+                                  int(rng.integers(60, 85)), "lead"))
         if group == "drumless" or b < intro_bars:
             continue
         _, kicks, snares, hats, opens = _ALL_GROOVES[group]
@@ -453,7 +524,7 @@ def _master(audio: np.ndarray, master: str, seed: int) -> np.ndarray:
 
 def build(folder: Path, which: str = "heldout") -> list[Track]:
     """Renders (or reuses, when `folder` already holds it) the part `which` ('tune', 'heldout',
-    'heldout2', 'heldout3' or 'all') and returns its tracks."""
+    'heldout2', 'heldout3', 'heldout4' or 'all') and returns its tracks."""
     folder.mkdir(parents=True, exist_ok=True)
     manifest = folder / "manifest.json"
     known = {t["name"]: Track(**t) for t in json.loads(manifest.read_text())} if manifest.exists() else {}
