@@ -311,3 +311,12 @@ def test_a_record_tuned_away_from_a440_keeps_its_key(cents):
         if result.key_name != key:
             wrong.append((key, result.key_name))
     assert wrong == []
+
+
+def test_the_key_weights_fit_the_evidence_they_score():
+    """The weights are fitted by benchmarks/key_model.py for KEY_EVIDENCE as it was then: a change
+    to the evidence without a refit would score keys with weights meant for something else."""
+    from musicsync_assets.lib.audio.analysis import KEY_EVIDENCE
+    from musicsync_assets.lib.audio.key_weights import KEY_WEIGHTS
+
+    assert np.asarray(KEY_WEIGHTS).shape == (2, len(KEY_EVIDENCE), 12)

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
+from musicsync_assets.lib.audio.key_weights import KEY_WEIGHTS
 from musicsync_assets.lib.audio.musickeys import ALL_KEYS, MusicalKey
 
-ANALYZER_VERSION = "2.3"
+ANALYZER_VERSION = "2.4"
 TEMPO_SR = 22050
 TEMPO_HOP = 256
 CHROMA_HOP = 4096  # with an 8192-point FFT at TEMPO_SR: 2.7 Hz bins, a semitone apart from 50 Hz up
@@ -32,34 +33,22 @@ TATUM_FLOOR = 0.15  # peaks rising less above the autocorrelation's background a
 TATUM_SURE = 0.3  # a sub-beat pulse rising less than this above the background leaves the octave in doubt
 LOW_END_SHARE = 1 / 3  # the low end pulsing at the doubled beat less than this share of the beat: not doubled
 LOW_END_FLOOR = 0.3  # ... provided its pulse at the beat rises this far above its background
-KEY_SEGMENT_S = 12.0
 NO_TEMPO_BELOW = 0.15  # below this a tempo is a guess: report none (noise, speech, free time)
 PHASE_RIVAL = 0.8  # a beat phase with this share of the strongest one's onset energy is a near tie
 DRUMLESS_BELOW = 0.5  # a drum-led estimate less confident than this is checked against the harmony's
 _BASS_BINS, _HARMONIC_BINS = 11, 234  # onset-spectrum bins up to 215 Hz, and 43 Hz to 5 kHz
 
-# Published key profiles (major, minor), C as tonic; benchmarks/key_profiles.py compares them.
-PROFILES = {
-    "krumhansl": ((6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88),  # Krumhansl-Kessler
-                  (6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17)),
-    "temperley": ((5.0, 2.0, 3.5, 2.0, 4.5, 4.0, 2.0, 4.5, 2.0, 3.5, 1.5, 4.0),  # Temperley, revised
-                  (5.0, 2.0, 3.5, 4.5, 2.0, 4.0, 2.0, 4.5, 3.5, 2.0, 1.5, 4.0)),
-    "shaath": ((6.6, 2.0, 3.5, 2.3, 4.6, 4.0, 2.5, 5.2, 2.4, 3.7, 2.3, 3.4),  # Sha'ath (KeyFinder)
-               (6.5, 2.7, 3.5, 5.4, 2.6, 3.5, 2.5, 5.2, 4.0, 2.7, 4.3, 3.2)),
-    "edma": ((1.0, 0.2875, 0.5020, 0.4048, 0.6050, 0.5614, 0.3205, 0.7966, 0.3159, 0.4506, 0.4202, 0.3889),
-             (1.0, 0.3096, 0.4415, 0.5827, 0.3262, 0.4948, 0.2889, 0.7804, 0.4328, 0.2903, 0.5331, 0.3217)),
-    "albrecht": ((0.238, 0.006, 0.111, 0.006, 0.137, 0.094, 0.016, 0.214, 0.009, 0.080, 0.008, 0.081),
-                 (0.220, 0.006, 0.104, 0.123, 0.019, 0.103, 0.012, 0.214, 0.062, 0.022, 0.061, 0.052)),
-    "aarden": ((17.77, 0.15, 14.93, 0.16, 19.8, 11.36, 0.29, 22.06, 0.15, 8.15, 0.23, 4.95),
-               (18.26, 0.74, 14.05, 16.86, 0.7, 14.44, 0.7, 18.62, 4.57, 1.93, 7.38, 1.76)),
-}  # EDMA: Faraldo, Gomez, Jorda, Herrera, "Key Estimation in Electronic Dance Music", ECIR 2016.
-# Albrecht & Shanahan 2013 (common-practice pieces) and Aarden 2003 (Essen folk songs): profiles
-# counted from composed music, which the four above (probe tones, pop and dance audio) lack.
-KEY_VARIANTS = ("plain", "magnitude", "subtract", "harmonic", "harmonic+bass", "magnitude+harmonic",
-                "subtract+bass", "magnitude+subtract+bass")
-KEY_PROFILE, KEY_VARIANT = "mean", "harmonic+bass"
-BASS_WEIGHT = 0.5
-KEY_MARGIN_SCALE = 8.0
+# What the key is read from, each folded to 12 pitch classes or chord roots (key_evidence); the
+# weights that score each of the 24 keys from them are fitted by benchmarks/key_model.py.
+KEY_EVIDENCE = ("pitch classes", "bass", "major triads", "minor triads", "arrivals a fifth down")
+_CHORD_FRAMES = 3  # chroma frames (0.56 s) summed to read a chord
+_CHORD_FIT = 0.5  # a stretch correlating less than this with its best triad holds no chord
+# Pitch classes varying less than this around their mean (std / mean) are noise or speech (0.08-0.10
+# measured), more than the upper bound clearly pitched (music: 0.19-0.9); the key's confidence scales between.
+PITCH_CLARITY = (0.1, 0.25)
+# The relative key's tonic triad holding this share of the chosen one's time (from the lower bound up
+# to the upper) makes the two indistinguishable by their chords: see key_from_features.
+RELATIVE_TRIADS = (0.85, 0.95)
 
 
 @dataclass(frozen=True)
@@ -746,113 +735,110 @@ def semitones(pitch: np.ndarray, tuning: float) -> np.ndarray:
     return out
 
 
-def key_from_features(features: dict, profile: str = "", variant: str = "") -> tuple[MusicalKey | None, float]:
-    """The best of the 24 keys by profile correlation, with a confidence in [0, 1].
+def key_evidence(pitch: np.ndarray) -> tuple[np.ndarray, float] | None:
+    """(len(KEY_EVIDENCE), 12) rotation-free evidence for the key and how clearly pitched the sound
+    is (0 to 1, PITCH_CLARITY), or None with no pitched sound.
 
-    The key comes from the whole track's pitch-class profile (tuned, harmonic-weighted, with the
-    bass's share on each tonic added), scored against `profile` (default: the mean of the six
-    published ones). The confidence asks three things: how far ahead of its neighbours the key is
-    (its relative, parallel and the keys a fifth either side share most of its notes, as does a
-    mixolydian or dorian reading of another tonic, so when one scores nearly as well the key is a
-    coin toss), whether each KEY_SEGMENT_S stretch on its own
-    agrees (a modulation scores low), and whether the relative key's tonic triad sounds as much as
-    the chosen one's. `variant` names the features, for benchmarks/key_profiles.py."""
-    profile, variant = profile or KEY_PROFILE, variant or KEY_VARIANT
-    pitch, fps = features["pitch"], features["fps"]
+    From the tuned, harmonic-weighted pitch spectrum: the pitch classes of the whole track and of
+    the bass (below E3); which major and minor triads sound, for how long and how loud; and the
+    chord changes onto each root from a fifth above (V-I, the cadence). Each is centred (mean 0)
+    so the weights read its shape, not its level."""
     if not len(pitch):
-        return None, 0.0
-    tuning = 0.0 if "no tuning" in variant else estimate_tuning(pitch)
-    spectrum = semitones(pitch, tuning)
-    if "magnitude" in variant:
-        spectrum = np.sqrt(spectrum)
+        return None
+    spectrum = semitones(pitch, estimate_tuning(pitch))
     spectrum /= np.maximum(spectrum.max(axis=1, keepdims=True), 1e-20)
     spectrum = np.log1p(10 * spectrum)
-    if "subtract" in variant:  # a partial a twelfth or two octaves and a third above a sounding note is its harmonic
-        partials = np.zeros_like(spectrum)
-        partials[:, 19:] += 0.6 * spectrum[:, :-19]
-        partials[:, 28:] += 0.4 * spectrum[:, :-28]
-        spectrum = np.maximum(0.0, spectrum - partials)
-    if "harmonic" in variant:  # HPCP-style: a partial also credits the fundamentals it may be a harmonic of
-        credited = spectrum.copy()
-        for interval, weight in ((12, 0.6), (19, 0.36), (24, 0.22)):
-            credited[:, :-interval] += weight * spectrum[:, interval:]
-        spectrum = credited
-    per_segment = max(1, int(KEY_SEGMENT_S * fps))
-    count = int(np.ceil(len(spectrum) / per_segment))
-    folded = np.zeros((count, 12))
-    bass = np.zeros(12)
-    for i in range(count):
-        block = spectrum[i * per_segment:(i + 1) * per_segment].sum(axis=0)
-        folded[i] = np.bincount((np.arange(len(block)) + _LOWEST_PITCH) % 12, weights=block, minlength=12)
-        low = block[: _BASS_TOP - _LOWEST_PITCH]
-        bass += np.bincount((np.arange(len(low)) + _LOWEST_PITCH) % 12, weights=low, minlength=12)
-    weights = np.minimum(per_segment, len(spectrum) - per_segment * np.arange(count))
-    voiced = folded.std(axis=1) > 1e-6 * (1 + folded.mean(axis=1))
-    folded, weights = folded[voiced], weights[voiced]
-    if not len(folded):
+    credited = spectrum.copy()  # HPCP-style: a partial also credits the fundamentals it may be a harmonic of
+    for interval, weight in ((12, 0.6), (19, 0.36), (24, 0.22)):
+        credited[:, :-interval] += weight * spectrum[:, interval:]
+    total = credited.sum(axis=0)
+    classes = _fold(total)
+    if classes.std() <= 1e-6 * (1 + classes.mean()):
+        return None
+    triads, cadences = _chords(_fold(credited))
+    evidence = np.stack([_zscore(classes), _zscore(_fold(total[: _BASS_TOP - _LOWEST_PITCH])),
+                         _share(triads[:12]), _share(triads[12:]), _share(cadences)])
+    low, high = PITCH_CLARITY
+    return evidence, float(np.clip((classes.std() / classes.mean() - low) / (high - low), 0, 1))
+
+
+def _chords(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """From (frames, 12) chroma: each triad's energy-weighted time (12 major roots, then 12 minor),
+    and how often the chord changes onto each root from a fifth above."""
+    count = len(frames) - _CHORD_FRAMES + 1
+    if count < 1:
+        return np.zeros(24), np.zeros(12)
+    stretches = sum(frames[i:i + count] for i in range(_CHORD_FRAMES))
+    fit = _zscore(stretches) @ _triad_templates().T / 12
+    held = fit.max(axis=1) > _CHORD_FIT
+    sequence = fit.argmax(axis=1)[held]
+    triads = np.bincount(sequence, weights=stretches[held].sum(axis=1), minlength=24)
+    changes = np.flatnonzero(np.diff(sequence))
+    before, after = sequence[changes] % 12, sequence[changes + 1] % 12
+    return triads, np.bincount(after[(before - after) % 12 == 7], minlength=12).astype(float)
+
+
+@functools.cache
+def _triad_templates() -> np.ndarray:
+    return _zscore(np.array([np.isin(np.arange(12), [(root + step) % 12 for step in quality]).astype(float)
+                             for quality in ((0, 4, 7), (0, 3, 7)) for root in range(12)]))
+
+
+def _fold(spectrum: np.ndarray) -> np.ndarray:
+    """Semitone spectra (..., 73) from MIDI _LOWEST_PITCH up, summed into 12 pitch classes (C first)."""
+    folded = np.zeros(spectrum.shape[:-1] + (12,))
+    for start in range(0, spectrum.shape[-1], 12):
+        octave = spectrum[..., start:start + 12]
+        folded[..., :octave.shape[-1]] += octave
+    return np.roll(folded, _LOWEST_PITCH % 12, axis=-1)
+
+
+def _share(counts: np.ndarray) -> np.ndarray:
+    """Each entry's share of the total, scaled so an even share is 0: 12 * share - 1."""
+    total = counts.sum()
+    return counts / total * 12 - 1 if total > 0 else counts
+
+
+def key_scores(evidence: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """The 24 keys' scores (ALL_KEYS order): for a key on tonic t, the evidence read from t up
+    against its mode's weights, shaped (2, len(KEY_EVIDENCE), 12), major first."""
+    from_tonic = evidence[:, (np.arange(12)[:, None] + np.arange(12)) % 12]  # (evidence, tonic, step)
+    return np.concatenate([np.einsum("eti,ei->t", from_tonic, weights[mode]) for mode in (0, 1)])
+
+
+def key_from_features(features: dict) -> tuple[MusicalKey | None, float]:
+    """The most probable of the 24 keys, with its probability (times how clearly pitched the sound
+    is) as the confidence.
+
+    A softmax over the key scores, fitted on hundreds of labelled tracks: the probability shares
+    itself out between keys the evidence cannot tell apart (the relative key sounding the same
+    four chords, the dominant, a modal reading of another tonic), so a key with a close rival gets
+    a low confidence by construction. But the fit learned from melodies too: without one, the
+    relative key's tonic triad sounding as long as the chosen one's (i-VI-III-VII and vi-IV-I-V
+    are the same loop) leaves nothing to choose by, so the confidence drops to at most 0.3 of the
+    probability. Noise and speech, whose evidence is as shaped as any once centred, are told by
+    their nearly even pitch classes."""
+    read = key_evidence(features["pitch"])
+    if read is None:
         return None, 0.0
-    templates = _templates(profile)
-    tonic_bass = np.zeros(len(ALL_KEYS))
-    if "bass" in variant and bass.sum() > 0:
-        tonic_bass = BASS_WEIGHT * (bass[[key.tonic for key in ALL_KEYS]] / bass.sum() - 1 / 12)
-    profile_of_track = _zscore(folded.sum(axis=0))
-    total = profile_of_track @ templates.T / 12 + tonic_bass  # Pearson correlation per key, and the bass
-    scores = _zscore(folded) @ templates.T / 12
-    best = int(np.argmax(total))
-    neighbours = [ALL_KEYS.index(k) for k in _neighbours(ALL_KEYS[best])]
-    # A mixolydian or dorian reading of another tonic (G-F read as C major: G mixolydian has C
-    # major's notes) that scores nearly as well is as much a rival as the relative or a fifth.
-    modal = profile_of_track @ _modal_templates(profile).T / 12 + tonic_bass
-    modal[best] = -np.inf
-    rival = max(float(total[neighbours].max()), float(np.sort(total)[-2]), float(modal.max()))
-    margin = (total[best] - rival) / max(total[best], 1e-9)
-    # How close each stretch comes to rating the chosen key its best, weighted by its length.
-    agreement = float(np.average(np.clip(scores[:, best] / np.maximum(scores.max(axis=1), 1e-9), 0, 1),
-                                 weights=weights)) ** 2
-    confidence = float(np.clip(total[best], 0, 1) * np.clip(margin * KEY_MARGIN_SCALE, 0, 1) * agreement)
-    chroma = folded.sum(axis=0)
-    chroma = chroma / max(chroma.sum(), 1e-12) + (bass / max(bass.sum(), 1e-12) if bass.sum() > 0 else 0)
+    evidence, clarity = read
+    scores = key_scores(evidence, np.asarray(KEY_WEIGHTS))
+    probabilities = np.exp(scores - scores.max())
+    probabilities /= probabilities.sum()
+    best = int(np.argmax(probabilities))
     key = ALL_KEYS[best]
-    relative = _neighbours(key)[0]
-
-    def triad(k: MusicalKey) -> float:
-        return float(chroma[[k.tonic, (k.tonic + (4 if k.mode == "major" else 3)) % 12, (k.tonic + 7) % 12]].sum())
-
-    # I-V-vi-IV and i-VI-III-VII use the same four chords: when the relative's tonic triad sounds
-    # as much as the chosen one's, the profiles' preference between them is not evidence.
-    closeness = triad(relative) / max(triad(key), 1e-12)
-    confidence *= 0.3 + 0.7 * float(np.clip((0.95 - closeness) / 0.1, 0, 1))
-    return key, confidence
+    relative = MusicalKey((key.tonic + 9) % 12, "minor") if key.mode == "major" else \
+        MusicalKey((key.tonic + 3) % 12, "major")
+    closeness = _tonic_triad(evidence, relative) / max(_tonic_triad(evidence, key), 1e-12)
+    sameness = float(np.clip((closeness - RELATIVE_TRIADS[0]) / (RELATIVE_TRIADS[1] - RELATIVE_TRIADS[0]), 0, 1))
+    return key, float(probabilities[best]) * clarity * (1 - 0.7 * sameness)
 
 
-def _neighbours(key: MusicalKey) -> list[MusicalKey]:
-    """The keys most often confused with `key`: its relative, its parallel, and a fifth either side."""
-    relative = MusicalKey((key.tonic + (9 if key.mode == "major" else 3)) % 12,
-                          "minor" if key.mode == "major" else "major")
-    parallel = MusicalKey(key.tonic, "minor" if key.mode == "major" else "major")
-    return [relative, parallel, MusicalKey((key.tonic + 7) % 12, key.mode), MusicalKey((key.tonic + 5) % 12, key.mode)]
+def _tonic_triad(evidence: np.ndarray, key: MusicalKey) -> float:
+    """The share of chord time the key's tonic triad holds (1 = an even share of the 12 roots)."""
+    return float(evidence[KEY_EVIDENCE.index(f"{key.mode} triads"), key.tonic] + 1)
 
 
 def _zscore(rows: np.ndarray) -> np.ndarray:
     centred = rows - rows.mean(axis=-1, keepdims=True)
     return centred / np.maximum(centred.std(axis=-1, keepdims=True), 1e-12)
-
-
-@functools.cache
-def _modal_templates(profile: str) -> np.ndarray:
-    """Each key's template in its commonest modal colour, reported as that key: the major one with
-    a flat seventh (mixolydian), the minor one with a raised sixth (dorian)."""
-    modal = _templates(profile).copy()
-    for row, key in enumerate(ALL_KEYS):
-        swap = [(key.tonic + 10) % 12, (key.tonic + 11) % 12] if key.mode == "major" else \
-            [(key.tonic + 8) % 12, (key.tonic + 9) % 12]
-        modal[row, swap] = modal[row, swap[::-1]]
-    return modal
-
-
-@functools.cache
-def _templates(profile: str) -> np.ndarray:
-    if profile == "mean":  # the published profiles' consensus
-        return _zscore(np.mean([_templates(name) for name in PROFILES], axis=0))
-    major, minor = (np.array(p, float) for p in PROFILES[profile])
-    return _zscore(np.stack([np.roll(major if key.mode == "major" else minor, key.tonic) for key in ALL_KEYS]))

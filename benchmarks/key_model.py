@@ -1,0 +1,185 @@
+"""Fits the analyser's key weights (lib/audio/key_weights.py) on labelled tracks, and says how well
+they generalise before anything is measured on a held-out part.
+
+    python -m benchmarks.key_model [--folder /tmp/musicsync-broad] [--write]
+
+The key is a softmax over the 24 keys of a linear score (analysis.key_scores): each kind of
+evidence (analysis.KEY_EVIDENCE: the pitch classes of the whole track, of the bass and of the
+treble, the triads that sound, the chord changes arriving on each root and those from a fifth above)
+is read from each candidate tonic up and weighted by a 12-step profile per mode. The weights are
+learned key profiles: fitted by maximum likelihood, pulled towards the mean of six published profiles
+on the pitch classes and towards zero elsewhere (L2, REGULARISATION), so evidence the labels do not
+support stays out. Transposing a track moves its evidence and its key together, so every track
+teaches all 12 tonics.
+
+It fits on FIT_PARTS, the broad set's parts that had all been looked at while tuning analyser 2.3
+(benchmarks/broad_set.py), and prints, per part, what a fit on the *other* parts scores on it
+(leave one part out), next to each published profile alone and analyser 2.3's figures. Held-out 4 is
+never read here. `--write` then fits on all of FIT_PARTS and writes the weights.
+"""
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks import broad_set
+from benchmarks.analysis import key_relation, key_score
+from musicsync_assets.lib.audio import analysis, codec
+from musicsync_assets.lib.audio.musickeys import ALL_KEYS
+
+FIT_PARTS = ("tune", "heldout", "heldout2", "heldout3")
+REGULARISATION = 0.01  # chosen by the leave-one-part-out figures: 0.001-0.1 moved MIREX by under 0.01
+# Published key profiles (major, minor), C as tonic: the prior the fit starts from, and baselines.
+PROFILES = {
+    "krumhansl": ((6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88),  # Krumhansl-Kessler
+                  (6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17)),
+    "temperley": ((5.0, 2.0, 3.5, 2.0, 4.5, 4.0, 2.0, 4.5, 2.0, 3.5, 1.5, 4.0),  # Temperley, revised
+                  (5.0, 2.0, 3.5, 4.5, 2.0, 4.0, 2.0, 4.5, 3.5, 2.0, 1.5, 4.0)),
+    "shaath": ((6.6, 2.0, 3.5, 2.3, 4.6, 4.0, 2.5, 5.2, 2.4, 3.7, 2.3, 3.4),  # Sha'ath (KeyFinder)
+               (6.5, 2.7, 3.5, 5.4, 2.6, 3.5, 2.5, 5.2, 4.0, 2.7, 4.3, 3.2)),
+    "edma": ((1.0, 0.2875, 0.5020, 0.4048, 0.6050, 0.5614, 0.3205, 0.7966, 0.3159, 0.4506, 0.4202, 0.3889),
+             (1.0, 0.3096, 0.4415, 0.5827, 0.3262, 0.4948, 0.2889, 0.7804, 0.4328, 0.2903, 0.5331, 0.3217)),
+    "albrecht": ((0.238, 0.006, 0.111, 0.006, 0.137, 0.094, 0.016, 0.214, 0.009, 0.080, 0.008, 0.081),
+                 (0.220, 0.006, 0.104, 0.123, 0.019, 0.103, 0.012, 0.214, 0.062, 0.022, 0.061, 0.052)),
+    "aarden": ((17.77, 0.15, 14.93, 0.16, 19.8, 11.36, 0.29, 22.06, 0.15, 8.15, 0.23, 4.95),
+               (18.26, 0.74, 14.05, 16.86, 0.7, 14.44, 0.7, 18.62, 4.57, 1.93, 7.38, 1.76)),
+}  # EDMA: Faraldo, Gomez, Jorda, Herrera, "Key Estimation in Electronic Dance Music", ECIR 2016.
+# Albrecht & Shanahan 2013 (common-practice pieces) and Aarden 2003 (Essen folk songs).
+# Analyser 2.3 (the six profiles' mean, a bass term and modal rivals), leave nothing out: dance %, chorales %, MIREX.
+ANALYSER_2_3 = {"tune": (79, 86, 0.84), "heldout": (77, 79, 0.83), "heldout2": (78, 88, 0.85),
+                "heldout3": (73, 85, 0.80)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--folder", default="/tmp/musicsync-broad")
+    parser.add_argument("--write", action="store_true", help="fit on every part of FIT_PARTS and write the weights")
+    args = parser.parse_args()
+    by_part = {part: _evidence(Path(args.folder), part) for part in FIT_PARTS}
+    # The tune part's random progressions are a way of making data of their own: a fold apart.
+    data = {"tune": [row for row in by_part["tune"] if not _random(row[0])],
+            "random progressions": [row for row in by_part["tune"] if _random(row[0])],
+            **{part: by_part[part] for part in FIT_PARTS[1:]}}
+    print(f"{'':<24}{'':<20} {'dance':>6} {'chorales':>9} {'MIREX':>6}  relative/parallel, fifth errors")
+    for name in [*PROFILES, "mean"]:
+        weights = np.zeros((2, len(analysis.KEY_EVIDENCE), 12))
+        weights[:, 0] = _profile(name)
+        for part in data:
+            _report(f"{name} profile alone", part, data[part], weights)
+    for part, (dance, chorales, mirex) in ANALYSER_2_3.items():
+        print(f"{'analyser 2.3':<24}{part:<20} {dance:>5}% {chorales:>8}% {mirex:>6.2f}")
+    rows = []
+    for part in data:
+        weights = fit([data[other] for other in data if other != part])
+        rows += _report("fitted on the others", part, data[part], weights)
+    _summary("fitted, each part left out", rows)
+    if args.write:
+        weights = fit(list(data.values()))
+        _write(weights)
+    return 0
+
+
+def fit(parts: list[list[tuple]]) -> np.ndarray:
+    """Weights (2, len(KEY_EVIDENCE), 12) maximising the labelled keys' softmax likelihood."""
+    from scipy.optimize import minimize
+
+    evidence = np.stack([e for part in parts for _, e in part])
+    truth = np.array([ALL_KEYS.index(track.musical_key) for part in parts for track, _ in part])
+    from_tonic = evidence[:, :, (np.arange(12)[:, None] + np.arange(12)) % 12]  # (track, evidence, tonic, step)
+    prior = np.zeros((2, evidence.shape[1], 12))
+    prior[:, 0] = _profile("mean") / 2
+
+    def loss(flat: np.ndarray) -> tuple[float, np.ndarray]:
+        weights = flat.reshape(prior.shape)
+        scores = np.concatenate([np.einsum("neti,ei->nt", from_tonic, weights[mode]) for mode in (0, 1)], axis=1)
+        scores -= scores.max(axis=1, keepdims=True)
+        probabilities = np.exp(scores)
+        probabilities /= probabilities.sum(axis=1, keepdims=True)
+        rows = np.arange(len(truth))
+        error = probabilities.copy()
+        error[rows, truth] -= 1
+        gradient = np.stack([np.einsum("nt,neti->ei", error[:, 12 * mode:12 * mode + 12], from_tonic)
+                             for mode in (0, 1)]) / len(truth)
+        penalty = weights - prior
+        return (float(-np.log(probabilities[rows, truth] + 1e-12).mean() + REGULARISATION * (penalty ** 2).sum()),
+                (gradient + 2 * REGULARISATION * penalty).ravel())
+
+    return minimize(loss, prior.ravel(), jac=True, method="L-BFGS-B").x.reshape(prior.shape)
+
+
+def _random(track: broad_set.Track) -> bool:
+    return track.arrangement.startswith("random")
+
+
+def _profile(name: str) -> np.ndarray:
+    """(2, 12) z-scored major and minor profile; "mean" is the six published ones' consensus."""
+    if name == "mean":
+        return analysis._zscore(np.mean([_profile(each) for each in PROFILES], axis=0))
+    return analysis._zscore(np.array(PROFILES[name], float))
+
+
+def _evidence(folder: Path, part: str) -> list[tuple]:
+    """(track, key evidence) for each track of the part; the pitch spectra are cached in the folder,
+    so changing the evidence does not mean decoding the set again."""
+    tracks = broad_set.build(folder, part)
+    cache = folder / f"key-features-{part}.npz"
+    known = dict(np.load(cache)) if cache.exists() else {}
+    for track in tracks:
+        if track.name not in known:
+            analyzer = analysis.Analyzer(44100, 2)
+            for block in codec.stream(Path(track.path), 44100, 2, analysis.BLOCK_S, None):
+                analyzer.feed(block)
+            analyzer.result()
+            known[track.name] = analyzer.key_features()["pitch"].astype(np.float32)
+    np.savez_compressed(cache, **known)
+    return [(track, analysis.key_evidence(known[track.name])[0]) for track in tracks]
+
+
+def _report(label: str, part: str, rows: list[tuple], weights: np.ndarray) -> list[tuple]:
+    scored = []
+    for track, evidence in rows:
+        guess = ALL_KEYS[int(np.argmax(analysis.key_scores(evidence, weights)))]
+        scored.append((track, guess))
+    dance = [(t, g) for t, g in scored if t.group != "chorale"]
+    chorales = [(t, g) for t, g in scored if t.group == "chorale"]
+    relations = [key_relation(t.musical_key, g) for t, g in scored]
+    print(f"{label:<24}{part:<20} {_exact(dance):>5.0%} {_exact(chorales):>9.0%} "
+          f"{np.mean([key_score(t.musical_key, g) for t, g in scored]):>6.2f}  "
+          f"{sum(r in ('relative', 'parallel') for r in relations):>3}  {relations.count('fifth'):>3}", flush=True)
+    return scored
+
+
+def _exact(rows: list[tuple]) -> float:
+    return float(np.mean([t.musical_key == g for t, g in rows])) if rows else float("nan")
+
+
+def _summary(label: str, scored: list[tuple]) -> None:
+    dance = [(t, g) for t, g in scored if t.group != "chorale"]
+    chorales = [(t, g) for t, g in scored if t.group == "chorale"]
+    print(f"{label}: dance {_exact(dance):.1%} of {len(dance)}, chorales {_exact(chorales):.1%} of {len(chorales)}, "
+          f"MIREX {np.mean([key_score(t.musical_key, g) for t, g in scored]):.3f}")
+    by_arrangement: dict[str, list[bool]] = {}
+    for track, guess in scored:
+        by_arrangement.setdefault("chorale" if track.group == "chorale" else track.arrangement, []).append(
+            track.musical_key == guess)
+    for name, hits in sorted(by_arrangement.items(), key=lambda item: np.mean(item[1])):
+        print(f"    {name:<45} {sum(hits)}/{len(hits)}")
+
+
+def _write(weights: np.ndarray) -> None:
+    path = Path(analysis.__file__).with_name("key_weights.py")
+    rows = ",\n".join(
+        "    (" + ",\n     ".join("(" + ", ".join(f"{w:.4f}" for w in profile) + ")" for profile in mode) + ")"
+        for mode in weights)
+    names = ", ".join(analysis.KEY_EVIDENCE)
+    path.write_text(
+        '"""Key weights fitted by `python -m benchmarks.key_model --write`: do not edit by hand.\n\n'
+        f"(major, minor) x ({names}) x 12 steps up from the tonic.\n"
+        f'Fitted on the broad set\'s parts {", ".join(FIT_PARTS)}; L2 {REGULARISATION}."""\n\n'
+        f"KEY_WEIGHTS = (\n{rows},\n)\n")
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
