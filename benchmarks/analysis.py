@@ -361,9 +361,8 @@ def report(tracks, estimates: list[dict], brief: bool = False) -> None:
     for title, attribute in (("by groove", "group"), ("by arrangement", "arrangement"),
                              ("by rendering", "rendering"), ("by mastering", "master")):
         print(f"  -- {title}")
-        values = sorted({getattr(r["track"], attribute) for r in rows})
-        if attribute == "arrangement":
-            values = [v for v in values if v in _arrangements()]
+        values = sorted({getattr(r["track"], attribute) for r in rows
+                         if attribute != "arrangement" or r["track"].group != "chorale"})  # a chorale's is its name
         for value in values:
             line(value or "(plain)", [r for r in rows if getattr(r["track"], attribute) == value])
     print("  Acc1/Acc2/±0.5: tempo (±4%; also x2 x½ x3 x⅓; ±0.5 BPM). DJ8ve: ±4% of the tempo or of its double/half\n"
@@ -392,12 +391,6 @@ def report(tracks, estimates: list[dict], brief: bool = False) -> None:
     for r in rows:
         if r["phase"] is not None and abs(r["phase"]) > 0.020:
             print(f"    {r['track'].name:<44} {1000 * r['phase']:+.0f} ms (beat {60000 / r['track'].bpm:.0f} ms)")
-
-
-def _arrangements():
-    from benchmarks import broad_set
-
-    return {**broad_set.ARRANGEMENTS, **broad_set.NEW_ARRANGEMENTS}
 
 
 if __name__ == "__main__":
