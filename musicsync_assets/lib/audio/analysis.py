@@ -5,8 +5,9 @@ decoded PCM the pipeline already holds, so a track is decoded once, and it is bu
 a mel onset envelope for tempo (autocorrelation with harmonic support, refined to a fraction of a
 frame; the bass band's and the harmony's onsets when there are no drums), and for key a
 third-of-a-semitone pitch spectrum from one STFT at a low sample rate, its tuning read before it is
-folded into harmonic-weighted chroma. It imports nothing heavier than numpy, scipy.fft, soxr and
-soundfile, so `musicsync analyze` on one file starts fast.
+folded into harmonic-weighted chroma, triads and cadences, scored by key profiles fitted on
+labelled music (key_weights.py, benchmarks/key_model.py). It imports nothing heavier than numpy,
+scipy.fft, soxr and soundfile, so `musicsync analyze` on one file starts fast.
 """
 
 import functools
