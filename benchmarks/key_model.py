@@ -133,7 +133,7 @@ def _evidence(folder: Path, part: str) -> list[tuple]:
             for block in codec.stream(Path(track.path), 44100, 2, analysis.BLOCK_S, None):
                 analyzer.feed(block)
             analyzer.result()
-            known[track.name] = analyzer.key_features()["pitch"].astype(np.float32)
+            known[track.name] = analyzer.pitch_spectrum().astype(np.float32)
     np.savez_compressed(cache, **known)
     return [(track, analysis.key_evidence(known[track.name])[0]) for track in tracks]
 

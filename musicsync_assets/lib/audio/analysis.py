@@ -48,7 +48,7 @@ _CHORD_FIT = 0.5  # a stretch correlating less than this with its best triad hol
 # measured), more than the upper bound clearly pitched (music: 0.19-0.9); the key's confidence scales between.
 PITCH_CLARITY = (0.1, 0.25)
 # The relative key's tonic triad holding this share of the chosen one's time (from the lower bound up
-# to the upper) makes the two indistinguishable by their chords: see key_from_features.
+# to the upper) makes the two indistinguishable by their chords: see estimate_key.
 RELATIVE_TRIADS = (0.85, 0.95)
 
 
@@ -232,11 +232,10 @@ class Analyzer:
         if len(power):
             self._chroma.append((power[:, :_PITCH_BINS] @ _pitch_filters().T).astype(np.float32))
 
-    def key_features(self) -> dict:
+    def pitch_spectrum(self) -> np.ndarray:
         """The pitch spectrum (3 bins a semitone, MIDI 24 up) of every chroma frame: what the key
-        is estimated from, for benchmarks/key_profiles.py."""
-        return {"pitch": np.concatenate(self._chroma) if self._chroma else np.zeros((0, _N_PITCH)),
-                "fps": TEMPO_SR / CHROMA_HOP}
+        is estimated from, for benchmarks/key_model.py."""
+        return np.concatenate(self._chroma) if self._chroma else np.zeros((0, _N_PITCH))
 
     def result(self) -> Analysis:
         self._consume(self._resampler.resample_chunk(np.zeros((0, self.channels), np.int16), last=True))
@@ -255,7 +254,7 @@ class Analyzer:
             bpm, bpm_confidence = _corroborated_tempo(
                 [drums] + [estimate_tempo(candidate, fps, self.bpm_range, treble, floor=0.0, bass=bass)
                            for candidate in (np.concatenate(self._harmonic), bass)])
-        key, key_confidence = key_from_features(self.key_features())
+        key, key_confidence = estimate_key(self.pitch_spectrum())
         loudness = self._loudness.integrated()
         intro_s, outro_s = self._loudness.intro_outro()
         return Analysis(
@@ -807,19 +806,19 @@ def key_scores(evidence: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return np.concatenate([np.einsum("eti,ei->t", from_tonic, weights[mode]) for mode in (0, 1)])
 
 
-def key_from_features(features: dict) -> tuple[MusicalKey | None, float]:
+def estimate_key(pitch: np.ndarray) -> tuple[MusicalKey | None, float]:
     """The most probable of the 24 keys, with its probability (times how clearly pitched the sound
     is) as the confidence.
 
     A softmax over the key scores, fitted on hundreds of labelled tracks: the probability shares
     itself out between keys the evidence cannot tell apart (the relative key sounding the same
     four chords, the dominant, a modal reading of another tonic), so a key with a close rival gets
-    a low confidence by construction. But the fit learned from melodies too: without one, the
-    relative key's tonic triad sounding as long as the chosen one's (i-VI-III-VII and vi-IV-I-V
-    are the same loop) leaves nothing to choose by, so the confidence drops to at most 0.3 of the
-    probability. Noise and speech, whose evidence is as shaped as any once centred, are told by
+    a low confidence by construction. But the fit also learned the pull of the melodies it heard
+    towards their tonic; a loop without one, whose relative key's tonic triad sounds as long as
+    the chosen one's (i-VI-III-VII and vi-IV-I-V are the same loop), leaves nothing to choose by,
+    so the confidence drops to at most 0.3 of the probability. Noise and speech, whose evidence is as shaped as any once centred, are told by
     their nearly even pitch classes."""
-    read = key_evidence(features["pitch"])
+    read = key_evidence(pitch)
     if read is None:
         return None, 0.0
     evidence, clarity = read
