@@ -320,3 +320,12 @@ def test_the_key_weights_fit_the_evidence_they_score():
     from musicsync_assets.lib.audio.key_weights import KEY_WEIGHTS
 
     assert np.asarray(KEY_WEIGHTS).shape == (2, len(KEY_EVIDENCE), 12)
+
+
+@pytest.mark.parametrize(("first", "second"), [("A minor", "C# minor"), ("F major", "D major")])
+def test_a_track_that_changes_key_gets_a_low_key_confidence(first, second):
+    """Half in one key, half in another: the whole track's pitch content blends the two and can
+    name a third key outright; a DJ mixing by key needs to be told it is not one key."""
+    track = np.concatenate([demo.render(124, parse_key(first), 20, seed=1),
+                            demo.render(124, parse_key(second), 20, seed=2)])
+    assert analyze_pcm(pcm_of(track), SR).key_confidence < 0.35

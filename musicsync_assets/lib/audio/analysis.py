@@ -50,6 +50,9 @@ PITCH_CLARITY = (0.1, 0.25)
 # The relative key's tonic triad holding this share of the chosen one's time (from the lower bound up
 # to the upper) makes the two indistinguishable by their chords: see estimate_key.
 RELATIVE_TRIADS = (0.85, 0.95)
+# Stretches read on their own, to see whether they agree on the key (a modulation does not); 12 s
+# held too few chords, and a loop's stretches disagreed as much as a modulated track's.
+KEY_SEGMENT_S = 20.0
 
 
 @dataclass(frozen=True)
@@ -807,31 +810,52 @@ def key_scores(evidence: np.ndarray, weights: np.ndarray) -> np.ndarray:
 
 
 def estimate_key(pitch: np.ndarray) -> tuple[MusicalKey | None, float]:
-    """The most probable of the 24 keys, with its probability (times how clearly pitched the sound
-    is) as the confidence.
+    """The most probable of the 24 keys, and a confidence in [0, 1].
 
     A softmax over the key scores, fitted on hundreds of labelled tracks: the probability shares
     itself out between keys the evidence cannot tell apart (the relative key sounding the same
     four chords, the dominant, a modal reading of another tonic), so a key with a close rival gets
-    a low confidence by construction. But the fit also learned the pull of the melodies it heard
-    towards their tonic; a loop without one, whose relative key's tonic triad sounds as long as
-    the chosen one's (i-VI-III-VII and vi-IV-I-V are the same loop), leaves nothing to choose by,
-    so the confidence drops to at most 0.3 of the probability. Noise and speech, whose evidence is as shaped as any once centred, are told by
-    their nearly even pitch classes."""
+    a low probability by construction. The confidence is that probability times three things the
+    fit does not see:
+    - the fit also learned the pull of the melodies it heard towards their tonic; a loop without
+      one, whose relative key's tonic triad sounds as long as the chosen one's (i-VI-III-VII and
+      vi-IV-I-V are the same loop), leaves nothing to choose by: down to 0.3;
+    - noise and speech, whose evidence is as shaped as any once centred, have nearly even pitch
+      classes: down to 0;
+    - a track that changes key has stretches that disagree (_agreement, squared)."""
     read = key_evidence(pitch)
     if read is None:
         return None, 0.0
     evidence, clarity = read
-    scores = key_scores(evidence, np.asarray(KEY_WEIGHTS))
-    probabilities = np.exp(scores - scores.max())
-    probabilities /= probabilities.sum()
+    probabilities = _key_probabilities(evidence)
     best = int(np.argmax(probabilities))
     key = ALL_KEYS[best]
     relative = MusicalKey((key.tonic + 9) % 12, "minor") if key.mode == "major" else \
         MusicalKey((key.tonic + 3) % 12, "major")
     closeness = _tonic_triad(evidence, relative) / max(_tonic_triad(evidence, key), 1e-12)
     sameness = float(np.clip((closeness - RELATIVE_TRIADS[0]) / (RELATIVE_TRIADS[1] - RELATIVE_TRIADS[0]), 0, 1))
-    return key, float(probabilities[best]) * clarity * (1 - 0.7 * sameness)
+    return key, float(probabilities[best]) * clarity * (1 - 0.7 * sameness) * _agreement(pitch, best) ** 2
+
+
+def _key_probabilities(evidence: np.ndarray) -> np.ndarray:
+    scores = key_scores(evidence, np.asarray(KEY_WEIGHTS))
+    probabilities = np.exp(scores - scores.max())
+    return probabilities / probabilities.sum()
+
+
+def _agreement(pitch: np.ndarray, best: int) -> float:
+    """How close each KEY_SEGMENT_S stretch on its own comes to rating key `best` its most probable,
+    weighted by length: 1 when every stretch agrees, low for a track that changes key. The whole
+    track's evidence blends the two keys, and may even name a third with confidence."""
+    per_segment = max(1, int(KEY_SEGMENT_S * TEMPO_SR / CHROMA_HOP))
+    ratios, weights = [], []
+    for start in range(0, len(pitch), per_segment):
+        read = key_evidence(pitch[start:start + per_segment])
+        if read is not None:
+            probabilities = _key_probabilities(read[0])
+            ratios.append(probabilities[best] / probabilities.max())
+            weights.append(len(pitch[start:start + per_segment]))
+    return float(np.average(ratios, weights=weights)) if ratios else 0.0
 
 
 def _tonic_triad(evidence: np.ndarray, key: MusicalKey) -> float:
