@@ -46,6 +46,10 @@ progressions nothing was fitted on (FRESH_ARRANGEMENTS, two of them starting awa
 and half the leads an arpeggio of each chord rather than a line resolving onto the tonic. Measured
 once, at the end.
 
+A sixth batch (names starting "r") joins the *tune* part: 192 random progressions
+(_random_progression), so that the key model (benchmarks/key_model.py) is fitted on more than the
+fixed arrangements, which a first fit had learned rather than keys.
+
     python -m benchmarks.broad_set [--folder /tmp/musicsync-broad]   (renders and lists the set)
 """
 
@@ -227,7 +231,8 @@ def _batch(seed: int, dance_prefix: str, chorale_prefix: str, count_dance: int, 
             mode = ("major", "minor")[int(rng.integers(2))]
             arrangement = f"random {mode} progression"
             progression = _random_progression(rng, mode)
-        mode = _arrangement(arrangement)[0] if not random_progressions else mode
+        else:
+            mode = _arrangement(arrangement)[0]
         bpm = round(float(rng.uniform(*TEMPI[group])), 2)
         rendering = renderings[int(rng.integers(5))]
         if new_renderings and rendering != "synth" and rng.random() < 0.3:
@@ -360,15 +365,15 @@ def _dance_notes(recipe: dict) -> tuple[list[Note], float | None]:
                 leap = (0, 12, 7, 12)[i % 4] if not bass_pattern else 12 * (i % 2)
             notes.append((start + i * bar / steps, bar / steps * 0.6, 36 + (tonic + pitch) % 12 + leap,
                           int(rng.integers(85, 105)), "bass"))
-        # A melody walking the scale, every fourth bar resolving onto the tonic; or (held-out 4) an
-        # arpeggio of the bar's chord in eighths, which says nothing about which chord is home.
-        if recipe.get("lead") == "none":
-            pass
-        elif recipe.get("lead") == "arpeggio":
+        # A melody walking the scale, every fourth bar resolving onto the tonic; or (held-out 4, the
+        # random progressions) an arpeggio of the bar's chord in eighths, which says nothing about
+        # which chord is home, or no lead at all.
+        lead = recipe.get("lead", "walk")
+        if lead == "arpeggio":
             for i in range(2 * per_bar):
                 notes.append((start + i * beat / 2, beat * 0.4, 72 + (tonic + root + triad[i % 3]) % 12,
                               int(rng.integers(60, 85)), "lead"))
-        else:
+        elif lead == "walk":
             for i in range(per_bar):
                 if b % 4 == 3 and i == per_bar - 1:
                     notes.append((start + i * beat, beat * 0.9, 72 + tonic, 80, "lead"))
