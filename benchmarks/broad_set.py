@@ -40,6 +40,11 @@ voicings, chorales none of the earlier batches drew on, and two new ways to rend
 soundfont's instruments over the synthesised kit ("mix-" renderings) and a muffled master (a
 low-pass, as a lossy rip of a record) or a loud one with noise. Measured once, at the end.
 
+Held-out 5 (`--part heldout5`, names starting "f" and "g"), added once held-out 4 had been read: new
+seeds and chorales, three more progressions (LATEST_ARRANGEMENTS, one opening on IV), and a third
+of the tracks cut in late: a loop starting on another bar than its first, a chorale after its
+opening bars. Measured once, at the end.
+
 Held-out 4 (`--part heldout4`, names starting "p" and "q"), added when the key model was fitted on
 every earlier part (all of them seen by then): new seeds, chorales no earlier batch drew on, five
 progressions nothing was fitted on (FRESH_ARRANGEMENTS, two of them starting away from the tonic),
@@ -102,6 +107,12 @@ FRESH_ARRANGEMENTS = {
     "major I-IV-V-IV": ("major", ((0, MAJ), (5, MAJ), (7, MAJ), (5, MAJ)), None),
     "major I-iii-vi-IV": ("major", ((0, MAJ), (4, MIN), (9, MIN), (5, MAJ)), None),
     "major ii-V-I-I": ("major", ((2, MIN), (7, MAJ), (0, MAJ), (0, MAJ)), None),
+}
+# Only in held-out 5: three more progressions, one of them opening on IV.
+LATEST_ARRANGEMENTS = {
+    "major I-V-IV-V": ("major", ((0, MAJ), (7, MAJ), (5, MAJ), (7, MAJ)), None),
+    "minor i-III-iv-VI": ("minor", ((0, MIN), (3, MAJ), (5, MIN), (8, MAJ)), None),
+    "major IV-I-V-vi": ("major", ((5, MAJ), (0, MAJ), (7, MAJ), (9, MIN)), None),
 }
 # Diatonic triads (root above the tonic, triad) that random progressions (the sixth batch) draw on; the
 # minor one has both the natural v and the harmonic minor's V.
@@ -169,6 +180,7 @@ _HIPHOP_PREFIX = "b"
 _HELDOUT3_PREFIXES = ("x", "y")
 _HELDOUT4_PREFIXES = ("p", "q")
 _RANDOM_PREFIX = "r"
+_HELDOUT5_PREFIXES = ("f", "g")
 
 
 def part(name: str) -> str:
@@ -180,6 +192,8 @@ def part(name: str) -> str:
         return "heldout3"
     if name.startswith(_HELDOUT4_PREFIXES):
         return "heldout4"
+    if name.startswith(_HELDOUT5_PREFIXES):
+        return "heldout5"
     if name.startswith((_HIPHOP_PREFIX, _RANDOM_PREFIX)):
         return "tune"
     return "heldout" if hashlib.sha1(name.encode()).digest()[0] % 2 else "tune"
@@ -203,18 +217,24 @@ def plan() -> list[dict]:
                    grooves=list(_ALL_GROOVES) + ["drumless"], new_renderings=True, fresh=True)
     random = _batch(2032, _RANDOM_PREFIX, "", 192, 0, exclude=used, varied=True,
                     grooves=list(_ALL_GROOVES) + ["drumless"], new_renderings=True, random_progressions=True)
-    return first + second + third + hiphop + fourth + fifth + random
+    used |= {recipe["source"] for recipe in fifth if recipe["kind"] == "chorale"}
+    seventh = _batch(2033, *_HELDOUT5_PREFIXES, 96, 48, exclude=used, varied=True,
+                     grooves=list(_ALL_GROOVES) + ["drumless"], new_renderings=True, fresh=True, cut_in=True)
+    return first + second + third + hiphop + fourth + fifth + random + seventh
 
 
 def _batch(seed: int, dance_prefix: str, chorale_prefix: str, count_dance: int, count_chorales: int,
            exclude: tuple | set, varied: bool = False, grooves: list[str] | None = None,
-           new_renderings: bool = False, fresh: bool = False, random_progressions: bool = False) -> list[dict]:
+           new_renderings: bool = False, fresh: bool = False, random_progressions: bool = False,
+           cut_in: bool = False) -> list[dict]:
     """`varied` (held-out 2 and 3): arrangements from both tables, a voicing drawn for each dance
     track, chorales from the whole corpus; `grooves` (default: the first batches' and drumless);
     `new_renderings` (held-out 3 and 4): "mix-" renderings and the muffled and loud-with-noise masters;
     `fresh` (held-out 4): FRESH_ARRANGEMENTS too, and half the leads arpeggiate the chord instead of
     walking the scale to the tonic; `random_progressions` (the sixth batch): each track its own
-    progression (_random_progression) and a walking, arpeggiated or no lead.
+    progression (_random_progression) and a walking, arpeggiated or no lead; `cut_in` (held-out 5):
+    LATEST_ARRANGEMENTS too, and a third of the tracks start part-way in (a dance loop on another
+    bar than its first, a chorale after its opening bars), as a preview or a rip cut in late does.
     The earlier batches' recipes stay exactly as they were."""
     rng = np.random.default_rng(seed)
     recipes = []
@@ -222,7 +242,7 @@ def _batch(seed: int, dance_prefix: str, chorale_prefix: str, count_dance: int, 
     renderings = ("synth", "fluidr3", "timgm6mb", "opl3", "musescore")
     masters = ["", "", "loud", "noise"] + (["muffled", "loud+noise"] if new_renderings else [])
     arrangements = list(ARRANGEMENTS) + (list(NEW_ARRANGEMENTS) if varied else []) + \
-        (list(FRESH_ARRANGEMENTS) if fresh else [])
+        (list(FRESH_ARRANGEMENTS) if fresh else []) + (list(LATEST_ARRANGEMENTS) if cut_in else [])
     for n in range(count_dance):
         group = grooves[n % len(grooves)]
         arrangement = arrangements[(n * 3 + n // len(grooves)) % len(arrangements)]
@@ -254,6 +274,8 @@ def _batch(seed: int, dance_prefix: str, chorale_prefix: str, count_dance: int, 
         if random_progressions:
             recipe["progression"] = progression
             recipe["lead"] = ("walk", "arpeggio", "none")[int(rng.integers(3))]
+        if cut_in and rng.random() < 1 / 3:
+            recipe["first_bar"] = 1 + int(rng.integers(3))
         recipes.append(recipe)
     pool = _chorale_pool() + (_chorale_pool(160, None) if varied else [])
     chorales = [c for c in pool if c[0] not in exclude]
@@ -272,6 +294,8 @@ def _batch(seed: int, dance_prefix: str, chorale_prefix: str, count_dance: int, 
                             master=str(rng.choice(["", "", "", "noise"] + (["muffled"] if new_renderings else []))),
                             intro=False, seed=int(rng.integers(1 << 30)),
                             source=path))
+        if cut_in and rng.random() < 1 / 3:
+            recipes[-1]["skip_quarters"] = 4 * (1 + int(rng.integers(3)))
     return recipes
 
 
@@ -296,7 +320,7 @@ def _random_progression(rng: np.random.Generator, mode: str) -> tuple:
 
 
 def _arrangement(name: str) -> tuple:
-    return (ARRANGEMENTS | NEW_ARRANGEMENTS | FRESH_ARRANGEMENTS)[name]
+    return (ARRANGEMENTS | NEW_ARRANGEMENTS | FRESH_ARRANGEMENTS | LATEST_ARRANGEMENTS)[name]
 
 
 def _chorale_pool(first: int = 0, stop: int | None = 160) -> list[tuple[str, str]]:
@@ -351,7 +375,7 @@ def _dance_notes(recipe: dict) -> tuple[list[Note], float | None]:
     degree = 7
     for b in range(bars):
         start = b * bar
-        root, triad = chords[b % len(chords)]
+        root, triad = chords[(b + recipe.get("first_bar", 0)) % len(chords)]
         # Pads: the triad in a middle register, sometimes with the octave.
         for interval in triad + ((12,) if rng.random() < 0.5 else ()):
             notes.append((start, bar - 0.02, _pad_pitch(voicing, tonic + root, triad, interval, b),
@@ -411,12 +435,13 @@ def _chorale_notes(recipe: dict) -> list[Note]:
 
     score = corpus.parse(recipe["source"])
     quarter = 60.0 / recipe["bpm"]
+    skip = recipe.get("skip_quarters", 0)
     notes = []
     for voice, part_ in enumerate(score.parts):
         for element in part_.flatten().notes:
             for pitch in getattr(element, "pitches", ()):
-                start = float(element.offset) * quarter
-                if start < recipe["seconds"]:
+                start = (float(element.offset) - skip) * quarter
+                if 0 <= start < recipe["seconds"]:
                     notes.append((start, float(element.duration.quarterLength) * quarter * 0.95, pitch.midi,
                                   70 + 8 * (voice in (0, 3)), "pad" if voice < 3 else "bass"))
     return notes
@@ -529,7 +554,7 @@ def _master(audio: np.ndarray, master: str, seed: int) -> np.ndarray:
 
 def build(folder: Path, which: str = "heldout") -> list[Track]:
     """Renders (or reuses, when `folder` already holds it) the part `which` ('tune', 'heldout',
-    'heldout2', 'heldout3', 'heldout4' or 'all') and returns its tracks."""
+    'heldout2' ... 'heldout5' or 'all') and returns its tracks."""
     folder.mkdir(parents=True, exist_ok=True)
     manifest = folder / "manifest.json"
     known = {t["name"]: Track(**t) for t in json.loads(manifest.read_text())} if manifest.exists() else {}
