@@ -19,7 +19,7 @@ import numpy as np
 from musicsync_assets.lib.audio.key_weights import KEY_WEIGHTS
 from musicsync_assets.lib.audio.musickeys import ALL_KEYS, MusicalKey
 
-ANALYZER_VERSION = "2.4"
+ANALYZER_VERSION = "2.5"
 TEMPO_SR = 22050
 TEMPO_HOP = 256
 CHROMA_HOP = 4096  # with an 8192-point FFT at TEMPO_SR: 2.7 Hz bins, a semitone apart from 50 Hz up
@@ -41,7 +41,8 @@ _BASS_BINS, _HARMONIC_BINS = 11, 234  # onset-spectrum bins up to 215 Hz, and 43
 
 # What the key is read from, each folded to 12 pitch classes or chord roots (key_evidence); the
 # weights that score each of the 24 keys from them are fitted by benchmarks/key_model.py.
-KEY_EVIDENCE = ("pitch classes", "bass", "major triads", "minor triads", "arrivals a fifth down")
+KEY_EVIDENCE = ("pitch classes", "bass", "major triads", "minor triads", "arrivals a fifth down", "opening bass")
+OPENING_S = 1.0  # the opening bass: the first second from where the music reaches a tenth of its typical level
 _CHORD_FRAMES = 3  # chroma frames (0.56 s) summed to read a chord
 _CHORD_FIT = 0.5  # a stretch correlating less than this with its best triad holds no chord
 # Pitch classes varying less than this around their mean (std / mean) are noise or speech (0.08-0.10
@@ -743,9 +744,10 @@ def key_evidence(pitch: np.ndarray) -> tuple[np.ndarray, float] | None:
     is (0 to 1, PITCH_CLARITY), or None with no pitched sound.
 
     From the tuned, harmonic-weighted pitch spectrum: the pitch classes of the whole track and of
-    the bass (below E3); which major and minor triads sound, for how long and how loud; and the
-    chord changes onto each root from a fifth above (V-I, the cadence). Each is centred (mean 0)
-    so the weights read its shape, not its level."""
+    the bass (below E3); which major and minor triads sound, for how long and how loud; the chord
+    changes onto each root from a fifth above (V-I, the cadence); and the bass of the opening
+    second (most music starts on its tonic). Each is centred (mean 0) so the weights read its
+    shape, not its level."""
     if not len(pitch):
         return None
     spectrum = semitones(pitch, estimate_tuning(pitch))
@@ -759,8 +761,11 @@ def key_evidence(pitch: np.ndarray) -> tuple[np.ndarray, float] | None:
     if classes.std() <= 1e-6 * (1 + classes.mean()):
         return None
     triads, cadences = _chords(_fold(credited))
+    level = pitch.sum(axis=1)
+    start = int(np.argmax(level >= 0.1 * np.median(level[level > 0])))
+    opening = credited[start:start + max(1, round(OPENING_S * TEMPO_SR / CHROMA_HOP)), : _BASS_TOP - _LOWEST_PITCH]
     evidence = np.stack([_zscore(classes), _zscore(_fold(total[: _BASS_TOP - _LOWEST_PITCH])),
-                         _share(triads[:12]), _share(triads[12:]), _share(cadences)])
+                         _share(triads[:12]), _share(triads[12:]), _share(cadences), _zscore(_fold(opening.sum(axis=0)))])
     low, high = PITCH_CLARITY
     return evidence, float(np.clip((classes.std() / classes.mean() - low) / (high - low), 0, 1))
 
