@@ -1,13 +1,13 @@
 """How right and how fast the BPM and key analysis is, on labelled sets the benchmark makes itself.
 
     benchmarks/setup.sh                   (once: FluidSynth, four GM soundfonts, the bench extra)
-    python -m benchmarks.analysis [--part heldout4|heldout3|heldout2|heldout|tune] [--folder /tmp/musicsync-broad] [--anchors]
+    python -m benchmarks.analysis [--part heldout5|heldout4|...|tune] [--folder /tmp/musicsync-broad] [--anchors]
     python -m benchmarks.analysis --set legacy [--tracks 60] [--seed 7] [--renderings synth,soundfont]
 
 Default: the broad set (benchmarks/broad_set.py), split once by a hash of each track's name into a
 part to tune on and a held-out part only to measure on, plus held-out batches added later, each
-measured once at the end of a round (`--part heldout2`, `heldout3`, `heldout4`). The key weights are
-fitted on every part but held-out 4 (benchmarks/key_model.py), so quote held-out 4. It runs
+measured once at the end of a round (`--part heldout2` ... `heldout5`). The key weights are
+fitted on every part but held-out 5 (benchmarks/key_model.py), so quote held-out 5. It runs
 `musicsync analyze --json` once over the part's files, as a user would, and reports per group
 (drum-led, drumless, chorales; by groove, arrangement, rendering and mastering):
 - tempo Acc1 (within 4%), Acc2 (also x2, x1/2, x3, x1/3), within +-0.5 BPM, the DJ-octave rate

@@ -51,7 +51,7 @@ progressions nothing was fitted on (FRESH_ARRANGEMENTS, two of them starting awa
 and half the leads an arpeggio of each chord rather than a line resolving onto the tonic. Measured
 once, at the end.
 
-A sixth batch (names starting "r") joins the *tune* part: 192 random progressions
+A batch of random progressions (names starting "r") joins the *tune* part: 192 random progressions
 (_random_progression), so that the key model (benchmarks/key_model.py) is fitted on more than the
 fixed arrangements, which a first fit had learned rather than keys.
 
@@ -99,8 +99,8 @@ NEW_ARRANGEMENTS = {
     "aeolian i-VII-VI-VII": ("minor", ((0, MIN), (10, MAJ), (8, MAJ), (10, MAJ)), None),
     "minor i-iv-v-i": ("minor", ((0, MIN), (5, MIN), (7, MIN), (0, MIN)), None),
 }
-# Only in held-out 4: progressions no analyser choice was made on (the key model included), two of them
-# starting on a chord other than the tonic.
+# First in held-out 4 (and in held-out 5): progressions no analyser choice had been made on, two of
+# them starting on a chord other than the tonic.
 FRESH_ARRANGEMENTS = {
     "andalusian i-VII-VI-V": ("minor", ((0, MIN), (10, MAJ), (8, MAJ), (7, MAJ)), None),
     "minor i-iv-VII-III": ("minor", ((0, MIN), (5, MIN), (10, MAJ), (3, MAJ)), None),
@@ -184,8 +184,10 @@ _HELDOUT5_PREFIXES = ("f", "g")
 
 
 def part(name: str) -> str:
-    """'tune' or 'heldout', fixed by the name's hash: decided once, never by what scores well; the
-    third batch is 'heldout2' as a whole, the fourth (hip-hop) 'tune', the fifth 'heldout3'."""
+    """The part a track belongs to, fixed by its name: decided once, never by what scores well. The
+    first two batches split by the name's hash into 'tune' and 'heldout'; the later ones are whole
+    parts, by their names' first letter: 'heldout2' to 'heldout5', and the hip-hop and random
+    progression batches 'tune'."""
     if name.startswith(_HELDOUT2_PREFIXES):
         return "heldout2"
     if name.startswith(_HELDOUT3_PREFIXES):
@@ -210,28 +212,29 @@ def plan() -> list[dict]:
     third = _batch(2028, *_HELDOUT2_PREFIXES, 72, 40, exclude=used, varied=True)
     used |= {recipe["source"] for recipe in third if recipe["kind"] == "chorale"}
     hiphop = _batch(2029, _HIPHOP_PREFIX, "", 24, 0, exclude=used, grooves=list(HIPHOP_GROOVES))
-    fourth = _batch(2030, *_HELDOUT3_PREFIXES, 96, 48, exclude=used, varied=True,
-                    grooves=list(_ALL_GROOVES) + ["drumless"], new_renderings=True)
-    used |= {recipe["source"] for recipe in fourth if recipe["kind"] == "chorale"}
-    fifth = _batch(2031, *_HELDOUT4_PREFIXES, 96, 48, exclude=used, varied=True,
-                   grooves=list(_ALL_GROOVES) + ["drumless"], new_renderings=True, fresh=True)
-    random = _batch(2032, _RANDOM_PREFIX, "", 192, 0, exclude=used, varied=True,
-                    grooves=list(_ALL_GROOVES) + ["drumless"], new_renderings=True, random_progressions=True)
-    used |= {recipe["source"] for recipe in fifth if recipe["kind"] == "chorale"}
-    seventh = _batch(2033, *_HELDOUT5_PREFIXES, 96, 48, exclude=used, varied=True,
-                     grooves=list(_ALL_GROOVES) + ["drumless"], new_renderings=True, fresh=True, cut_in=True)
-    return first + second + third + hiphop + fourth + fifth + random + seventh
+    heldout3 = _batch(2030, *_HELDOUT3_PREFIXES, 96, 48, exclude=used, varied=True,
+                      grooves=list(_ALL_GROOVES) + ["drumless"], new_renderings=True)
+    used |= {recipe["source"] for recipe in heldout3 if recipe["kind"] == "chorale"}
+    heldout4 = _batch(2031, *_HELDOUT4_PREFIXES, 96, 48, exclude=used, varied=True,
+                      grooves=list(_ALL_GROOVES) + ["drumless"], new_renderings=True, fresh=True)
+    used |= {recipe["source"] for recipe in heldout4 if recipe["kind"] == "chorale"}
+    random_progressions = _batch(2032, _RANDOM_PREFIX, "", 192, 0, exclude=used, varied=True,
+                                 grooves=list(_ALL_GROOVES) + ["drumless"], new_renderings=True,
+                                 random_progressions=True)
+    heldout5 = _batch(2033, *_HELDOUT5_PREFIXES, 96, 48, exclude=used, varied=True,
+                      grooves=list(_ALL_GROOVES) + ["drumless"], new_renderings=True, fresh=True, cut_in=True)
+    return first + second + third + hiphop + heldout3 + heldout4 + random_progressions + heldout5
 
 
 def _batch(seed: int, dance_prefix: str, chorale_prefix: str, count_dance: int, count_chorales: int,
            exclude: tuple | set, varied: bool = False, grooves: list[str] | None = None,
            new_renderings: bool = False, fresh: bool = False, random_progressions: bool = False,
            cut_in: bool = False) -> list[dict]:
-    """`varied` (held-out 2 and 3): arrangements from both tables, a voicing drawn for each dance
+    """`varied` (held-out 2 on): arrangements from both tables, a voicing drawn for each dance
     track, chorales from the whole corpus; `grooves` (default: the first batches' and drumless);
-    `new_renderings` (held-out 3 and 4): "mix-" renderings and the muffled and loud-with-noise masters;
-    `fresh` (held-out 4): FRESH_ARRANGEMENTS too, and half the leads arpeggiate the chord instead of
-    walking the scale to the tonic; `random_progressions` (the sixth batch): each track its own
+    `new_renderings` (held-out 3 on): "mix-" renderings and the muffled and loud-with-noise masters;
+    `fresh` (held-out 4 and 5): FRESH_ARRANGEMENTS too, and half the leads arpeggiate the chord
+    instead of walking the scale to the tonic; `random_progressions` (the sixth batch): each track its own
     progression (_random_progression) and a walking, arpeggiated or no lead; `cut_in` (held-out 5):
     LATEST_ARRANGEMENTS too, and a third of the tracks start part-way in (a dance loop on another
     bar than its first, a chorale after its opening bars), as a preview or a rip cut in late does.
@@ -389,8 +392,8 @@ def _dance_notes(recipe: dict) -> tuple[list[Note], float | None]:
                 leap = (0, 12, 7, 12)[i % 4] if not bass_pattern else 12 * (i % 2)
             notes.append((start + i * bar / steps, bar / steps * 0.6, 36 + (tonic + pitch) % 12 + leap,
                           int(rng.integers(85, 105)), "bass"))
-        # A melody walking the scale, every fourth bar resolving onto the tonic; or (held-out 4, the
-        # random progressions) an arpeggio of the bar's chord in eighths, which says nothing about
+        # A melody walking the scale, every fourth bar resolving onto the tonic; or (held-out 4 and 5,
+        # the random progressions) an arpeggio of the bar's chord in eighths, which says nothing about
         # which chord is home, or no lead at all.
         lead = recipe.get("lead", "walk")
         if lead == "arpeggio":
