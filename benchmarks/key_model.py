@@ -80,7 +80,7 @@ def main() -> int:
         print(f"{'analyser 2.3':<24}{part:<20} {dance:>5}% {chorales:>8}% {mirex:>6.2f}")
     left_out = []
     for part, rows in data.items():
-        weights = fit([others for other, others in data.items() if other != part])
+        weights = fit([other_rows for other, other_rows in data.items() if other != part])
         left_out += _report("fitted on the others", part, rows, weights)
     _summary("fitted, each part left out", left_out)
     if args.write:
@@ -97,21 +97,21 @@ def fit(parts: list[list[tuple]]) -> np.ndarray:
     truth = np.array([ALL_KEYS.index(track.musical_key) for part in parts for track, _ in part])
     from_tonic = evidence[:, :, (np.arange(12)[:, None] + np.arange(12)) % 12]  # (track, evidence, tonic, step)
     prior = np.zeros((2, evidence.shape[1], 12))
-    prior[:, 0] = _profile("mean") / 2
+    prior[:, 0] = _profile("mean") / 2  # a z-scored profile at half scale: a start the likelihood moves from
 
     def loss(flat: np.ndarray) -> tuple[float, np.ndarray]:
         weights = flat.reshape(prior.shape)
         scores = np.concatenate([np.einsum("neti,ei->nt", from_tonic, weights[mode]) for mode in (0, 1)], axis=1)
         scores -= scores.max(axis=1, keepdims=True)
-        probabilities = np.exp(scores)
-        probabilities /= probabilities.sum(axis=1, keepdims=True)
+        log_probabilities = scores - np.log(np.exp(scores).sum(axis=1, keepdims=True))
+        probabilities = np.exp(log_probabilities)
         rows = np.arange(len(truth))
         error = probabilities.copy()
         error[rows, truth] -= 1
         gradient = np.stack([np.einsum("nt,neti->ei", error[:, 12 * mode:12 * mode + 12], from_tonic)
                              for mode in (0, 1)]) / len(truth)
         penalty = weights - prior
-        return (float(-np.log(probabilities[rows, truth] + 1e-12).mean() + REGULARISATION * (penalty ** 2).sum()),
+        return (float(-log_probabilities[rows, truth].mean() + REGULARISATION * (penalty ** 2).sum()),
                 (gradient + 2 * REGULARISATION * penalty).ravel())
 
     return minimize(loss, prior.ravel(), jac=True, method="L-BFGS-B").x.reshape(prior.shape)
@@ -129,10 +129,10 @@ def _profile(name: str) -> np.ndarray:
 
 
 def _evidence(folder: Path, part: str) -> list[tuple]:
-    """(track, key evidence) for each track of the part; the pitch spectra are cached in the folder,
-    so changing the evidence does not mean decoding the set again."""
+    """(track, key evidence) for each track of the part; the pitch spectra are cached in the folder
+    per analyser version, so changing the evidence does not mean decoding the set again."""
     tracks = broad_set.build(folder, part)
-    cache = folder / f"key-features-{part}.npz"
+    cache = folder / f"key-features-{part}-{analysis.ANALYZER_VERSION}.npz"
     known = dict(np.load(cache)) if cache.exists() else {}
     for track in tracks:
         if track.name not in known:
@@ -142,7 +142,7 @@ def _evidence(folder: Path, part: str) -> list[tuple]:
             analyzer.result()
             known[track.name] = analyzer.pitch_spectrum().astype(np.float32)
     np.savez_compressed(cache, **known)
-    return [(track, analysis.key_evidence(known[track.name])[0]) for track in tracks]
+    return [(track, analysis.key_evidence(known[track.name]).rows) for track in tracks]
 
 
 def _report(label: str, part: str, rows: list[tuple], weights: np.ndarray) -> list[tuple]:

@@ -329,3 +329,22 @@ def test_a_track_that_changes_key_gets_a_low_key_confidence(first, second):
     track = np.concatenate([demo.render(124, parse_key(first), 20, seed=1),
                             demo.render(124, parse_key(second), 20, seed=2)])
     assert analyze_pcm(pcm_of(track), SR).key_confidence < 0.35
+
+
+def test_a_drum_intro_and_outro_leave_a_steady_key_confident():
+    """DJ tracks open and close on drums alone: stretches with no pitched sound say nothing about
+    the key, so they must not count as disagreeing with it."""
+    beat, kick_t = 60 / 124, np.arange(int(0.15 * SR)) / SR
+    kick = np.sin(2 * np.pi * (50 * kick_t + 1.5 * (1 - np.exp(-kick_t * 40)))) * np.exp(-kick_t * 20)
+    drums = np.zeros((30 * SR, 2))
+    for n in range(int(30 / beat)):
+        start = int(n * beat * SR)
+        drums[start:start + len(kick)] += kick[: len(drums) - start, None] * 0.8
+    track = np.concatenate([drums, demo.render(124, parse_key("E minor"), 60, seed=3), drums])
+    result = analyze_pcm(pcm_of(track / np.abs(track).max() * 0.9), SR)
+    assert result.key_name == "E minor" and result.key_confidence > 0.5
+
+
+def test_a_two_second_clip_gives_no_confident_key():
+    result = analyze_pcm(pcm_of(demo.render(120, parse_key("C major"), 2)), SR)
+    assert result.key_confidence < 0.35

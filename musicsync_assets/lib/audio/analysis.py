@@ -13,13 +13,14 @@ scipy.fft, soxr and soundfile, so `musicsync analyze` on one file starts fast.
 import functools
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from musicsync_assets.lib.audio.key_weights import KEY_WEIGHTS
 from musicsync_assets.lib.audio.musickeys import ALL_KEYS, MusicalKey
 
-ANALYZER_VERSION = "2.5"
+ANALYZER_VERSION = "2.6"
 TEMPO_SR = 22050
 TEMPO_HOP = 256
 CHROMA_HOP = 4096  # with an 8192-point FFT at TEMPO_SR: 2.7 Hz bins, a semitone apart from 50 Hz up
@@ -44,10 +45,14 @@ _BASS_BINS, _HARMONIC_BINS = 11, 234  # onset-spectrum bins up to 215 Hz, and 43
 KEY_EVIDENCE = ("pitch classes", "bass", "major triads", "minor triads", "arrivals a fifth down", "opening bass")
 OPENING_S = 1.0  # the opening bass: the first second from where the music reaches a tenth of its typical level
 _CHORD_FRAMES = 3  # chroma frames (0.56 s) summed to read a chord
-_CHORD_FIT = 0.5  # a stretch correlating less than this with its best triad holds no chord
+# A stretch holds a chord when it correlates at least _CHORD_FIT with its best triad (a lone note
+# fits every triad it is in at 0.52) and at least _CHORD_MARGIN more than with the next (a bare fifth
+# fits its major and minor triad alike, and says neither).
+_CHORD_FIT, _CHORD_MARGIN = 0.6, 0.05
 # Pitch classes varying less than this around their mean (std / mean) are noise or speech (0.08-0.10
 # measured), more than the upper bound clearly pitched (music: 0.19-0.9); the key's confidence scales between.
-PITCH_CLARITY = (0.1, 0.25)
+PITCH_CLARITY = (0.1, 0.18)
+ENOUGH_MUSIC_S = 10.0  # less pitched sound than this is less evidence: the key's confidence scales with it
 # The relative key's tonic triad holding this share of the chosen one's time (from the lower bound up
 # to the upper) makes the two indistinguishable by their chords: see estimate_key.
 RELATIVE_TRIADS = (0.85, 0.95)
@@ -739,9 +744,14 @@ def semitones(pitch: np.ndarray, tuning: float) -> np.ndarray:
     return out
 
 
-def key_evidence(pitch: np.ndarray) -> tuple[np.ndarray, float] | None:
-    """(len(KEY_EVIDENCE), 12) rotation-free evidence for the key and how clearly pitched the sound
-    is (0 to 1, PITCH_CLARITY), or None with no pitched sound.
+class KeyEvidence(NamedTuple):
+    rows: np.ndarray  # (len(KEY_EVIDENCE), 12), C first
+    clarity: float  # how clearly pitched the sound is, 0 to 1 (PITCH_CLARITY)
+    seconds: float  # how much of it sounds at a tenth of its typical level or more
+
+
+def key_evidence(pitch: np.ndarray) -> KeyEvidence | None:
+    """Rotation-free evidence for the key, or None with no pitched sound.
 
     From the tuned, harmonic-weighted pitch spectrum: the pitch classes of the whole track and of
     the bass (below E3); which major and minor triads sound, for how long and how loud; the chord
@@ -762,12 +772,14 @@ def key_evidence(pitch: np.ndarray) -> tuple[np.ndarray, float] | None:
         return None
     triads, cadences = _chords(_fold(credited))
     level = pitch.sum(axis=1)
-    start = int(np.argmax(level >= 0.1 * np.median(level[level > 0])))
+    sounding = level >= 0.1 * np.median(level[level > 0])
+    start = int(np.argmax(sounding))
     opening = credited[start:start + max(1, round(OPENING_S * TEMPO_SR / CHROMA_HOP)), : _BASS_TOP - _LOWEST_PITCH]
-    evidence = np.stack([_zscore(classes), _zscore(_fold(total[: _BASS_TOP - _LOWEST_PITCH])),
-                         _share(triads[:12]), _share(triads[12:]), _share(cadences), _zscore(_fold(opening.sum(axis=0)))])
+    rows = np.stack([_zscore(classes), _zscore(_fold(total[: _BASS_TOP - _LOWEST_PITCH])),
+                     _share(triads[:12]), _share(triads[12:]), _share(cadences), _zscore(_fold(opening.sum(axis=0)))])
     low, high = PITCH_CLARITY
-    return evidence, float(np.clip((classes.std() / classes.mean() - low) / (high - low), 0, 1))
+    return KeyEvidence(rows, float(np.clip((classes.std() / classes.mean() - low) / (high - low), 0, 1)),
+                       float(sounding.sum()) * CHROMA_HOP / TEMPO_SR)
 
 
 def _chords(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -778,7 +790,8 @@ def _chords(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros(24), np.zeros(12)
     stretches = sum(frames[i:i + count] for i in range(_CHORD_FRAMES))
     fit = _zscore(stretches) @ _triad_templates().T / 12
-    held = fit.max(axis=1) > _CHORD_FIT
+    best_two = np.sort(fit, axis=1)[:, -2:]
+    held = (best_two[:, 1] >= _CHORD_FIT) & (best_two[:, 1] - best_two[:, 0] >= _CHORD_MARGIN)
     sequence = fit.argmax(axis=1)[held]
     triads = np.bincount(sequence, weights=stretches[held].sum(axis=1), minlength=24)
     changes = np.flatnonzero(np.diff(sequence))
@@ -826,12 +839,12 @@ def estimate_key(pitch: np.ndarray) -> tuple[MusicalKey | None, float]:
       one, whose relative key's tonic triad sounds as long as the chosen one's (i-VI-III-VII and
       vi-IV-I-V are the same loop), leaves nothing to choose by: down to 0.3;
     - noise and speech, whose evidence is as shaped as any once centred, have nearly even pitch
-      classes: down to 0;
+      classes: down to 0; and a clip of a few seconds is little evidence (ENOUGH_MUSIC_S);
     - a track that changes key has stretches that disagree (_agreement, squared)."""
     read = key_evidence(pitch)
     if read is None:
         return None, 0.0
-    evidence, clarity = read
+    evidence = read.rows
     probabilities = _key_probabilities(evidence)
     best = int(np.argmax(probabilities))
     key = ALL_KEYS[best]
@@ -839,7 +852,9 @@ def estimate_key(pitch: np.ndarray) -> tuple[MusicalKey | None, float]:
         MusicalKey((key.tonic + 3) % 12, "major")
     closeness = _tonic_triad(evidence, relative) / max(_tonic_triad(evidence, key), 1e-12)
     sameness = float(np.clip((closeness - RELATIVE_TRIADS[0]) / (RELATIVE_TRIADS[1] - RELATIVE_TRIADS[0]), 0, 1))
-    return key, float(probabilities[best]) * clarity * (1 - 0.7 * sameness) * _agreement(pitch, best) ** 2
+    amount = min(1.0, read.seconds / ENOUGH_MUSIC_S)
+    confidence = probabilities[best] * read.clarity * amount * (1 - 0.7 * sameness) * _agreement(pitch, best) ** 2
+    return key, float(confidence)
 
 
 def _key_probabilities(evidence: np.ndarray) -> np.ndarray:
@@ -850,16 +865,20 @@ def _key_probabilities(evidence: np.ndarray) -> np.ndarray:
 
 def _agreement(pitch: np.ndarray, best: int) -> float:
     """How close each KEY_SEGMENT_S stretch on its own comes to rating key `best` its most probable,
-    weighted by length: 1 when every stretch agrees, low for a track that changes key. The whole
-    track's evidence blends the two keys, and may even name a third with confidence."""
+    weighted by how much clearly pitched sound it holds (a drum intro or a quiet tail says nothing):
+    1 when every stretch agrees, low for a track that changes key. The whole track's evidence
+    blends the two keys, and may even name a third with confidence. A stretch's first second is
+    not the track's opening, so its opening bass is left out."""
     per_segment = max(1, int(KEY_SEGMENT_S * TEMPO_SR / CHROMA_HOP))
     ratios, weights = [], []
     for start in range(0, len(pitch), per_segment):
         read = key_evidence(pitch[start:start + per_segment])
-        if read is not None:
-            probabilities = _key_probabilities(read[0])
+        if read is not None and read.clarity * read.seconds > 0:
+            rows = read.rows.copy()
+            rows[KEY_EVIDENCE.index("opening bass")] = 0.0
+            probabilities = _key_probabilities(rows)
             ratios.append(probabilities[best] / probabilities.max())
-            weights.append(len(pitch[start:start + per_segment]))
+            weights.append(read.clarity * read.seconds)
     return float(np.average(ratios, weights=weights)) if ratios else 0.0
 
 
