@@ -348,3 +348,13 @@ def test_a_drum_intro_and_outro_leave_a_steady_key_confident():
 def test_a_two_second_clip_gives_no_confident_key():
     result = analyze_pcm(pcm_of(demo.render(120, parse_key("C major"), 2)), SR)
     assert result.key_confidence < 0.35
+
+
+@pytest.mark.parametrize("hz", [(110.0, 164.81), (220.0,)])
+def test_a_bare_fifth_or_one_bright_note_gives_no_confident_key(hz):
+    """A power chord (root and fifth) or a single note says neither major nor minor, though its
+    fifth harmonic sounds a faint major third."""
+    t = np.arange(SR * 20) / SR
+    tone = sum(np.sin(2 * np.pi * f * k * t) / k for f in hz for k in range(1, 7))
+    result = analyze_pcm(pcm_of(np.stack([tone, tone], axis=1) / np.abs(tone).max() * 0.5), SR)
+    assert result.key_confidence < 0.35

@@ -49,6 +49,9 @@ _CHORD_FRAMES = 3  # chroma frames (0.56 s) summed to read a chord
 # fits every triad it is in at 0.52) and at least _CHORD_MARGIN more than with the next (a bare fifth
 # fits its major and minor triad alike, and says neither).
 _CHORD_FIT, _CHORD_MARGIN = 0.6, 0.05
+# ... and when each of its three tones has at least this share of the stretch's strongest pitch class:
+# a bright single note's fifth harmonic is a faint major third, not a chord.
+_CHORD_TONES = 0.3
 # Pitch classes varying less than this around their mean (std / mean) are noise or speech (0.08-0.10
 # measured), more than the upper bound clearly pitched (music: 0.19-0.9); the key's confidence scales between.
 PITCH_CLARITY = (0.1, 0.18)
@@ -791,8 +794,11 @@ def _chords(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     stretches = sum(frames[i:i + count] for i in range(_CHORD_FRAMES))
     fit = _zscore(stretches) @ _triad_templates().T / 12
     best_two = np.sort(fit, axis=1)[:, -2:]
-    held = (best_two[:, 1] >= _CHORD_FIT) & (best_two[:, 1] - best_two[:, 0] >= _CHORD_MARGIN)
-    sequence = fit.argmax(axis=1)[held]
+    chord = fit.argmax(axis=1)
+    tones = np.take_along_axis(stretches, _triad_tones()[chord], axis=1)
+    held = ((best_two[:, 1] >= _CHORD_FIT) & (best_two[:, 1] - best_two[:, 0] >= _CHORD_MARGIN)
+            & (tones.min(axis=1) >= _CHORD_TONES * stretches.max(axis=1)))
+    sequence = chord[held]
     triads = np.bincount(sequence, weights=stretches[held].sum(axis=1), minlength=24)
     changes = np.flatnonzero(np.diff(sequence))
     before, after = sequence[changes] % 12, sequence[changes + 1] % 12
@@ -800,9 +806,15 @@ def _chords(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 @functools.cache
+def _triad_tones() -> np.ndarray:
+    """(24, 3): the pitch classes of the 12 major triads, then the 12 minor ones."""
+    return np.array([[(root + step) % 12 for step in quality] for quality in ((0, 4, 7), (0, 3, 7))
+                     for root in range(12)])
+
+
+@functools.cache
 def _triad_templates() -> np.ndarray:
-    return _zscore(np.array([np.isin(np.arange(12), [(root + step) % 12 for step in quality]).astype(float)
-                             for quality in ((0, 4, 7), (0, 3, 7)) for root in range(12)]))
+    return _zscore(np.array([np.isin(np.arange(12), tones).astype(float) for tones in _triad_tones()]))
 
 
 def _fold(spectrum: np.ndarray) -> np.ndarray:
