@@ -51,6 +51,12 @@ progressions nothing was fitted on (FRESH_ARRANGEMENTS, two of them starting awa
 and half the leads an arpeggio of each chord rather than a line resolving onto the tonic. Measured
 once, at the end.
 
+Held-out 6 (`--part heldout6`, names starting "h" and "j"), added when the key model was refitted
+with held-out 5 (every earlier part seen by then): new seeds, the last 33 chorales of the pool no
+batch had drawn on, each rendered whole to its final chord and that chord's release (the earlier
+batches cut them at 40 s), and a reverberant master ("room") beside the others. Measured once, at
+the end.
+
 A batch of random progressions (names starting "r") joins the *tune* part: 192 random progressions
 (_random_progression), so that the key model (benchmarks/key_model.py) is fitted on more than the
 fixed arrangements, which a first fit had learned rather than keys.
@@ -181,12 +187,13 @@ _HELDOUT3_PREFIXES = ("x", "y")
 _HELDOUT4_PREFIXES = ("p", "q")
 _RANDOM_PREFIX = "r"
 _HELDOUT5_PREFIXES = ("f", "g")
+_HELDOUT6_PREFIXES = ("h", "j")
 
 
 def part(name: str) -> str:
     """The part a track belongs to, fixed by its name: decided once, never by what scores well. The
     first two batches split by the name's hash into 'tune' and 'heldout'; the later ones are whole
-    parts, by their names' first letter: 'heldout2' to 'heldout5', and the hip-hop and random
+    parts, by their names' first letter: 'heldout2' to 'heldout6', and the hip-hop and random
     progression batches 'tune'."""
     if name.startswith(_HELDOUT2_PREFIXES):
         return "heldout2"
@@ -196,6 +203,8 @@ def part(name: str) -> str:
         return "heldout4"
     if name.startswith(_HELDOUT5_PREFIXES):
         return "heldout5"
+    if name.startswith(_HELDOUT6_PREFIXES):
+        return "heldout6"
     if name.startswith((_HIPHOP_PREFIX, _RANDOM_PREFIX)):
         return "tune"
     return "heldout" if hashlib.sha1(name.encode()).digest()[0] % 2 else "tune"
@@ -223,13 +232,17 @@ def plan() -> list[dict]:
                                  random_progressions=True)
     heldout5 = _batch(2033, *_HELDOUT5_PREFIXES, 96, 48, exclude=used, varied=True,
                       grooves=list(_ALL_GROOVES) + ["drumless"], new_renderings=True, fresh=True, cut_in=True)
-    return first + second + third + hiphop + heldout3 + heldout4 + random_progressions + heldout5
+    used |= {recipe["source"] for recipe in heldout5 if recipe["kind"] == "chorale"}
+    heldout6 = _batch(2034, *_HELDOUT6_PREFIXES, 96, 48, exclude=used, varied=True,
+                      grooves=list(_ALL_GROOVES) + ["drumless"], new_renderings=True, fresh=True, cut_in=True,
+                      whole_chorales=True, rooms=True)
+    return first + second + third + hiphop + heldout3 + heldout4 + random_progressions + heldout5 + heldout6
 
 
 def _batch(seed: int, dance_prefix: str, chorale_prefix: str, count_dance: int, count_chorales: int,
            exclude: tuple | set, varied: bool = False, grooves: list[str] | None = None,
            new_renderings: bool = False, fresh: bool = False, random_progressions: bool = False,
-           cut_in: bool = False) -> list[dict]:
+           cut_in: bool = False, whole_chorales: bool = False, rooms: bool = False) -> list[dict]:
     """`varied` (held-out 2 on): arrangements from both tables, a voicing drawn for each dance
     track, chorales from the whole corpus; `grooves` (default: the first batches' and drumless);
     `new_renderings` (held-out 3 on): "mix-" renderings and the muffled and loud-with-noise masters;
@@ -237,13 +250,16 @@ def _batch(seed: int, dance_prefix: str, chorale_prefix: str, count_dance: int, 
     instead of walking the scale to the tonic; `random_progressions` (the sixth batch): each track its own
     progression (_random_progression) and a walking, arpeggiated or no lead; `cut_in` (held-out 5):
     LATEST_ARRANGEMENTS too, and a third of the tracks start part-way in (a dance loop on another
-    bar than its first, a chorale after its opening bars), as a preview or a rip cut in late does.
-    The earlier batches' recipes stay exactly as they were."""
+    bar than its first, a chorale after its opening bars), as a preview or a rip cut in late does;
+    `whole_chorales` (held-out 6): each chorale to its last chord and that chord's release, not cut
+    at 40 s; `rooms` (held-out 6): a reverberant master too. The earlier batches' recipes stay
+    exactly as they were."""
     rng = np.random.default_rng(seed)
     recipes = []
     grooves = grooves or list(GROOVES) + ["drumless"]
     renderings = ("synth", "fluidr3", "timgm6mb", "opl3", "musescore")
-    masters = ["", "", "loud", "noise"] + (["muffled", "loud+noise"] if new_renderings else [])
+    masters = ["", "", "loud", "noise"] + (["muffled", "loud+noise"] if new_renderings else []) + \
+        (["room"] if rooms else [])
     arrangements = list(ARRANGEMENTS) + (list(NEW_ARRANGEMENTS) if varied else []) + \
         (list(FRESH_ARRANGEMENTS) if fresh else []) + (list(LATEST_ARRANGEMENTS) if cut_in else [])
     for n in range(count_dance):
@@ -294,11 +310,14 @@ def _batch(seed: int, dance_prefix: str, chorale_prefix: str, count_dance: int, 
         recipes.append(dict(kind="chorale", name=name, group="chorale", arrangement=Path(path).stem,
                             rendering=rendering, bpm=bpm, key=key, seconds=40.0,
                             tuning_cents=float(rng.uniform(-40, 40)) if rng.random() < 0.35 else 0.0,
-                            master=str(rng.choice(["", "", "", "noise"] + (["muffled"] if new_renderings else []))),
+                            master=str(rng.choice(["", "", "", "noise"] + (["muffled"] if new_renderings else [])
+                                                  + (["room"] if rooms else []))),
                             intro=False, seed=int(rng.integers(1 << 30)),
                             source=path))
         if cut_in and rng.random() < 1 / 3:
             recipes[-1]["skip_quarters"] = 4 * (1 + int(rng.integers(3)))
+        if whole_chorales:
+            recipes[-1]["whole"] = True
     return recipes
 
 
@@ -355,6 +374,23 @@ def _chorale_pool(first: int = 0, stop: int | None = 160) -> list[tuple[str, str
                 pool.append((str(path), f"{ALL_KEYS[final].name.split()[0]} {mode}"))
     cache.write_text(json.dumps(pool))
     return pool
+
+
+def score_keys() -> dict[str, str]:
+    """Each chorale's key as music21 reads its score (Krumhansl-Schmuckler over every note), by the
+    chorale's name (a track's `arrangement`): a second opinion beside the final-bass label. Where
+    the two differ, the piece could be heard either way. Cached in /tmp, as parsing takes a while."""
+    cache = Path("/tmp/musicsync-chorale-score-keys.json")
+    keys = json.loads(cache.read_text()) if cache.exists() else {}
+    missing = {r["arrangement"]: r["source"] for r in plan() if r["kind"] == "chorale" and r["arrangement"] not in keys}
+    if missing:
+        from music21 import corpus
+
+        for name, source in missing.items():
+            found = corpus.parse(source).analyze("key")
+            keys[name] = f"{found.tonic.name.replace('-', 'b')} {found.mode}"
+        cache.write_text(json.dumps(keys))
+    return keys
 
 
 # --- notes -------------------------------------------------------------------------------------
@@ -439,12 +475,15 @@ def _chorale_notes(recipe: dict) -> list[Note]:
     score = corpus.parse(recipe["source"])
     quarter = 60.0 / recipe["bpm"]
     skip = recipe.get("skip_quarters", 0)
+    until = float("inf") if recipe.get("whole") else recipe["seconds"]
     notes = []
     for voice, part_ in enumerate(score.parts):
         for element in part_.flatten().notes:
+            if element.duration.isGrace:  # on and off at one tick, it hangs in FluidSynth (held-out 3's
+                continue                    # y012 was rendered with one, held until its sample died away)
             for pitch in getattr(element, "pitches", ()):
                 start = (float(element.offset) - skip) * quarter
-                if 0 <= start < recipe["seconds"]:
+                if 0 <= start < until:
                     notes.append((start, float(element.duration.quarterLength) * quarter * 0.95, pitch.midi,
                                   70 + 8 * (voice in (0, 3)), "pad" if voice < 3 else "bass"))
     return notes
@@ -550,6 +589,15 @@ def _master(audio: np.ndarray, master: str, seed: int) -> np.ndarray:
 
         audio = sosfilt(butter(2, 2500, fs=SR, output="sos"), audio, axis=0)
         audio = audio / max(1e-9, np.abs(audio).max()) * 0.7
+    elif master == "room":  # a reverberant room: the mix convolved with a noise tail dying 60 dB in 1.2 s
+        from scipy.signal import fftconvolve
+
+        rng = np.random.default_rng(seed)
+        t = np.arange(int(1.2 * SR)) / SR
+        tail = rng.standard_normal(len(t)) * np.exp(-t * np.log(1000) / 1.2)
+        wet = fftconvolve(audio, tail[:, None], axes=0)[: len(audio)]
+        audio = audio + wet * np.sqrt(np.mean(audio ** 2) / max(np.mean(wet ** 2), 1e-20))
+        audio = audio / max(1e-9, np.abs(audio).max()) * 0.7
     elif master == "loud+noise":
         return _master(_master(audio, "loud", seed), "noise", seed)
     return np.clip(audio, -1, 1)
@@ -573,6 +621,8 @@ def build(folder: Path, which: str = "heldout") -> list[Track]:
             notes, first_beat = _dance_notes(recipe)
         else:
             notes, first_beat = _chorale_notes(recipe), None
+            if recipe.get("whole"):  # to the last chord, and two seconds for its release
+                recipe["seconds"] = round(max(start + length for start, length, *_ in notes) + 2.0, 2)
         if recipe["rendering"] == "synth":
             audio = _render_synth(notes, recipe, recipe["seconds"])
         elif recipe["rendering"].startswith("mix-"):  # the soundfont's instruments over the synthesised kit

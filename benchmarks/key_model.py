@@ -15,7 +15,7 @@ together, so every track teaches all 12 tonics.
 It fits on FIT_PARTS, every part of the broad set (benchmarks/broad_set.py) that has been read
 (the tune part's random progressions included), and prints, per part, what a fit on the *other*
 parts scores on it (leave one part out; the random progressions are a part of their own), next to
-each published profile alone and analyser 2.3's figures. Held-out 5 is never read here. `--write`
+each published profile alone and analyser 2.3's figures. Held-out 6 is never read here. `--write`
 then fits on all of FIT_PARTS and writes the weights.
 
 Evidence tried on the parts left out: a treble-register profile and the arrivals on every root (not
@@ -37,7 +37,7 @@ from benchmarks.analysis import key_relation, key_score
 from musicsync_assets.lib.audio import analysis, codec
 from musicsync_assets.lib.audio.musickeys import ALL_KEYS
 
-FIT_PARTS = ("tune", "heldout", "heldout2", "heldout3", "heldout4")
+FIT_PARTS = ("tune", "heldout", "heldout2", "heldout3", "heldout4", "heldout5")
 REGULARISATION = 0.01  # chosen by the leave-one-part-out figures: 0.001-0.1 moved MIREX by under 0.01
 # Published key profiles (major, minor), C as tonic: the prior the fit starts from, and baselines.
 PROFILES = {
