@@ -20,7 +20,7 @@ import numpy as np
 from musicsync_assets.lib.audio.key_weights import KEY_WEIGHTS
 from musicsync_assets.lib.audio.musickeys import ALL_KEYS, MusicalKey
 
-ANALYZER_VERSION = "2.6"
+ANALYZER_VERSION = "2.7"
 TEMPO_SR = 22050
 TEMPO_HOP = 256
 CHROMA_HOP = 4096  # with an 8192-point FFT at TEMPO_SR: 2.7 Hz bins, a semitone apart from 50 Hz up
@@ -38,6 +38,7 @@ LOW_END_FLOOR = 0.3  # ... provided its pulse at the beat rises this far above i
 NO_TEMPO_BELOW = 0.15  # below this a tempo is a guess: report none (noise, speech, free time)
 PHASE_RIVAL = 0.8  # a beat phase with this share of the strongest one's onset energy is a near tie
 DRUMLESS_BELOW = 0.5  # a drum-led estimate less confident than this is checked against the harmony's
+SLOWEST_PULSE_BPM = 45.0  # the harmony and bass are searched for a pulse this slow, then doubled into range
 _BASS_BINS, _HARMONIC_BINS = 11, 234  # onset-spectrum bins up to 215 Hz, and 43 Hz to 5 kHz
 
 # What the key is read from, each folded to 12 pitch classes or chord roots (key_evidence); the
@@ -264,7 +265,8 @@ class Analyzer:
         bpm, bpm_confidence = drums if drums[1] >= NO_TEMPO_BELOW else (None, drums[1])
         if bpm_confidence < DRUMLESS_BELOW:  # no clear drum pulse: the bass notes' or the harmony's
             bpm, bpm_confidence = _corroborated_tempo(
-                [drums] + [estimate_tempo(candidate, fps, self.bpm_range, treble, floor=0.0, bass=bass)
+                [drums] + [estimate_tempo(candidate, fps, self.bpm_range, treble, floor=0.0, bass=bass,
+                                          slowest=SLOWEST_PULSE_BPM)
                            for candidate in (np.concatenate(self._harmonic), bass)])
         key, key_confidence = estimate_key(self.pitch_spectrum())
         loudness = self._loudness.integrated()
@@ -452,11 +454,13 @@ def _pitch_filters() -> np.ndarray:
 
 def estimate_tempo(envelope: np.ndarray, fps: float, bpm_range: tuple[float, float],
                    treble: np.ndarray | None = None, floor: float = NO_TEMPO_BELOW,
-                   bass: np.ndarray | None = None) -> tuple[float | None, float]:
+                   bass: np.ndarray | None = None, slowest: float | None = None) -> tuple[float | None, float]:
     """Tempo in BPM and a confidence in [0, 1]; (None, 0) when there is no steady pulse.
 
     `treble`, the onset envelope of the highest band, and `bass`, the kick and bass band's, help
-    choose between half and double tempo."""
+    choose between half and double tempo. `slowest` (default: the range's low end) widens the
+    search to slower pulses, reported at their double inside the range: a hymn at 62 BPM changes
+    chord every beat, and that pulse is far clearer than the passing eighths at 124."""
     if len(envelope) < fps * 4:
         return None, 0.0
     autocorr = _autocorrelation(envelope)
@@ -465,7 +469,7 @@ def estimate_tempo(envelope: np.ndarray, fps: float, bpm_range: tuple[float, flo
 
     lo, hi = bpm_range
     min_lag = int(np.floor(60 * fps / (hi * 1.02)))
-    max_lag = min(int(np.ceil(60 * fps / (lo * 0.98))), len(autocorr) // 3)
+    max_lag = min(int(np.ceil(60 * fps / (min(lo, slowest or lo) * 0.98))), len(autocorr) // 3)
     if max_lag <= min_lag + 2:
         return None, 0.0
     lags = np.arange(min_lag, max_lag + 1)
@@ -509,7 +513,9 @@ def estimate_tempo(envelope: np.ndarray, fps: float, bpm_range: tuple[float, flo
 
     background = float(np.median(autocorr[lags]))
     clarity = float(np.clip((autocorr[best] - background) / (1.0 - background + 1e-9) * 1.6, 0.0, 1.0))
-    confidence = clarity * octave_evidence * _steadiness(envelope, 60 * fps / bpm)
+    # A pulse found below the range (`slowest`) is reported at its double, where only passing notes
+    # may mark it: its steadiness is read where it was found.
+    confidence = clarity * octave_evidence * _steadiness(envelope, period if 60 * fps / period < lo else 60 * fps / bpm)
     if confidence < floor:
         return None, confidence
     return float(bpm), confidence
