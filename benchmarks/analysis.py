@@ -31,7 +31,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-os.environ.setdefault("OMP_NUM_THREADS", "1")  # one core, as the targets are stated
+_USERS_ENVIRONMENT = dict(os.environ)  # what `musicsync analyze` runs with when a user starts it
+os.environ.setdefault("OMP_NUM_THREADS", "1")  # one core for the estimators run in-process, as the targets are stated
 
 import numpy as np
 
@@ -257,7 +258,7 @@ def run_cli(paths: list[str]) -> tuple[list[dict], float, float]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", _CLI, "analyze", "--json", *paths], check=True,
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, env=_USERS_ENVIRONMENT)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
