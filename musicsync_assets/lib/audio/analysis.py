@@ -20,7 +20,7 @@ import numpy as np
 from musicsync_assets.lib.audio.key_weights import KEY_WEIGHTS
 from musicsync_assets.lib.audio.musickeys import ALL_KEYS, MusicalKey
 
-ANALYZER_VERSION = "2.7"
+ANALYZER_VERSION = "2.8"
 TEMPO_SR = 22050
 TEMPO_HOP = 256
 CHROMA_HOP = 4096  # with an 8192-point FFT at TEMPO_SR: 2.7 Hz bins, a semitone apart from 50 Hz up
@@ -63,6 +63,10 @@ RELATIVE_TRIADS = (0.85, 0.95)
 # Stretches read on their own, to see whether they agree on the key (a modulation does not); 12 s
 # held too few chords, and a loop's stretches disagreed as much as a modulated track's.
 KEY_SEGMENT_S = 20.0
+# Below C2 a semitone spans under 1.4 FFT bins, too few to tell one pitch class from the next, and a
+# kick's body sits there at a pitch of its own (a 42 Hz kick is an E, a 55 Hz one an A): the key is
+# read from C2 up. The tuning, from C3 up, where each third of a semitone gets an FFT bin of its own.
+KEY_FROM, TUNING_FROM = 36, 48  # MIDI
 
 
 @dataclass(frozen=True)
@@ -732,9 +736,10 @@ def _refine_period(autocorr: np.ndarray, lag: int) -> float:
 
 def estimate_tuning(pitch: np.ndarray) -> float:
     """Where the energy sits between the semitones, in bins of the pitch spectrum (a third of a
-    semitone; 0.3 = +10 cents): the phase of its semitone-periodic component."""
+    semitone; 0.3 = +10 cents): the phase of its semitone-periodic component from TUNING_FROM up."""
     total = pitch.sum(axis=0) if pitch.ndim == 2 else pitch
-    phase = np.angle(np.sum(total * np.exp(-2j * np.pi * np.arange(len(total)) / 3)))
+    first = 3 * (TUNING_FROM - _LOWEST_PITCH)
+    phase = np.angle(np.sum(total[first:] * np.exp(-2j * np.pi * np.arange(first, len(total)) / 3)))
     return float(-phase / (2 * np.pi) * 3)
 
 
@@ -763,13 +768,14 @@ def key_evidence(pitch: np.ndarray) -> KeyEvidence | None:
     """Rotation-free evidence for the key, or None with no pitched sound.
 
     From the tuned, harmonic-weighted pitch spectrum: the pitch classes of the whole track and of
-    the bass (below E3); which major and minor triads sound, for how long and how loud; the chord
+    the bass (C2 to E3); which major and minor triads sound, for how long and how loud; the chord
     changes onto each root from a fifth above (V-I, the cadence); and the bass of the opening
     second (most music starts on its tonic). Each is centred (mean 0) so the weights read its
     shape, not its level."""
     if not len(pitch):
         return None
     spectrum = semitones(pitch, estimate_tuning(pitch))
+    spectrum[:, : KEY_FROM - _LOWEST_PITCH] = 0.0
     spectrum /= np.maximum(spectrum.max(axis=1, keepdims=True), 1e-20)
     spectrum = np.log1p(10 * spectrum)
     credited = spectrum.copy()  # HPCP-style: a partial also credits the fundamentals it may be a harmonic of
