@@ -594,7 +594,8 @@ def beat_offset(envelope: np.ndarray, fps: float, bpm: float, y: np.ndarray, sr:
     When another phase has nearly as much energy (PHASE_RIVAL), the one nearer the music's first
     onset wins: a boom-bap kick half a beat after the beat, with hi-hats and a bass line on every
     eighth, can outweigh the beat itself by chance, while a track (a DJ's tool above all) starts
-    on a beat. A track opening with a pickup still gets the stronger phase unless it is a near tie."""
+    on a beat. A track opening with a pickup still gets the stronger phase unless it is a near tie,
+    and its grid starts on the first beat after the pickup, not on the silent beat before it."""
     beat = 60 * fps / bpm
     usable = len(envelope) - 1
     if usable <= 4 * beat:
@@ -603,7 +604,6 @@ def beat_offset(envelope: np.ndarray, fps: float, bpm: float, y: np.ndarray, sr:
     offsets = np.arange(0, beat, 0.25)
     grid = offsets[:, None] + beat * np.arange(int(usable / beat) - 1)[None, :]
     energy = envelope[grid.astype(int)].mean(axis=1)
-    sounding = np.flatnonzero(envelope > 0.1 * envelope.max())
     first = float(offsets[np.argmax(energy)])
     begins = _first_audible(y, sr)
     if begins is not None:  # from the waveform: the onset envelope is blind to an attack in its first frame
@@ -612,14 +612,19 @@ def beat_offset(envelope: np.ndarray, fps: float, bpm: float, y: np.ndarray, sr:
         first = float(min(rivals, key=lambda phase: abs((phase - onset_phase + beat / 2) % beat - beat / 2)))
     if first > beat - 3:  # a phase just short of a whole beat is a beat at the very start
         first -= beat
-    while sounding.size and first < sounding[0] - beat / 2:
+    sounding = begins * fps if begins is not None else float(np.argmax(envelope > 0.1 * envelope.max()))
+    while first < sounding - beat / 4:  # a beat before the music has begun (a pickup's notes are off it)
         first += beat
     estimate = first / fps
     start, stop = max(0, int((estimate - 0.03) * sr)), int((estimate + 0.05) * sr)
-    window = np.abs(y[start:stop])
-    if not window.size or not window.max():
+    reach = max(1, sr // 400)  # the level: the peak within 2.5 ms either side, which leads an attack by as much
+    level = _running_max(np.abs(y[start:stop]), reach)
+    if not level.size or not level.max():
         return float(estimate)
-    return float((start + np.argmax(window >= 0.5 * window.max())) / sr)
+    # The attack is where the level rises above the quietest it has been (before the file, silence):
+    # a pickup's snare still ringing as the window opens can be louder than the kick, but it only falls.
+    rise = level - np.minimum.accumulate(np.concatenate([[0.0] if start == 0 else level[:1], level]))[1:]
+    return float((start + min(int(np.argmax(rise >= 0.5 * rise.max())) + reach, len(level) - 1)) / sr)
 
 
 def _first_audible(y: np.ndarray, sr: int) -> float | None:
