@@ -463,8 +463,8 @@ def estimate_tempo(envelope: np.ndarray, fps: float, bpm_range: tuple[float, flo
 
     `treble`, the onset envelope of the highest band, and `bass`, the kick and bass band's, help
     choose between half and double tempo. `slowest` (default: the range's low end) widens the
-    search to slower pulses, reported at their double inside the range: a hymn at 62 BPM changes
-    chord every beat, and that pulse is far clearer than the passing eighths at 124."""
+    search to slower pulses, reported doubled into the range: a hymn at 62 BPM changes chord every
+    beat, and that pulse is far clearer than the passing eighths at 124."""
     if len(envelope) < fps * 4:
         return None, 0.0
     autocorr = _autocorrelation(envelope)
@@ -517,9 +517,10 @@ def estimate_tempo(envelope: np.ndarray, fps: float, bpm_range: tuple[float, flo
 
     background = float(np.median(autocorr[lags]))
     clarity = float(np.clip((autocorr[best] - background) / (1.0 - background + 1e-9) * 1.6, 0.0, 1.0))
-    # A pulse found below the range (`slowest`) is reported at its double, where only passing notes
-    # may mark it: its steadiness is read where it was found.
-    confidence = clarity * octave_evidence * _steadiness(envelope, period if 60 * fps / period < lo else 60 * fps / bpm)
+    # A pulse found below the range (`slowest`) is reported doubled into it, where only passing
+    # notes may mark it: its steadiness is read where it was found.
+    steady_at = period if slowest and 60 * fps / period < lo else 60 * fps / bpm
+    confidence = clarity * octave_evidence * _steadiness(envelope, steady_at)
     if confidence < floor:
         return None, confidence
     return float(bpm), confidence
@@ -612,18 +613,23 @@ def beat_offset(envelope: np.ndarray, fps: float, bpm: float, y: np.ndarray, sr:
         first = float(min(rivals, key=lambda phase: abs((phase - onset_phase + beat / 2) % beat - beat / 2)))
     if first > beat - 3:  # a phase just short of a whole beat is a beat at the very start
         first -= beat
-    sounding = begins * fps if begins is not None else float(np.argmax(envelope > 0.1 * envelope.max()))
+    # Where the music begins: the first audible sample, unless `y` (the first minutes) holds only
+    # a silent opening's noise and the onsets start more than a beat later.
+    onset = float(np.argmax(envelope > 0.1 * envelope.max()))
+    sounding = begins * fps if begins is not None and begins * fps > onset - beat else onset
     while first < sounding - beat / 4:  # a beat before the music has begun (a pickup's notes are off it)
         first += beat
     estimate = first / fps
     start, stop = max(0, int((estimate - 0.03) * sr)), int((estimate + 0.05) * sr)
+    if start >= len(y):
+        return float(estimate)
     reach = max(1, sr // 400)  # the level: the peak within 2.5 ms either side, which leads an attack by as much
     level = _running_max(np.abs(y[start:stop]), reach)
-    if not level.size or not level.max():
-        return float(estimate)
-    # The attack is where the level rises above the quietest it has been (before the file, silence):
+    # The attack is where the level rises above the quietest it has been (before the file: silence):
     # a pickup's snare still ringing as the window opens can be louder than the kick, but it only falls.
-    rise = level - np.minimum.accumulate(np.concatenate([[0.0] if start == 0 else level[:1], level]))[1:]
+    rise = level if start == 0 else level - np.minimum.accumulate(level)
+    if not rise.max():
+        return float(estimate)
     return float((start + min(int(np.argmax(rise >= 0.5 * rise.max())) + reach, len(level) - 1)) / sr)
 
 
