@@ -361,7 +361,8 @@ def report(tracks, estimates: list[dict], brief: bool = False) -> None:
     if chorales:
         from benchmarks.broad_set import score_keys
 
-        read = [parse_key(score_keys()[r["track"].arrangement]) for r in chorales]
+        keys = score_keys()
+        read = [parse_key(keys[r["track"].arrangement]) for r in chorales]
         print(f"  chorales against music21's reading of each score (Krumhansl-Schmuckler), not the final bass:"
               f" {_pct(r['guess'] == k for r, k in zip(chorales, read, strict=True))} exact; the two labels agree"
               f" on {_pct(r['track'].musical_key == k for r, k in zip(chorales, read, strict=True))}")
