@@ -142,7 +142,10 @@ def _evidence(folder: Path, part: str) -> list[tuple]:
             analyzer.result()
             known[track.name] = analyzer.pitch_spectrum().astype(np.float32)
     np.savez_compressed(cache, **known)
-    return [(track, analysis.key_evidence(known[track.name]).rows) for track in tracks]
+    read = {track.name: analysis.key_evidence(known[track.name]) for track in tracks}
+    for name in sorted(name for name, evidence in read.items() if evidence is None):
+        print(f"{part}: {name} has no pitched sound to read a key from; left out of the fit")
+    return [(track, read[track.name].rows) for track in tracks if read[track.name] is not None]
 
 
 def _report(label: str, part: str, rows: list[tuple], weights: np.ndarray) -> list[tuple]:
