@@ -129,6 +129,16 @@ CADENCES = {"major": ((7, MAJ), (5, MAJ)), "minor": ((7, MAJ), (7, MIN), (10, MA
 # (each chord tone moved next to middle E, so chords sit in inversions as with smooth voice leading),
 # "open" (root low, third an octave up) and "octave bass" (the bass jumping root, octave, fifth).
 VOICINGS = ("close", "inverted", "open", "octave bass")
+# Where the bass plays in a bar (beats from its start), from the bass rhythm batch on; the earlier
+# batches play the root, or the arrangement's pattern, on every beat. A house bass sits between the
+# kicks and, as loud as they are, pulls a beat grid phased on the low end half a beat off; garage's
+# skips around them; a rolling bass fills the three sixteenths each kick leaves.
+BASS_RHYTHMS = {
+    "on the beat": (0, 1, 2, 3),
+    "off-beat": (0.5, 1.5, 2.5, 3.5),
+    "syncopated": (0, 0.75, 1.5, 2.5, 3.25),
+    "rolling": tuple(beat + step for beat in range(4) for step in (0.25, 0.5, 0.75)),
+}
 SCALES = {"major": (0, 2, 4, 5, 7, 9, 11), "minor": (0, 2, 3, 5, 7, 8, 10)}
 GROOVES = {  # beats per bar, kicks, snares/claps, closed hats, open hats (beats from the bar start)
     "house": (4, (0, 1, 2, 3), (1, 3), (), (0.5, 1.5, 2.5, 3.5)),
@@ -171,6 +181,7 @@ class Track:
     tuning_cents: float
     master: str  # "", "loud" or "noise"
     path: str
+    bass_rhythm: str = ""  # a BASS_RHYTHMS name, from the bass rhythm batch on
 
     @property
     def musical_key(self) -> MusicalKey:
@@ -188,13 +199,15 @@ _HELDOUT4_PREFIXES = ("p", "q")
 _RANDOM_PREFIX = "r"
 _HELDOUT5_PREFIXES = ("f", "g")
 _HELDOUT6_PREFIXES = ("h", "j")
+_BASS_RHYTHM_PREFIX = "s"
+_HELDOUT7_PREFIX = "o"
 
 
 def part(name: str) -> str:
     """The part a track belongs to, fixed by its name: decided once, never by what scores well. The
     first two batches split by the name's hash into 'tune' and 'heldout'; the later ones are whole
-    parts, by their names' first letter: 'heldout2' to 'heldout6', and the hip-hop and random
-    progression batches 'tune'."""
+    parts, by their names' first letter: 'heldout2' to 'heldout7', and the hip-hop, random
+    progression and bass rhythm batches 'tune'."""
     if name.startswith(_HELDOUT2_PREFIXES):
         return "heldout2"
     if name.startswith(_HELDOUT3_PREFIXES):
@@ -205,7 +218,9 @@ def part(name: str) -> str:
         return "heldout5"
     if name.startswith(_HELDOUT6_PREFIXES):
         return "heldout6"
-    if name.startswith((_HIPHOP_PREFIX, _RANDOM_PREFIX)):
+    if name.startswith(_HELDOUT7_PREFIX):
+        return "heldout7"
+    if name.startswith((_HIPHOP_PREFIX, _RANDOM_PREFIX, _BASS_RHYTHM_PREFIX)):
         return "tune"
     return "heldout" if hashlib.sha1(name.encode()).digest()[0] % 2 else "tune"
 
@@ -236,13 +251,20 @@ def plan() -> list[dict]:
     heldout6 = _batch(2034, *_HELDOUT6_PREFIXES, 96, 48, exclude=used, varied=True,
                       grooves=list(_ALL_GROOVES) + ["drumless"], new_renderings=True, fresh=True, cut_in=True,
                       whole_chorales=True, rooms=True)
-    return first + second + third + hiphop + heldout3 + heldout4 + random_progressions + heldout5 + heldout6
+    drummed = list(_ALL_GROOVES)
+    bass_rhythms = _batch(2035, _BASS_RHYTHM_PREFIX, "", 96, 0, exclude=used, varied=True, grooves=drummed,
+                          new_renderings=True, fresh=True, cut_in=True, rooms=True, bass_rhythms=True)
+    heldout7 = _batch(2036, _HELDOUT7_PREFIX, "", 96, 0, exclude=used, varied=True, grooves=drummed,
+                      new_renderings=True, fresh=True, cut_in=True, rooms=True, bass_rhythms=True, swing=True)
+    return (first + second + third + hiphop + heldout3 + heldout4 + random_progressions + heldout5 + heldout6
+            + bass_rhythms + heldout7)
 
 
 def _batch(seed: int, dance_prefix: str, chorale_prefix: str, count_dance: int, count_chorales: int,
            exclude: tuple | set, varied: bool = False, grooves: list[str] | None = None,
            new_renderings: bool = False, fresh: bool = False, random_progressions: bool = False,
-           cut_in: bool = False, whole_chorales: bool = False, rooms: bool = False) -> list[dict]:
+           cut_in: bool = False, whole_chorales: bool = False, rooms: bool = False,
+           bass_rhythms: bool = False, swing: bool = False) -> list[dict]:
     """`varied` (held-out 2 on): arrangements from both tables, a voicing drawn for each dance
     track, chorales from the whole corpus; `grooves` (default: the first batches' and drumless);
     `new_renderings` (held-out 3 on): "mix-" renderings and the muffled and loud-with-noise masters;
@@ -252,8 +274,10 @@ def _batch(seed: int, dance_prefix: str, chorale_prefix: str, count_dance: int, 
     LATEST_ARRANGEMENTS too, and a third of the tracks start part-way in (a dance loop on another
     bar than its first, a chorale after its opening bars), as a preview or a rip cut in late does;
     `whole_chorales` (held-out 6): each chorale to its last chord and that chord's release, not cut
-    at 40 s; `rooms` (held-out 6): a reverberant master too. The earlier batches' recipes stay
-    exactly as they were."""
+    at 40 s; `rooms` (held-out 6): a reverberant master too; `bass_rhythms` (the bass rhythm batch and
+    held-out 7): each track's bass in one of BASS_RHYTHMS, half of them as loud as the kick; `swing`
+    (held-out 7): a third of the tracks swing their off-beat sixteenths. The earlier batches' recipes
+    stay exactly as they were."""
     rng = np.random.default_rng(seed)
     recipes = []
     grooves = grooves or list(GROOVES) + ["drumless"]
@@ -295,6 +319,11 @@ def _batch(seed: int, dance_prefix: str, chorale_prefix: str, count_dance: int, 
             recipe["lead"] = ("walk", "arpeggio", "none")[int(rng.integers(3))]
         if cut_in and rng.random() < 1 / 3:
             recipe["first_bar"] = 1 + int(rng.integers(3))
+        if bass_rhythms:
+            recipe["bass_rhythm"] = list(BASS_RHYTHMS)[int(rng.integers(len(BASS_RHYTHMS)))]
+            recipe["loud_bass"] = bool(rng.random() < 0.5)
+        if swing and rng.random() < 1 / 3:
+            recipe["swing"] = round(float(rng.uniform(0.04, 0.09)), 3)
         recipes.append(recipe)
     pool = _chorale_pool() + (_chorale_pool(160, None) if varied else [])
     chorales = [c for c in pool if c[0] not in exclude]
@@ -420,14 +449,21 @@ def _dance_notes(recipe: dict) -> tuple[list[Note], float | None]:
             notes.append((start, bar - 0.02, _pad_pitch(voicing, tonic + root, triad, interval, b),
                           int(rng.integers(55, 75)), "pad"))
         pattern = bass_pattern or (root,) * per_bar
-        steps = len(pattern) if len(pattern) > per_bar else per_bar
-        for i in range(steps):
+        if "bass_rhythm" in recipe:
+            positions = BASS_RHYTHMS[recipe["bass_rhythm"]]
+            onsets = [_swung(position, recipe.get("swing", 0.0)) * beat for position in positions]
+            lengths = [0.6 * (following - onset) for onset, following in zip(onsets, onsets[1:] + [bar])]
+        else:
+            steps = len(pattern) if len(pattern) > per_bar else per_bar
+            onsets, lengths = [i * bar / steps for i in range(steps)], [bar / steps * 0.6] * steps
+        loudness = (110, 128) if recipe.get("loud_bass") else (85, 105)
+        for i, (onset, length) in enumerate(zip(onsets, lengths)):
             pitch = pattern[i % len(pattern)] if bass_pattern else root
             leap = 0
             if voicing == "octave bass":  # root, octave, fifth, octave; a written line jumps every other note
                 leap = (0, 12, 7, 12)[i % 4] if not bass_pattern else 12 * (i % 2)
-            notes.append((start + i * bar / steps, bar / steps * 0.6, 36 + (tonic + pitch) % 12 + leap,
-                          int(rng.integers(85, 105)), "bass"))
+            notes.append((start + onset, length, 36 + (tonic + pitch) % 12 + leap,
+                          int(rng.integers(*loudness)), "bass"))
         # A melody walking the scale, every fourth bar resolving onto the tonic; or (held-out 4 and 5,
         # the random progressions) an arpeggio of the bar's chord in eighths, which says nothing about
         # which chord is home, or no lead at all.
@@ -453,9 +489,14 @@ def _dance_notes(recipe: dict) -> tuple[list[Note], float | None]:
                                            ("hat", hats, (45, 70)),
                                            ("open", opens, (95, 120) if group == "offbeat hat" else (60, 80))):
             for position in positions:
-                notes.append((start + position * beat, beat / 4, _DRUM_NOTES[sound], int(rng.integers(*velocity)),
-                              "drums"))
+                notes.append((start + _swung(position, recipe.get("swing", 0.0)) * beat, beat / 4,
+                              _DRUM_NOTES[sound], int(rng.integers(*velocity)), "drums"))
     return notes, (None if group == "drumless" else intro_bars * bar)
+
+
+def _swung(position: float, swing: float) -> float:
+    """A position in beats with its off-beat sixteenths (x.25, x.75) `swing` of a beat late."""
+    return position + swing * (round(position * 4) % 2)
 
 
 def _pad_pitch(voicing: str, root: int, triad: tuple, interval: int, bar: int) -> int:
@@ -554,7 +595,7 @@ def _render_synth(notes: list[Note], recipe: dict, seconds: float) -> np.ndarray
             attack = np.minimum(1, t / (0.04 if role == "pad" else 0.005))
             decay = np.exp(-t * (0.5 if role == "pad" else 4.0))
             sound = sound * attack * decay * np.minimum(1, (n - np.arange(n)) / (0.01 * SR))
-            gain *= {"pad": 0.12, "bass": 0.35, "lead": 0.15}[role]
+            gain *= {"pad": 0.12, "bass": 0.7 if recipe.get("loud_bass") else 0.35, "lead": 0.15}[role]
         end = min(len(out), begin + len(sound))
         out[begin:end] += gain * sound[: end - begin]
     return np.stack([out, out * 0.95], axis=1)
@@ -639,7 +680,7 @@ def build(folder: Path, which: str = "heldout") -> list[Track]:
                          "flac")
         track = Track(recipe["name"], recipe["group"], recipe["arrangement"], recipe["rendering"], recipe["bpm"],
                       recipe["key"], first_beat, recipe["seconds"], round(recipe["tuning_cents"], 1),
-                      recipe["master"], recipe["path"])
+                      recipe["master"], recipe["path"], recipe.get("bass_rhythm", ""))
         known[track.name] = track
         tracks.append(track)
         manifest.write_text(json.dumps([asdict(t) for t in known.values()], indent=1))
