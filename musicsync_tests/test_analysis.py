@@ -294,6 +294,25 @@ def test_an_off_beat_hi_hat_does_not_pull_the_beat_grid_off_the_kick(bpm):
     assert abs(phase) <= 0.02
 
 
+@pytest.mark.parametrize(("bpm", "root_hz"), [(120.0, 55.0), (124.0, 98.0)])
+def test_a_bass_between_the_kicks_as_loud_as_they_are_leaves_the_grid_on_the_kick(bpm, root_hz):
+    """House's bass plays on the off-beat. Each note rises out of the quiet the kick's decay leaves,
+    as many decibels as the kick: the grid must still sit on the kick, the low end's strongest hit."""
+    track = demo.render(bpm, parse_key("A minor"), 24, groove="four_on_the_floor")
+    beat = 60 / bpm
+    t = np.arange(int(0.45 * beat * SR)) / SR
+    note = sum(np.sin(2 * np.pi * root_hz * h * t) / h for h in range(1, 7)) * np.exp(-t * 8) * np.minimum(1, t / 0.004)
+    note *= np.abs(track).max() / np.abs(note).max()
+    for n in range(int(24 / beat)):
+        start = int((n + 0.5) * beat * SR)
+        end = min(len(track), start + len(note))
+        track[start:end] += note[: end - start, None]
+    track /= np.abs(track).max() / 0.9
+    result = analyze_pcm(pcm_of(track), SR)
+    assert result.bpm == pytest.approx(bpm, abs=0.5)
+    assert abs((result.beat_offset_s + beat / 2) % beat - beat / 2) <= 0.02
+
+
 def onsets(beat_strength: float, offbeat_strength: float, first_s: float, bpm: float = 90.0):
     """An onset envelope (100 frames a second) and a waveform (1 kHz) with a hit on every beat from
     `first_s` and one between every two, 30 seconds long."""

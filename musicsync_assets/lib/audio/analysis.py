@@ -20,7 +20,7 @@ import numpy as np
 from musicsync_assets.lib.audio.key_weights import KEY_WEIGHTS
 from musicsync_assets.lib.audio.musickeys import ALL_KEYS, MusicalKey
 
-ANALYZER_VERSION = "2.8"
+ANALYZER_VERSION = "2.9"
 TEMPO_SR = 22050
 TEMPO_HOP = 256
 CHROMA_HOP = 4096  # with an 8192-point FFT at TEMPO_SR: 2.7 Hz bins, a semitone apart from 50 Hz up
@@ -188,9 +188,11 @@ class Analyzer:
         self._lower: list[np.ndarray] = []
         self._treble: list[np.ndarray] = []
         self._bass: list[np.ndarray] = []
+        self._low_power_rise: list[np.ndarray] = []
         self._harmonic: list[np.ndarray] = []
         self._previous_log: np.ndarray | None = None
         self._previous_bass: np.ndarray | None = None
+        self._previous_low_power: np.ndarray | None = None
         self._chroma_spectra = _Spectrogram(8192, CHROMA_HOP)
         self._chroma: list[np.ndarray] = []
         self._loudness = _LoudnessMeter(TEMPO_SR, channels)
@@ -234,10 +236,14 @@ class Analyzer:
         # 64 bands dilutes: the bass band's level alone (20-215 Hz), and SuperFlux (Boeck & Widmer
         # 2013: new partials against the frame before last, widened by a bin, so a held note's
         # vibrato or a pad's swell is not a new onset) on 43 Hz - 5 kHz.
-        bass_db = 10 * np.log10(np.maximum(power[:, 1:_BASS_BINS].sum(axis=1), _POWER_FLOOR))
+        low_power = power[:, 1:_BASS_BINS].sum(axis=1)
+        bass_db = 10 * np.log10(np.maximum(low_power, _POWER_FLOOR))
         previous_bass = bass_db[:1] if self._previous_bass is None else self._previous_bass
         self._bass.append(np.maximum(0.0, np.diff(bass_db, prepend=previous_bass)))
         self._previous_bass = bass_db[-1:]
+        previous_low_power = low_power[:1] if self._previous_low_power is None else self._previous_low_power
+        self._low_power_rise.append(np.maximum(0.0, np.diff(low_power, prepend=previous_low_power)))
+        self._previous_low_power = low_power[-1:]
         log = np.log1p(1000 * power[:, 2:_HARMONIC_BINS])
         widened = np.maximum(np.maximum(log[:, :-2], log[:, 2:]), log[:, 1:-1])
         previous = np.repeat(widened[:1], 2, axis=0) if self._previous_log is None else self._previous_log
@@ -277,7 +283,7 @@ class Analyzer:
         intro_s, outro_s = self._loudness.intro_outro()
         return Analysis(
             bpm, bpm_confidence, key, key_confidence, duration, loudness, peak_dbfs,
-            beat_offset_s=beat_offset(_kick_envelope(bass, envelope), fps, bpm,
+            beat_offset_s=beat_offset(_kick_envelope(np.concatenate(self._low_power_rise), envelope), fps, bpm,
                                       np.concatenate(self._head), TEMPO_SR) if bpm else None,
             intro_s=intro_s, outro_s=outro_s, energy=energy_score(loudness, envelope, fps),
         )
@@ -648,13 +654,14 @@ def _first_audible(y: np.ndarray, sr: int) -> float | None:
     return None
 
 
-def _kick_envelope(bass: np.ndarray, envelope: np.ndarray) -> np.ndarray:
-    """What the beat grid is phased on: the kick and bass onsets (below 215 Hz). A hi-hat, clap or
-    open hat between the kicks is broadband, so in the mean over all bands it can outweigh the
-    kick and pull the grid half a beat off; a little of the full envelope is kept for tracks
-    whose bass never attacks."""
-    scale = envelope.max() / max(float(bass.max()), 1e-9)
-    return bass * scale + envelope
+def _kick_envelope(low_power_rise: np.ndarray, envelope: np.ndarray) -> np.ndarray:
+    """What the beat grid is phased on: the rise in power below 215 Hz, where the kick is, beside
+    the full envelope (for tracks whose low end never attacks). A hi-hat, clap or open hat between
+    the kicks is broadband, so in the mean over all bands it can outweigh the kick. The rise is in
+    power, not decibels: a bass note between the kicks rises as many decibels as a kick does, out
+    of the quiet the kick's decay leaves, but a kick is the most powerful thing in the low end."""
+    scale = envelope.max() / max(float(low_power_rise.max()), 1e-12)
+    return low_power_rise * scale + envelope
 
 
 def energy_score(loudness_lufs: float | None, envelope: np.ndarray, fps: float) -> int:
