@@ -313,6 +313,22 @@ def test_a_bass_between_the_kicks_as_loud_as_they_are_leaves_the_grid_on_the_kic
     assert abs((result.beat_offset_s + beat / 2) % beat - beat / 2) <= 0.02
 
 
+@pytest.mark.parametrize("bpm", [120.0, 126.0])
+def test_a_pad_swelling_in_before_the_kicks_does_not_make_the_grid_late(bpm):
+    """Two bars of a pad whose attack takes 150 ms open the track on a beat; the kicks follow. The
+    grid is timed on a kick's sharp attack (within a few ms), not on the swell, which would put it
+    20 ms late, nor on a dip of the pad's waveform just before the kick."""
+    bar = 4 * 60 / bpm
+    track = demo.render(bpm, parse_key("D minor"), 24, intro_s=2 * bar)
+    t = np.arange(int(2 * bar * SR)) / SR
+    pad = sum(np.sin(2 * np.pi * 146.8 * h * t) / h for h in (1, 2, 3, 4)) * np.minimum(1, t / 0.15) * 0.15
+    track[: len(pad)] += pad[:, None]
+    track /= np.abs(track).max() / 0.9
+    result = analyze_pcm(pcm_of(track), SR)
+    assert result.bpm == pytest.approx(bpm, abs=0.5)
+    assert result.beat_offset_s == pytest.approx(0.0, abs=0.01)
+
+
 def onsets(beat_strength: float, offbeat_strength: float, first_s: float, bpm: float = 90.0):
     """An onset envelope (100 frames a second) and a waveform (1 kHz) with a hit on every beat from
     `first_s` and one between every two, 30 seconds long."""

@@ -38,6 +38,7 @@ LOW_END_FLOOR = 0.3  # ... provided its pulse at the beat rises this far above i
 NO_TEMPO_BELOW = 0.15  # below this a tempo is a guess: report none (noise, speech, free time)
 PHASE_RIVAL = 0.8  # a beat phase with this share of the strongest one's onset energy is a near tie
 DRUMLESS_BELOW = 0.5  # a drum-led estimate less confident than this is checked against the harmony's
+ANCHOR_WITHIN_S = 30.0  # the beat grid is timed on a kick at most this far past its first beat
 SLOWEST_PULSE_BPM = 45.0  # the harmony and bass are searched for a pulse this slow, then doubled into range
 _BASS_BINS, _HARMONIC_BINS = 11, 234  # onset-spectrum bins up to 215 Hz, and 43 Hz to 5 kHz
 
@@ -270,7 +271,7 @@ class Analyzer:
             return Analysis(None, 0.0, None, 0.0, duration, None, peak_dbfs)
         fps = TEMPO_SR / TEMPO_HOP
         envelope, treble = np.concatenate(self._lower), np.concatenate(self._treble)
-        bass = np.concatenate(self._bass)
+        bass, low_power_rise = np.concatenate(self._bass), np.concatenate(self._low_power_rise)
         drums = estimate_tempo(envelope, fps, self.bpm_range, treble, floor=0.0, bass=bass)
         bpm, bpm_confidence = drums if drums[1] >= NO_TEMPO_BELOW else (None, drums[1])
         if bpm_confidence < DRUMLESS_BELOW:  # no clear drum pulse: the bass notes' or the harmony's
@@ -283,8 +284,8 @@ class Analyzer:
         intro_s, outro_s = self._loudness.intro_outro()
         return Analysis(
             bpm, bpm_confidence, key, key_confidence, duration, loudness, peak_dbfs,
-            beat_offset_s=beat_offset(_kick_envelope(np.concatenate(self._low_power_rise), envelope), fps, bpm,
-                                      np.concatenate(self._head), TEMPO_SR) if bpm else None,
+            beat_offset_s=beat_offset(_kick_envelope(low_power_rise, envelope), fps, bpm, np.concatenate(self._head),
+                                      TEMPO_SR, kicks=low_power_rise) if bpm else None,
             intro_s=intro_s, outro_s=outro_s, energy=energy_score(loudness, envelope, fps),
         )
 
@@ -592,11 +593,13 @@ def _steadiness(envelope: np.ndarray, period: float) -> float:
     return float(np.clip(1 - drift / 0.04 * 0.7, 0.3, 1.0))
 
 
-def beat_offset(envelope: np.ndarray, fps: float, bpm: float, y: np.ndarray, sr: int) -> float:
+def beat_offset(envelope: np.ndarray, fps: float, bpm: float, y: np.ndarray, sr: int,
+                kicks: np.ndarray | None = None) -> float:
     """Seconds to the first beat of the grid: the beat phase with the most onset energy, placed at
-    the first beat where the music has begun, then pinned to that beat's attack in the waveform
-    (a frame of the onset envelope sees an attack up to half a window early). Which bar position
-    is the downbeat is not decided. `y` may hold only the first minutes of the track.
+    the first beat where the music has begun, and timed by the attack, in the waveform, of the
+    first kick on that phase (a frame of the onset envelope sees an attack up to half a window
+    early). Which bar position is the downbeat is not decided. `y` may hold only the first minutes
+    of the track; `kicks` is the low end's onsets (default: `envelope`).
 
     When another phase has nearly as much energy (PHASE_RIVAL), the one nearer the music's first
     onset wins: a boom-bap kick half a beat after the beat, with hi-hats and a bass line on every
@@ -625,18 +628,38 @@ def beat_offset(envelope: np.ndarray, fps: float, bpm: float, y: np.ndarray, sr:
     sounding = begins * fps if begins is not None and begins * fps > onset - beat else onset
     while first < sounding - beat / 4:  # a beat before the music has begun (a pickup's notes are off it)
         first += beat
-    estimate = first / fps
-    start, stop = max(0, int((estimate - 0.03) * sr)), int((estimate + 0.05) * sr)
-    if start >= len(y):
-        return float(estimate)
+    # The grid is timed on a kick, whose attack is sharp, not on the first sound, which may be a
+    # pad's slow swell: the first beat with at least half the typical hit on this phase, within
+    # ANCHOR_WITHIN_S (further on, a tempo a hair off would move the grid back at the start).
+    kicks = envelope if kicks is None else kicks
+    beats = first + beat * np.arange(max(1, int((usable - first) / beat)))
+    frames = np.clip(np.round(beats).astype(int)[:, None] + np.arange(-1, 2), 0, usable)
+    hits = kicks[frames].max(axis=1)
+    candidates = np.flatnonzero((hits >= 0.5 * np.median(hits)) & (beats - first <= ANCHOR_WITHIN_S * fps))
+    anchor = int(candidates[0]) if hits.any() and candidates.size else 0
+    attack = _attack(y, sr, beats[anchor] / fps)
+    return float(beats[0] / fps if attack is None else attack - anchor * beat / fps)
+
+
+def _attack(y: np.ndarray, sr: int, estimate: float) -> float | None:
+    """Seconds to the attack in `y` near `estimate` (from 30 ms before to 50 ms after): where the
+    level first rises half as far above the loudest of the 20 ms before (before the file: silence)
+    as it does at most. 20 ms is longer than a bass note's period, so a held note or pad's
+    waveform does not look like an attack, and a pickup's snare still ringing as the window opens
+    only falls. None outside `y` or without a rise."""
+    start, stop = max(0, int((estimate - 0.03) * sr)), min(len(y), int((estimate + 0.05) * sr))
+    if start >= stop:
+        return None
     reach = max(1, sr // 400)  # the level: the peak within 2.5 ms either side, which leads an attack by as much
-    level = _running_max(np.abs(y[start:stop]), reach)
-    # The attack is where the level rises above the quietest it has been (before the file: silence):
-    # a pickup's snare still ringing as the window opens can be louder than the kick, but it only falls.
-    rise = level if start == 0 else level - np.minimum.accumulate(level)
-    if not rise.max():
-        return float(estimate)
-    return float((start + min(int(np.argmax(rise >= 0.5 * rise.max())) + reach, len(level) - 1)) / sr)
+    memory = sr // 50
+    before = min(start, memory + reach)
+    magnitude = np.abs(y[start - before:stop])
+    level = _running_max(magnitude, reach)[before:]
+    earlier = np.concatenate([np.zeros(memory + reach - before, magnitude.dtype), magnitude])
+    rise = level - np.lib.stride_tricks.sliding_window_view(earlier, memory).max(axis=1)[: len(level)]
+    if rise.max() <= 0:
+        return None
+    return (start + min(int(np.argmax(rise >= 0.5 * rise.max())) + reach, len(level) - 1)) / sr
 
 
 def _first_audible(y: np.ndarray, sr: int) -> float | None:
