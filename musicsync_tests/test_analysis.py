@@ -203,6 +203,48 @@ def test_hip_hop_with_sixteenth_hats_is_not_read_at_double_tempo(bpm):
     assert result.bpm == pytest.approx(bpm, abs=0.5)
 
 
+def kick_on_every_beat(bpm: float, hats: tuple[float, ...], bass_every: float | None = None,
+                       seconds: float = 30.0) -> np.ndarray:
+    """A kick on every beat, a closed hat at each of `hats` (beats) in every beat, and, with
+    `bass_every`, a plucked E2 as loud as the kick every `bass_every` beats."""
+    rng = np.random.default_rng(2)
+    beat, out = 60 / bpm, np.zeros(int(seconds * SR))
+
+    def hit(start_s: float, sound: np.ndarray, gain: float) -> None:
+        begin = int(start_s * SR)
+        end = min(len(out), begin + len(sound))
+        out[begin:end] += gain * sound[: end - begin]
+
+    t = np.arange(int(0.3 * SR)) / SR
+    kick = np.sin(2 * np.pi * np.cumsum(50 + 110 * np.exp(-t / 0.03)) / SR) * np.exp(-t / 0.1)
+    hat = np.diff(rng.standard_normal(int(0.04 * SR)), prepend=0.0) * np.exp(-np.arange(int(0.04 * SR)) / 350)
+    t = np.arange(int(0.5 * beat * SR)) / SR
+    pluck = sum(np.sin(2 * np.pi * 82.4 * h * t) / h for h in range(1, 6)) * np.exp(-t * 6) * np.minimum(1, t / 0.003)
+    for n in range(int(seconds / beat)):
+        hit(n * beat, kick, 0.6)
+        for position in hats:
+            hit((n + position) * beat, hat, 0.3)
+    if bass_every:
+        for n in range(int(seconds / (bass_every * beat))):
+            hit(n * bass_every * beat, pluck, 0.6)
+    return np.stack([out, out], axis=1) / np.abs(out).max() * 0.8
+
+
+def test_a_bass_line_on_every_third_sixteenth_is_not_read_as_the_beat():
+    """Over sixteenth hats, a bass note every dotted eighth has a pulse of three sixteenths: read
+    as the beat, 122 BPM became 159 (4/3). A beat spans one, two or four of the hats' pulses."""
+    result = analyze_pcm(pcm_of(kick_on_every_beat(122.0, (0, 0.25, 0.5, 0.75), bass_every=0.75)), SR)
+    assert result.bpm == pytest.approx(122.0, abs=0.5)
+
+
+@pytest.mark.parametrize("bpm", [110.0, 124.0])
+def test_triplet_hats_over_a_kick_on_every_beat_keep_the_kicks_tempo(bpm):
+    """A shuffle: hats on every triplet eighth, three to the beat. The kicks mark the beat, so the
+    rule against dotted beats must not move it to two of the triplets (3/2 the tempo)."""
+    result = analyze_pcm(pcm_of(kick_on_every_beat(bpm, (0, 1 / 3, 2 / 3))), SR)
+    assert result.bpm == pytest.approx(bpm, abs=0.5)
+
+
 def drumless(bpm: float, key: str, seconds: float, seed: int = 0) -> np.ndarray:
     """Pads holding one chord a bar (i VI iv V or I V vi IV) over a bass note on every beat: no
     drums at all, as in a chorale, a ballad or an ambient intro."""

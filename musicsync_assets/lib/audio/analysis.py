@@ -39,6 +39,8 @@ NO_TEMPO_BELOW = 0.15  # below this a tempo is a guess: report none (noise, spee
 PHASE_RIVAL = 0.8  # a beat phase with this share of the strongest one's onset energy is a near tie
 DRUMLESS_BELOW = 0.5  # a drum-led estimate less confident than this is checked against the harmony's
 ANCHOR_WITHIN_S = 30.0  # the beat grid is timed on a kick at most this far past its first beat
+DOTTED_RIVAL = 0.65  # a beat of a whole number of the hats' pulses wins over a dotted one this strong ...
+KICKS_DECIDE = 0.5  # ... unless the kicks' autocorrelation is this much higher at the dotted one
 SLOWEST_PULSE_BPM = 45.0  # the harmony and bass are searched for a pulse this slow, then doubled into range
 _BASS_BINS, _HARMONIC_BINS = 11, 234  # onset-spectrum bins up to 215 Hz, and 43 Hz to 5 kHz
 
@@ -272,7 +274,7 @@ class Analyzer:
         fps = TEMPO_SR / TEMPO_HOP
         envelope, treble = np.concatenate(self._lower), np.concatenate(self._treble)
         bass, low_power_rise = np.concatenate(self._bass), np.concatenate(self._low_power_rise)
-        drums = estimate_tempo(envelope, fps, self.bpm_range, treble, floor=0.0, bass=bass)
+        drums = estimate_tempo(envelope, fps, self.bpm_range, treble, floor=0.0, bass=bass, kicks=low_power_rise)
         bpm, bpm_confidence = drums if drums[1] >= NO_TEMPO_BELOW else (None, drums[1])
         if bpm_confidence < DRUMLESS_BELOW:  # no clear drum pulse: the bass notes' or the harmony's
             bpm, bpm_confidence = _corroborated_tempo(
@@ -465,7 +467,8 @@ def _pitch_filters() -> np.ndarray:
 
 def estimate_tempo(envelope: np.ndarray, fps: float, bpm_range: tuple[float, float],
                    treble: np.ndarray | None = None, floor: float = NO_TEMPO_BELOW,
-                   bass: np.ndarray | None = None, slowest: float | None = None) -> tuple[float | None, float]:
+                   bass: np.ndarray | None = None, slowest: float | None = None,
+                   kicks: np.ndarray | None = None) -> tuple[float | None, float]:
     """Tempo in BPM and a confidence in [0, 1]; (None, 0) when there is no steady pulse.
 
     `treble`, the onset envelope of the highest band, and `bass`, the kick and bass band's, help
@@ -494,16 +497,18 @@ def estimate_tempo(envelope: np.ndarray, fps: float, bpm_range: tuple[float, flo
     # (3/2) or syncopated period rarely has all of these.
     support = at(1) + 0.5 * at(2) + 0.25 * at(4) + 0.5 * at(0.5)
     best = int(lags[np.argmax(support)])
+    treble_autocorr = _autocorrelation(treble) if treble is not None else None
+    tatum, rise = _tatum_lag(treble_autocorr, fps) if treble_autocorr is not None else (None, 0.0)
+    if tatum is None:
+        tatum, rise = _tatum_lag(autocorr, fps)
+    if tatum and any(abs(best / tatum / dotted - 1) <= 0.05 for dotted in (1.5, 3, 6, 12)):
+        best = _undotted(best, tatum, support, lags, kicks)
     period = _refine_period(autocorr, best)
     bpm = 60 * fps / period
     while bpm < lo:
         bpm *= 2
     while bpm >= hi:
         bpm /= 2
-    treble_autocorr = _autocorrelation(treble) if treble is not None else None
-    tatum, rise = _tatum_lag(treble_autocorr, fps) if treble_autocorr is not None else (None, 0.0)
-    if tatum is None:
-        tatum, rise = _tatum_lag(autocorr, fps)
     in_range = [c for c in (bpm, bpm * 2, bpm / 2) if lo <= c < hi]
     octave_evidence = 1.0 if len(in_range) == 1 else 0.6
     if tatum:
@@ -531,6 +536,28 @@ def estimate_tempo(envelope: np.ndarray, fps: float, bpm_range: tuple[float, flo
     if confidence < floor:
         return None, confidence
     return float(bpm), confidence
+
+
+def _undotted(best: int, tatum: int, support: np.ndarray, lags: np.ndarray, kicks: np.ndarray | None) -> int:
+    """The beat period in place of `best`, which spans three (or six) of the hats' pulse: a dotted
+    beat, as a bass line on every third sixteenth makes, read as 4/3 or 2/3 of the tempo. A beat
+    holds one, two, four or eight pulses, so the best supported such period wins unless it is far
+    weaker (DOTTED_RIVAL), or the kicks clearly pulse at `best` and not at it (KICKS_DECIDE): a
+    shuffle's kicks on every beat under triplet hats keep their beat of three pulses."""
+    whole_beats = []
+    for count in (1, 2, 4, 8):  # the peak of support within the pulse's rounding error, times `count`
+        near = lags[np.abs(lags - tatum * count) <= 0.5 * count + 1]
+        if near.size:
+            whole_beats.append(int(near[np.argmax(support[near - lags[0]])]))
+    if not whole_beats:
+        return best
+    rival = max(whole_beats, key=lambda lag: support[lag - lags[0]])
+    if support[rival - lags[0]] < DOTTED_RIVAL * support.max():
+        return best
+    kick_autocorr = _autocorrelation(kicks) if kicks is not None else None
+    if kick_autocorr is not None and kick_autocorr[best] - kick_autocorr[rival] >= KICKS_DECIDE:
+        return best
+    return rival
 
 
 def _low_end_keeps_half(bass: np.ndarray, slow_lag: float, fps: float) -> bool:
