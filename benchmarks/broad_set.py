@@ -61,6 +61,16 @@ A batch of random progressions (names starting "r") joins the *tune* part: 192 r
 (_random_progression), so that the key model (benchmarks/key_model.py) is fitted on more than the
 fixed arrangements, which a first fit had learned rather than keys.
 
+A batch of bass rhythms (names starting "s") joins the *tune* part: 96 dance-style tracks whose bass
+plays off the beat, syncopated, rolling or on the beat (BASS_RHYTHMS), half of them as loud as the
+kick. Every earlier batch played the bass on the beats, so a grid pulled onto the off-beat by a house
+bass, or a tempo read from a bass line on every third sixteenth, could not show; an independent set
+showed both.
+
+Held-out 7 (`--part heldout7`, names starting "o"), added with the bass rhythm batch: new seeds, the
+same bass rhythms, and a third of the tracks swinging their off-beat sixteenths. Dance-style tracks
+only: held-out 6 used the last chorales. Measured once, at the end.
+
     python -m benchmarks.broad_set [--folder /tmp/musicsync-broad]   (renders and lists the set)
 """
 
@@ -646,7 +656,7 @@ def _master(audio: np.ndarray, master: str, seed: int) -> np.ndarray:
 
 def build(folder: Path, which: str = "heldout") -> list[Track]:
     """Renders (or reuses, when `folder` already holds it) the part `which` ('tune', 'heldout',
-    'heldout2' ... 'heldout5' or 'all') and returns its tracks."""
+    'heldout2' ... 'heldout7' or 'all') and returns its tracks."""
     folder.mkdir(parents=True, exist_ok=True)
     manifest = folder / "manifest.json"
     known = {t["name"]: Track(**t) for t in json.loads(manifest.read_text())} if manifest.exists() else {}
