@@ -203,10 +203,11 @@ def test_hip_hop_with_sixteenth_hats_is_not_read_at_double_tempo(bpm):
     assert result.bpm == pytest.approx(bpm, abs=0.5)
 
 
-def kick_on_every_beat(bpm: float, hats: tuple[float, ...], bass_every: float | None = None,
-                       seconds: float = 30.0) -> np.ndarray:
-    """A kick on every beat, a closed hat at each of `hats` (beats) in every beat, and, with
-    `bass_every`, a plucked E2 as loud as the kick every `bass_every` beats."""
+def kicks_and_hats(bpm: float, kicks: tuple[int, ...], hats: tuple[float, ...], snares: tuple[int, ...] = (),
+                   bass_every: float | None = None, seconds: float = 30.0) -> np.ndarray:
+    """A kick on each of `kicks` and a snare on each of `snares` (beats of every four-beat bar), a
+    closed hat at each of `hats` (beats into every beat), and, with `bass_every`, a plucked E2 as
+    loud as the kick every `bass_every` beats."""
     rng = np.random.default_rng(2)
     beat, out = 60 / bpm, np.zeros(int(seconds * SR))
 
@@ -218,10 +219,14 @@ def kick_on_every_beat(bpm: float, hats: tuple[float, ...], bass_every: float | 
     t = np.arange(int(0.3 * SR)) / SR
     kick = np.sin(2 * np.pi * np.cumsum(50 + 110 * np.exp(-t / 0.03)) / SR) * np.exp(-t / 0.1)
     hat = np.diff(rng.standard_normal(int(0.04 * SR)), prepend=0.0) * np.exp(-np.arange(int(0.04 * SR)) / 350)
+    snare = rng.standard_normal(int(0.15 * SR)) * np.exp(-np.arange(int(0.15 * SR)) / (0.04 * SR))
     t = np.arange(int(0.5 * beat * SR)) / SR
     pluck = sum(np.sin(2 * np.pi * 82.4 * h * t) / h for h in range(1, 6)) * np.exp(-t * 6) * np.minimum(1, t / 0.003)
     for n in range(int(seconds / beat)):
-        hit(n * beat, kick, 0.6)
+        if n % 4 in kicks:
+            hit(n * beat, kick, 0.6)
+        if n % 4 in snares:
+            hit(n * beat, snare, 0.4)
         for position in hats:
             hit((n + position) * beat, hat, 0.3)
     if bass_every:
@@ -232,17 +237,18 @@ def kick_on_every_beat(bpm: float, hats: tuple[float, ...], bass_every: float | 
 
 def test_a_bass_line_on_every_third_sixteenth_is_not_read_as_the_beat():
     """Over sixteenth hats, a bass note every dotted eighth has a pulse of three sixteenths: read
-    as the beat, 122 BPM became 159 (4/3). A beat spans one, two or four of the hats' pulses."""
-    result = analyze_pcm(pcm_of(kick_on_every_beat(122.0, (0, 0.25, 0.5, 0.75), bass_every=0.75)), SR)
-    assert result.bpm == pytest.approx(122.0, abs=0.5)
+    as the beat, 122 BPM became 159 (4/3). A beat spans one, two, four or eight of the hats' pulses."""
+    track = kicks_and_hats(122.0, kicks=(0, 1, 2, 3), hats=(0, 0.25, 0.5, 0.75), bass_every=0.75)
+    assert analyze_pcm(pcm_of(track), SR).bpm == pytest.approx(122.0, abs=0.5)
 
 
-@pytest.mark.parametrize("bpm", [110.0, 124.0])
-def test_triplet_hats_over_a_kick_on_every_beat_keep_the_kicks_tempo(bpm):
-    """A shuffle: hats on every triplet eighth, three to the beat. The kicks mark the beat, so the
-    rule against dotted beats must not move it to two of the triplets (3/2 the tempo)."""
-    result = analyze_pcm(pcm_of(kick_on_every_beat(bpm, (0, 1 / 3, 2 / 3))), SR)
-    assert result.bpm == pytest.approx(bpm, abs=0.5)
+@pytest.mark.parametrize(("kicks", "snares"), [((0, 1, 2, 3), ()), ((0, 2), (1, 3))])
+def test_triplet_hats_over_the_kicks_keep_the_kicks_tempo(kicks, snares):
+    """A shuffle: hats on every triplet eighth, three to the beat, over a kick on every beat, or on
+    1 and 3 with snares on 2 and 4. The kicks mark the beat, so the rule against dotted beats must
+    not move it to two of the triplets (3/2 the tempo, 165)."""
+    track = kicks_and_hats(110.0, kicks, hats=(0, 1 / 3, 2 / 3), snares=snares)
+    assert analyze_pcm(pcm_of(track), SR).bpm == pytest.approx(110.0, abs=0.5)
 
 
 def drumless(bpm: float, key: str, seconds: float, seed: int = 0) -> np.ndarray:
@@ -358,7 +364,7 @@ def test_a_bass_between_the_kicks_as_loud_as_they_are_leaves_the_grid_on_the_kic
 @pytest.mark.parametrize("bpm", [120.0, 126.0])
 def test_a_pad_swelling_in_before_the_kicks_does_not_make_the_grid_late(bpm):
     """Two bars of a pad whose attack takes 150 ms open the track on a beat; the kicks follow. The
-    grid is timed on a kick's sharp attack (within a few ms), not on the swell, which would put it
+    grid is timed on a kick's sharp attack (within a few ms), not on the swell, which puts it 6 to
     20 ms late, nor on a dip of the pad's waveform just before the kick."""
     bar = 4 * 60 / bpm
     track = demo.render(bpm, parse_key("D minor"), 24, intro_s=2 * bar)
@@ -368,7 +374,7 @@ def test_a_pad_swelling_in_before_the_kicks_does_not_make_the_grid_late(bpm):
     track /= np.abs(track).max() / 0.9
     result = analyze_pcm(pcm_of(track), SR)
     assert result.bpm == pytest.approx(bpm, abs=0.5)
-    assert result.beat_offset_s == pytest.approx(0.0, abs=0.01)
+    assert result.beat_offset_s == pytest.approx(0.0, abs=0.004)
 
 
 def onsets(beat_strength: float, offbeat_strength: float, first_s: float, bpm: float = 90.0):
