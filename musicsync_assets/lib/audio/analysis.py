@@ -45,7 +45,7 @@ DOTTED_RIVAL = 0.65  # a beat of a whole number of the hats' pulses wins over a 
 KICKS_DECIDE = 0.5  # ... unless the kicks' autocorrelation is this much higher at the dotted one
 SLOWEST_PULSE_BPM = 45.0  # the harmony and bass are searched for a pulse this slow, then doubled into range
 _BASS_BINS, _HARMONIC_BINS = 11, 234  # onset-spectrum bins up to 215 Hz, and 43 Hz to 5 kHz
-_BASS_HZ = np.arange(1, _BASS_BINS) * TEMPO_SR / 1024
+_BASS_HZ = np.arange(1, _BASS_BINS) * TEMPO_SR / 1024  # the frequency of each of those onset-spectrum bins
 KICK_DROP_HZ = 40.0  # a kick's pitch falls this far within 35 ms of its attack; a bass note's holds
 
 # What the key is read from, each folded to 12 pitch classes or chord roots (key_evidence); the
@@ -555,7 +555,7 @@ def estimate_tempo(envelope: np.ndarray, fps: float, bpm_range: tuple[float, flo
 
 
 def _undotted(best: int, tatum: int, support: np.ndarray, lags: np.ndarray, kicks: np.ndarray | None) -> int:
-    """The beat period in place of `best`, which spans three (or six) of the hats' pulse: a dotted
+    """The beat period in place of `best`, which spans 1.5, 3, 6 or 12 of the hats' pulses: a dotted
     beat, as a bass line on every third sixteenth makes, read as 4/3 or 2/3 of the tempo. A beat
     holds one, two, four or eight pulses, so the best supported such period wins unless it is far
     weaker (DOTTED_RIVAL), or the kicks clearly pulse at `best` and not at it (KICKS_DECIDE): a
@@ -567,8 +567,11 @@ def _undotted(best: int, tatum: int, support: np.ndarray, lags: np.ndarray, kick
             whole_beats.append(int(near[np.argmax(support[near - lags[0]])]))
     if not whole_beats:
         return best
-    rival = max(whole_beats, key=lambda lag: support[lag - lags[0]])
-    if support[rival - lags[0]] < DOTTED_RIVAL * support.max():
+    def supported(lag: int) -> float:
+        return float(support[lag - lags[0]])
+
+    rival = max(whole_beats, key=supported)
+    if supported(rival) < DOTTED_RIVAL * supported(best):
         return best
     kick_autocorr = _autocorrelation(kicks) if kicks is not None else None
     if kick_autocorr is not None and 2 * max(best, rival) < len(kick_autocorr):
