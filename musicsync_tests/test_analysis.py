@@ -242,13 +242,14 @@ def test_a_bass_line_on_every_third_sixteenth_is_not_read_as_the_beat():
     assert analyze_pcm(pcm_of(track), SR).bpm == pytest.approx(122.0, abs=0.5)
 
 
-@pytest.mark.parametrize(("kicks", "snares"), [((0, 1, 2, 3), ()), ((0, 2), (1, 3))])
-def test_triplet_hats_over_the_kicks_keep_the_kicks_tempo(kicks, snares):
+@pytest.mark.parametrize(("bpm", "kicks", "snares"), [(110.0, (0, 1, 2, 3), ()), (124.0, (0, 1, 2, 3), ()),
+                                                     (110.0, (0, 2), (1, 3))])
+def test_triplet_hats_over_the_kicks_keep_the_kicks_tempo(bpm, kicks, snares):
     """A shuffle: hats on every triplet eighth, three to the beat, over a kick on every beat, or on
     1 and 3 with snares on 2 and 4. The kicks mark the beat, so the rule against dotted beats must
-    not move it to two of the triplets (3/2 the tempo, 165)."""
-    track = kicks_and_hats(110.0, kicks, hats=(0, 1 / 3, 2 / 3), snares=snares)
-    assert analyze_pcm(pcm_of(track), SR).bpm == pytest.approx(110.0, abs=0.5)
+    not move it to two of the triplets (3/2 the tempo)."""
+    track = kicks_and_hats(bpm, kicks, hats=(0, 1 / 3, 2 / 3), snares=snares)
+    assert analyze_pcm(pcm_of(track), SR).bpm == pytest.approx(bpm, abs=0.5)
 
 
 def drumless(bpm: float, key: str, seconds: float, seed: int = 0) -> np.ndarray:
@@ -375,6 +376,18 @@ def test_a_pad_swelling_in_before_the_kicks_does_not_make_the_grid_late(bpm):
     result = analyze_pcm(pcm_of(track), SR)
     assert result.bpm == pytest.approx(bpm, abs=0.5)
     assert result.beat_offset_s == pytest.approx(0.0, abs=0.004)
+
+
+@pytest.mark.parametrize("cut_ms", [10, 25])
+def test_a_file_cut_just_after_a_kick_keeps_its_grid_on_the_kicks(cut_ms):
+    """A rip that starts a few ms after a beat: the grid's first beat is the next kick. Putting it
+    at the file's first sample would move every beat `cut_ms` late."""
+    bpm = 124.0
+    beat = 60 / bpm
+    track = demo.render(bpm, parse_key("A minor"), 24)[int(cut_ms / 1000 * SR):]
+    offset = analyze_pcm(pcm_of(track), SR).beat_offset_s
+    assert offset >= 0
+    assert abs((offset + cut_ms / 1000 + beat / 2) % beat - beat / 2) <= 0.005
 
 
 def onsets(beat_strength: float, offbeat_strength: float, first_s: float, bpm: float = 90.0):

@@ -40,12 +40,12 @@ NO_TEMPO_BELOW = 0.15  # below this a tempo is a guess: report none (noise, spee
 PHASE_RIVAL = 0.8  # a beat phase with this share of the strongest one's onset energy is a near tie
 DRUMLESS_BELOW = 0.5  # a drum-led estimate less confident than this is checked against the harmony's
 ANCHOR_WITHIN_S = 20.0  # the grid is timed on a kick this close to its first beat: the tempo's error (0.02%,
-# 0.03% for one track in a hundred on the broad set) then moves the first beat by 4-7 ms
+# 0.03% for one track in a hundred on the broad set) then moves the first beat by 4-6 ms
 DOTTED_RIVAL = 0.65  # a beat of a whole number of the hats' pulses wins over a dotted one this strong ...
-KICKS_DECIDE = 0.5  # ... unless the kicks' autocorrelation is this much higher at the dotted one
+KICKS_DECIDE = 0.5  # ... unless the kicks pulse this much more at the dotted one (or at its double)
 SLOWEST_PULSE_BPM = 45.0  # the harmony and bass are searched for a pulse this slow, then doubled into range
 _BASS_BINS, _HARMONIC_BINS = 11, 234  # onset-spectrum bins up to 215 Hz, and 43 Hz to 5 kHz
-_BASS_HZ = np.arange(1, _BASS_BINS) * TEMPO_SR / 1024  # the frequency of each of those onset-spectrum bins
+_BASS_HZ = (np.arange(1, _BASS_BINS) * TEMPO_SR / 1024).astype(np.float32)  # those bins' frequencies
 KICK_DROP_HZ = 40.0  # a kick's pitch falls this far within 35 ms of its attack; a bass note's holds
 
 # What the key is read from, each folded to 12 pitch classes or chord roots (key_evidence); the
@@ -177,8 +177,8 @@ def _analyze_with_libsndfile(path: Path, bpm_range: tuple[float, float]) -> Anal
 
 
 class Analyzer:
-    """Takes PCM a block at a time and keeps only what the estimates need: two onset envelopes,
-    chroma frames, the energy of every 100 ms and the first minutes of samples (for the beat
+    """Takes PCM a block at a time and keeps only what the estimates need: onset envelopes by band,
+    the low end's power and pitch, chroma frames, the energy of every 100 ms and the first minutes of samples (for the beat
     grid). Everything works at TEMPO_SR: nothing a beat, a key or a loudness reading needs lies
     above 11 kHz, and it halves the work."""
 
@@ -230,8 +230,10 @@ class Analyzer:
         self._add_chroma(self._chroma_spectra.feed(mono))
 
     def _add_onsets(self, power: np.ndarray) -> None:
-        """Spectral flux on a mel scale, below TREBLE_HZ (kicks, snares, bass, chords) and above
-        it, where hi-hats and rides mark the subdivisions even when they are quiet."""
+        """Spectral flux on a mel scale, below TREBLE_HZ (kicks, snares, bass, chords), above it,
+        where hi-hats and rides mark the subdivisions even when they are quiet, and from SNARE_HZ
+        to TREBLE_HZ (snares and claps, for the beat grid); and the low end's power and centroid,
+        which tell a kick (its pitch falls) from a bass note."""
         if not len(power):
             return
         filters, snare, split = _mel_filters()
@@ -574,9 +576,11 @@ def _undotted(best: int, tatum: int, support: np.ndarray, lags: np.ndarray, kick
     if supported(rival) < DOTTED_RIVAL * supported(best):
         return best
     kick_autocorr = _autocorrelation(kicks) if kicks is not None else None
-    if kick_autocorr is not None and 2 * max(best, rival) < len(kick_autocorr):
+    if kick_autocorr is not None:
+        peaks = _running_max(kick_autocorr, 1)  # a kick's onset spans a frame or two
+
         def kick_pulse(lag: int) -> float:  # kicks on 1 and 3 only show at twice the beat
-            return float(max(kick_autocorr[lag], kick_autocorr[2 * lag]))
+            return float(max(peaks[lag], peaks[min(2 * lag, len(peaks) - 1)]))
 
         if kick_pulse(best) - kick_pulse(rival) >= KICKS_DECIDE:
             return best
@@ -649,8 +653,8 @@ def beat_offset(envelope: np.ndarray, fps: float, bpm: float, y: np.ndarray, sr:
     (_drum_envelope), placed at the first beat where the music has begun, and timed by the attack,
     in the waveform, of the first kick on that phase (a frame of the onset envelope sees an attack
     up to half a window early). Which bar position is the downbeat is not decided. `envelope` is
-    the full onset envelope, `kicks` and `snares` the low end's and the snare band's (without them,
-    `envelope` stands for both); `y` may hold only the first minutes of the track.
+    the onset envelope below TREBLE_HZ, `kicks` and `snares` the low end's and the snare band's
+    (without them, `envelope` stands for both); `y` may hold only the first minutes of the track.
 
     When another phase has nearly as much energy (PHASE_RIVAL), the one nearer the music's first
     onset wins: a boom-bap kick half a beat after the beat, with hi-hats and a bass line on every
@@ -693,8 +697,11 @@ def beat_offset(envelope: np.ndarray, fps: float, bpm: float, y: np.ndarray, sr:
     attack = _attack(y, sr, beats[anchor] / fps)
     if attack is None:
         anchor, attack = 0, _attack(y, sr, beats[0] / fps)
-    # A grid timed a few ms before a first beat at the very start stays at the start.
-    return float(beats[0] / fps if attack is None else max(0.0, attack - anchor * beat / fps))
+    offset = beats[0] / fps if attack is None else attack - anchor * beat / fps
+    if offset < -0.005 and anchor <= 1:  # a file cut just after a kick: the grid starts on the next
+        offset += beat / fps
+    # Stepped back from a kick further in, a few ms before the start is the music's first beat, at 0.
+    return float(max(0.0, offset))
 
 
 def _attack(y: np.ndarray, sr: int, estimate: float) -> float | None:
@@ -749,8 +756,7 @@ def _drum_envelope(kicks: np.ndarray, snares: np.ndarray) -> np.ndarray:
     a snare marks the beat where the kick does not (a breakbeat's second kick comes half a beat
     late). Equal peaks, not the kick first: on the bass rhythm batch a weight of 1.5 saved one
     grid an open hat pulled off the beat and lost another; the independent set lost two."""
-    scale = snares.max() / max(float(kicks.max()), 1e-12)
-    return kicks * scale + snares
+    return kicks / max(float(kicks.max()), 1e-12) + snares / max(float(snares.max()), 1e-12)
 
 
 def energy_score(loudness_lufs: float | None, envelope: np.ndarray, fps: float) -> int:
