@@ -505,7 +505,8 @@ def _dance_notes(recipe: dict) -> tuple[list[Note], float | None]:
 
 
 def _swung(position: float, swing: float) -> float:
-    """A position in beats with its off-beat sixteenths (x.25, x.75) `swing` of a beat late."""
+    """A position in beats with its off-beat sixteenths (x.25, x.75) `swing` of a beat late. A hip-hop
+    groove's hat already swung to x.31 rounds to x.25 and moves again: held-out 7 was rendered so."""
     return position + swing * (round(position * 4) % 2)
 
 
