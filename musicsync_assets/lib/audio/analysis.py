@@ -20,7 +20,7 @@ import numpy as np
 from musicsync_assets.lib.audio.key_weights import KEY_WEIGHTS
 from musicsync_assets.lib.audio.musickeys import ALL_KEYS, MusicalKey
 
-ANALYZER_VERSION = "2.11"
+ANALYZER_VERSION = "2.12"
 TEMPO_SR = 22050
 TEMPO_HOP = 256
 CHROMA_HOP = 4096  # with an 8192-point FFT at TEMPO_SR: 2.7 Hz bins, a semitone apart from 50 Hz up
@@ -36,6 +36,7 @@ TATUM_FLOOR = 0.15  # peaks rising less above the autocorrelation's background a
 TATUM_SURE = 0.3  # a sub-beat pulse rising less than this above the background leaves the octave in doubt
 LOW_END_SHARE = 1 / 3  # the low end pulsing at the doubled beat less than this share of the beat: not doubled
 LOW_END_FLOOR = 0.3  # ... provided its pulse at the beat rises this far above its background
+KICK_BAR_SHARE = 0.5  # kicks repeating every four beats less than this share of every eight: half-beats
 NO_TEMPO_BELOW = 0.15  # below this a tempo is a guess: report none (noise, speech, free time)
 PHASE_RIVAL = 0.8  # a beat phase with this share of the strongest one's onset energy is a near tie
 DRUMLESS_BELOW = 0.5  # a drum-led estimate less confident than this is checked against the harmony's
@@ -293,7 +294,7 @@ class Analyzer:
         if bpm_confidence < DRUMLESS_BELOW:  # no clear drum pulse: the bass notes' or the harmony's
             bpm, bpm_confidence = _corroborated_tempo(
                 [drums] + [estimate_tempo(candidate, fps, self.bpm_range, treble, floor=0.0, bass=bass,
-                                          slowest=SLOWEST_PULSE_BPM)
+                                          slowest=SLOWEST_PULSE_BPM, kicks=kicks)
                            for candidate in (np.concatenate(self._harmonic), bass)])
         key, key_confidence = estimate_key(self.pitch_spectrum())
         loudness = self._loudness.integrated()
@@ -488,9 +489,9 @@ def estimate_tempo(envelope: np.ndarray, fps: float, bpm_range: tuple[float, flo
                    kicks: np.ndarray | None = None) -> tuple[float | None, float]:
     """Tempo in BPM and a confidence in [0, 1]; (None, 0) when there is no steady pulse.
 
-    `treble`, the onset envelope of the highest band, and `bass`, the kick and bass band's, help
-    choose between half and double tempo; `kicks` (the kicks' onsets) between a dotted period and
-    a whole beat (_undotted). `slowest` (default: the range's low end) widens the
+    `treble`, the onset envelope of the highest band, `bass`, the kick and bass band's, and
+    `kicks` (the kicks' onsets) help choose between half and double tempo; `kicks` also between a
+    dotted period and a whole beat (_undotted). `slowest` (default: the range's low end) widens the
     search to slower pulses, reported doubled into the range: a hymn at 62 BPM changes chord every
     beat, and that pulse is far clearer than the passing eighths at 124."""
     if len(envelope) < fps * 4:
@@ -539,11 +540,17 @@ def estimate_tempo(envelope: np.ndarray, fps: float, bpm_range: tuple[float, flo
         # A faint pulse (an FM kit's hats, or a kick a sixteenth before a hat) may or may not be the
         # subdivision: the octave it picks is then a likely reading, not a certain one.
         octave_evidence = max(octave_evidence, 1.0 if misfit(bpm) < 0.2 and rise >= TATUM_SURE else 0.6)
-    if bass is not None and bpm / 2 >= lo and _low_end_keeps_half(bass, 60 * fps / bpm * 2, fps):
+    if bpm / 2 >= lo:
         # Sixteenth hats at hip-hop tempo split the beat in four, so the hats alone would double it;
         # when the kick and bass pulse at the slower beat and not at the doubled one, the slower
-        # beat is the one a DJ counts. The two disagreeing is an octave in doubt: the confidence says so.
-        bpm, octave_evidence = bpm / 2, 0.6
+        # beat is the one a DJ counts. A bass off the beat or rolling pulses at the doubled beat
+        # too; then the kicks tell: a groove repeats its kicks every bar, so kicks that repeat every
+        # eight beats and hardly every four make those beats half-beats. The hats and the drums
+        # disagreeing is an octave in doubt: the confidence says so.
+        beat = 60 * fps / bpm
+        if ((bass is not None and _pulses_without_half(bass, 2 * beat, fps, LOW_END_SHARE))
+                or (kicks is not None and _pulses_without_half(kicks, 8 * beat, fps, KICK_BAR_SHARE))):
+            bpm, octave_evidence = bpm / 2, 0.6
 
     background = float(np.median(autocorr[lags]))
     clarity = float(np.clip((autocorr[best] - background) / (1.0 - background + 1e-9) * 1.6, 0.0, 1.0))
@@ -587,10 +594,11 @@ def _undotted(best: int, tatum: int, support: np.ndarray, lags: np.ndarray, kick
     return rival
 
 
-def _low_end_keeps_half(bass: np.ndarray, slow_lag: float, fps: float) -> bool:
-    """Whether the kick and bass band pulses at `slow_lag` (frames) but hardly at half of it: its
-    autocorrelation peak near each lag, above the background (the median over 0.1-2 s)."""
-    autocorr = _autocorrelation(bass)
+def _pulses_without_half(envelope: np.ndarray, slow_lag: float, fps: float, share: float) -> bool:
+    """Whether `envelope` pulses at `slow_lag` (frames), at least LOW_END_FLOOR, but at half of it
+    less than `share` as much: its autocorrelation peak near each lag, above the background (the
+    median over 0.1-2 s)."""
+    autocorr = _autocorrelation(envelope)
     if autocorr is None or slow_lag + 3 >= len(autocorr):
         return False
     background = float(np.median(autocorr[int(0.1 * fps):int(2 * fps)]))
@@ -600,7 +608,7 @@ def _low_end_keeps_half(bass: np.ndarray, slow_lag: float, fps: float) -> bool:
         return float(autocorr[max(centre - 2, 0):centre + 3].max()) - background
 
     slow = pulse(slow_lag)
-    return slow >= LOW_END_FLOOR and pulse(slow_lag / 2) < LOW_END_SHARE * slow
+    return slow >= LOW_END_FLOOR and pulse(slow_lag / 2) < share * slow
 
 
 def _running_max(values: np.ndarray, reach: int) -> np.ndarray:
