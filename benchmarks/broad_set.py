@@ -71,6 +71,10 @@ Held-out 7 (`--part heldout7`, names starting "o"), added with the bass rhythm b
 same bass rhythms, and a third of the tracks swinging their off-beat sixteenths. Dance-style tracks
 only: held-out 6 used the last chorales. Measured once, at the end.
 
+Held-out 8 (`--part heldout8`, names starting "n"), added when held-out 7 had been read: the same
+recipe as held-out 7 with new seeds. Measured once, at the end of the round that fixed hip-hop
+read at double time over an off-beat or rolling bass.
+
     python -m benchmarks.broad_set [--folder /tmp/musicsync-broad]   (renders and lists the set)
 """
 
@@ -211,12 +215,13 @@ _HELDOUT5_PREFIXES = ("f", "g")
 _HELDOUT6_PREFIXES = ("h", "j")
 _BASS_RHYTHM_PREFIX = "s"
 _HELDOUT7_PREFIX = "o"
+_HELDOUT8_PREFIX = "n"
 
 
 def part(name: str) -> str:
     """The part a track belongs to, fixed by its name: decided once, never by what scores well. The
     first two batches split by the name's hash into 'tune' and 'heldout'; the later ones are whole
-    parts, by their names' first letter: 'heldout2' to 'heldout7', and the hip-hop, random
+    parts, by their names' first letter: 'heldout2' to 'heldout8', and the hip-hop, random
     progression and bass rhythm batches 'tune'."""
     if name.startswith(_HELDOUT2_PREFIXES):
         return "heldout2"
@@ -230,6 +235,8 @@ def part(name: str) -> str:
         return "heldout6"
     if name.startswith(_HELDOUT7_PREFIX):
         return "heldout7"
+    if name.startswith(_HELDOUT8_PREFIX):
+        return "heldout8"
     if name.startswith((_HIPHOP_PREFIX, _RANDOM_PREFIX, _BASS_RHYTHM_PREFIX)):
         return "tune"
     return "heldout" if hashlib.sha1(name.encode()).digest()[0] % 2 else "tune"
@@ -266,8 +273,10 @@ def plan() -> list[dict]:
                           new_renderings=True, fresh=True, cut_in=True, rooms=True, bass_rhythms=True)
     heldout7 = _batch(2036, _HELDOUT7_PREFIX, "", 96, 0, exclude=used, varied=True, grooves=drummed,
                       new_renderings=True, fresh=True, cut_in=True, rooms=True, bass_rhythms=True, swing=True)
+    heldout8 = _batch(2037, _HELDOUT8_PREFIX, "", 96, 0, exclude=used, varied=True, grooves=drummed,
+                      new_renderings=True, fresh=True, cut_in=True, rooms=True, bass_rhythms=True, swing=True)
     return (first + second + third + hiphop + heldout3 + heldout4 + random_progressions + heldout5 + heldout6
-            + bass_rhythms + heldout7)
+            + bass_rhythms + heldout7 + heldout8)
 
 
 def _batch(seed: int, dance_prefix: str, chorale_prefix: str, count_dance: int, count_chorales: int,
@@ -657,7 +666,7 @@ def _master(audio: np.ndarray, master: str, seed: int) -> np.ndarray:
 
 def build(folder: Path, which: str = "heldout") -> list[Track]:
     """Renders (or reuses, when `folder` already holds it) the part `which` ('tune', 'heldout',
-    'heldout2' ... 'heldout7' or 'all') and returns its tracks."""
+    'heldout2' ... 'heldout8' or 'all') and returns its tracks."""
     folder.mkdir(parents=True, exist_ok=True)
     manifest = folder / "manifest.json"
     known = {t["name"]: Track(**t) for t in json.loads(manifest.read_text())} if manifest.exists() else {}
