@@ -467,7 +467,7 @@ def test_a_real_track_run_records_its_stage_times(resources, instance, audio_set
 def test_gaps_command_reads_the_instance_and_the_catalog(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("MUSICSYNC_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("MUSICSYNC_WORKSPACE", str(tmp_path))
-    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "data" / "dagster_home"))  # not the checkout's own
     seed(Store(tmp_path / "data" / "musicsync.duckdb"))
     assert run_cli("gaps", "--json") == 0
     listed = {gap["id"]: gap for gap in json.loads(capsys.readouterr().out)}
