@@ -5,10 +5,12 @@ import time
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from musicsync_assets.lib.catalog.store import CheckRecord, RunRecord, Store, utcnow
 from musicsync_assets.lib.catalog.store.connection import SCHEMA_DIGEST
 from musicsync_assets.lib.catalog.store.schema import SCHEMA
+from musicsync_assets.lib.errors import LibraryBusy
 
 
 def _writer(db_path: str, worker: int, count: int) -> None:
@@ -41,6 +43,44 @@ def test_writers_in_many_processes_wait_for_the_lock_instead_of_failing(tmp_path
     _, rows = Store(Path(db_path)).query("SELECT count(*), count(DISTINCT artists[1]) FROM tracks "
                                                "WHERE status = 'synced'")
     assert rows == [(60, 4)]
+
+
+def _session_holder(db_path: str, ready: str, seconds: float) -> None:
+    store = Store(Path(db_path))
+    with store.session():
+        store.register_track("file-held", "file", "/held.mp3")
+        Path(ready).touch()
+        time.sleep(seconds)
+
+
+def test_a_catalog_held_too_long_is_one_readable_error_and_loses_nothing(tmp_path):
+    db_path = tmp_path / "catalog.duckdb"
+    Store(db_path).ping()
+    ready = tmp_path / "holding"
+    holder = multiprocessing.get_context("spawn").Process(target=_session_holder, args=(str(db_path), str(ready), 4))
+    holder.start()
+    try:
+        deadline = time.monotonic() + 60
+        while not ready.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        with pytest.raises(LibraryBusy) as raised:
+            Store(db_path, lock_timeout_s=0.5).register_track("file-late", "file", "/late.mp3")
+        assert raised.value.error_class == "catalog_busy" and str(db_path) in str(raised.value)
+        assert "\n" not in str(raised.value)
+    finally:
+        holder.join(60)
+    store = Store(db_path)
+    assert store.track("file-held") is not None and store.track("file-late") is None
+    store.register_track("file-late", "file", "/late.mp3")  # once it is free, the same call works
+    assert store.track("file-late") is not None
+
+
+def test_a_call_inside_another_stores_session_does_not_wait_for_its_own_process(tmp_path):
+    outer, inner = Store(tmp_path / "c.duckdb", lock_timeout_s=2), Store(tmp_path / "c.duckdb", lock_timeout_s=2)
+    with outer.session():
+        outer.register_track("file-a", "file", "/a.mp3")
+        inner.register_track("file-b", "file", "/b.mp3")
+    assert {track.track_key for track in Store(tmp_path / "c.duckdb").tracks()} == {"file-a", "file-b"}
 
 
 def test_run_history_upserts_and_keeps_check_results(tmp_path):

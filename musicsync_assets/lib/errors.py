@@ -64,6 +64,12 @@ class DiskFull(LibraryNotWritable):
     healable = True
 
 
+class LibraryBusy(MusicsyncError):
+    error_class = "catalog_busy"
+    hint = "a DuckDB shell or a stuck musicsync process may hold it; close that, or wait, and run again"
+    healable = True
+
+
 class UnknownTrack(MusicsyncError):
     error_class = "unknown_track"
     hint = "add it with `musicsync sync URL_OR_PATH` or drop it in the inbox"

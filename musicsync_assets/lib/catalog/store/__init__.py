@@ -4,7 +4,8 @@ and write of the database goes through here.
 DuckDB lets one process hold a file at a time, and `dagster dev` runs the webserver, the daemon,
 the code server and each run in separate processes. So every call opens a connection, does its
 work in one transaction and closes it, and a call that meets another process's lock waits with
-backoff instead of failing the run.
+backoff instead of failing the run. Processes take turns on a lock file beside the catalog before
+DuckDB reads it (`connection._turn` says why).
 """
 
 from musicsync_assets.lib.catalog.store.connection import TRACK_STATUSES, Connection, utcnow

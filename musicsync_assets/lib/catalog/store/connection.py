@@ -2,10 +2,13 @@
 query of the catalog goes through."""
 
 import hashlib
+import os
 import random
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,7 +17,12 @@ import duckdb
 
 from musicsync_assets.lib.catalog.store.records import _record
 from musicsync_assets.lib.catalog.store.schema import SCHEMA
-from musicsync_assets.lib.errors import LibraryNotWritable
+from musicsync_assets.lib.errors import LibraryBusy, LibraryNotWritable
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None
 
 TRACK_STATUSES = ("pending", "synced", "needs_review", "unavailable", "failed")
 # Databases this process has already brought up to the current schema.
@@ -31,14 +39,20 @@ def _bring_up_to_date(connection: duckdb.DuckDBPyConnection) -> None:
     except duckdb.CatalogException:  # a catalog from before the digest was kept
         applied = []
     if applied != [(SCHEMA_DIGEST,)]:
-        connection.execute("BEGIN TRANSACTION")
-        try:
+        with _transaction(connection):
             connection.execute(SCHEMA)
             connection.execute("CREATE OR REPLACE TABLE schema_version AS SELECT ? AS digest", [SCHEMA_DIGEST])
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
-        connection.execute("COMMIT")
+
+
+@contextmanager
+def _transaction(connection: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    connection.execute("BEGIN TRANSACTION")
+    try:
+        yield
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
 
 
 def utcnow() -> datetime:
@@ -51,6 +65,92 @@ def _is_lock_error(error: duckdb.Error) -> bool:
     return "lock" in text or "conflicting" in text or "being used by another process" in text
 
 
+def _busy(catalog: Path) -> LibraryBusy:
+    return LibraryBusy(f"another process held the catalog {catalog} past the wait for it")
+
+
+def _pause(delay: float) -> float:
+    """Sleeps about `delay` (jittered, so waiting processes do not retry in step); returns the next delay."""
+    time.sleep(delay * (1 + random.random()))
+    return min(delay * 2, 1.0)
+
+
+@dataclass
+class _Turn:
+    descriptor: int  # of the lock file; closing it ends the turn
+    holders: int = 1  # connections of this process open on the catalog
+
+
+# The catalogs this process holds, by absolute path. Connections of one process share its turn
+# (DuckDB shares one database between them), so a call made inside another's session or on
+# another thread does not wait for its own process.
+_turns: dict[str, _Turn] = {}
+_turns_guard = threading.Lock()
+
+
+def _forget_turns_in_child() -> None:
+    """A forked run worker shares its parent's lock; it takes a turn of its own when it needs one."""
+    global _turns_guard
+    for turn in _turns.values():
+        os.close(turn.descriptor)  # the parent's copy stays open: its lock stands
+    _turns.clear()
+    _turns_guard = threading.Lock()
+
+
+@contextmanager
+def _turn(catalog: Path, deadline: float) -> Iterator[None]:
+    """Holds the catalog exclusively for this process until the block ends, through a lock on a
+    file beside it (`musicsync.duckdb.lock`).
+
+    DuckDB 2.0 reads a database's headers before it takes its own lock on the file. A process
+    that reads them while another is checkpointing its last transaction opens the catalog as it
+    was before that transaction, and its own commit then drops it: a lost write, no error. So each
+    process waits its turn here before DuckDB looks at the file at all.
+    """
+    if fcntl is None:  # Windows: its file locks are mandatory, so DuckDB's early read fails and is retried
+        yield
+        return
+    key = os.path.abspath(catalog)
+    with _turns_guard:
+        turn = _turns.get(key)
+        if turn is not None:
+            turn.holders += 1
+    if turn is None:
+        turn = _Turn(_wait_for_lock(catalog, deadline))
+        with _turns_guard:
+            _turns[key] = turn
+    try:
+        yield
+    finally:
+        with _turns_guard:
+            turn.holders -= 1
+            if not turn.holders:
+                del _turns[key]
+                os.close(turn.descriptor)  # releases the lock
+
+
+def _wait_for_lock(catalog: Path, deadline: float) -> int:
+    lock_path = catalog.with_name(catalog.name + ".lock")
+    try:
+        descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as error:
+        raise LibraryNotWritable(f"cannot open the catalog's lock {lock_path}: {error.strerror}") from error
+    delay = 0.02
+    while True:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return descriptor
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                os.close(descriptor)
+                raise _busy(catalog) from None
+            delay = _pause(delay)
+
+
+if fcntl is not None:
+    os.register_at_fork(after_in_child=_forget_turns_in_child)
+
+
 class Connection:
     """The catalog at `path`. Cheap to construct; holds no connection between calls."""
 
@@ -59,31 +159,38 @@ class Connection:
         self.lock_timeout_s = lock_timeout_s
         self._session: duckdb.DuckDBPyConnection | None = None
 
-    def _open(self) -> duckdb.DuckDBPyConnection:
+    @contextmanager
+    def _opened(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The catalog, open in this process alone until the block ends; then closed."""
         deadline = time.monotonic() + self.lock_timeout_s
-        delay = 0.02
-        is_new = not self.path.exists()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise LibraryNotWritable(f"cannot create the catalog in {self.path.parent}: {error.strerror}") from error
+        with _turn(self.path, deadline):
+            connection = self._connect_when_free(deadline)
+            try:
+                yield connection
+            finally:
+                connection.close()
+
+    def _connect_when_free(self, deadline: float) -> duckdb.DuckDBPyConnection:
+        """Connects, waiting out a lock held by a process outside musicsync (a DuckDB shell, say)."""
+        delay = 0.02
+        is_new = not self.path.exists()
         while True:
             try:
                 connection = duckdb.connect(str(self.path))
                 break
-            except duckdb.IOException as error:
+            except duckdb.Error as error:
                 if _is_lock_error(error) and time.monotonic() <= deadline:
-                    time.sleep(delay * (1 + random.random()))
-                    delay = min(delay * 2, 1.0)
+                    delay = _pause(delay)
                     continue
                 if "permission" in str(error).lower() or "read-only" in str(error).lower():
                     raise LibraryNotWritable(f"cannot open the catalog {self.path}: permission denied") from error
+                if _is_lock_error(error):
+                    raise _busy(self.path) from error
                 raise
-            except duckdb.Error as error:
-                if not _is_lock_error(error) or time.monotonic() > deadline:
-                    raise
-                time.sleep(delay * (1 + random.random()))
-                delay = min(delay * 2, 1.0)
         if is_new or self.path not in _SCHEMA_READY:
             _bring_up_to_date(connection)
             _SCHEMA_READY.add(self.path)
@@ -98,33 +205,21 @@ class Connection:
         if self._session is not None:
             yield self
             return
-        self._session = self._open()
-        try:
-            self._session.execute("BEGIN TRANSACTION")
-            yield self
-            self._session.execute("COMMIT")
-        except BaseException:
-            self._session.execute("ROLLBACK")
-            raise
-        finally:
-            self._session.close()
-            self._session = None
+        with self._opened() as connection:
+            self._session = connection
+            try:
+                with _transaction(connection):
+                    yield self
+            finally:
+                self._session = None
 
     @contextmanager
     def _connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         if self._session is not None:
             yield self._session
             return
-        connection = self._open()
-        try:
-            connection.execute("BEGIN TRANSACTION")
+        with self._opened() as connection, _transaction(connection):
             yield connection
-            connection.execute("COMMIT")
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
-        finally:
-            connection.close()
 
     def _fetch(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple]]:
         with self._connect() as db:
