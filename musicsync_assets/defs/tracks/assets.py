@@ -9,7 +9,7 @@ from musicsync_assets.defs.jobs import TRACK_TAG, TRACKS_GROUP
 from musicsync_assets.defs.partitions import track_partitions
 from musicsync_assets.defs.resources import MusicLibrary, SoundCloudAccount, SpotifyAccount
 from musicsync_assets.defs.tracks.checks import NOT_A_DUPLICATE, RENDER_CHECKS, render_check_results, report
-from musicsync_assets.lib.errors import HEAL_MAX_ATTEMPTS, MusicsyncError, heal_delay_s
+from musicsync_assets.lib.errors import HEAL_MAX_ATTEMPTS, LibraryBusy, MusicsyncError, heal_delay_s
 from musicsync_assets.lib.pipeline import stages
 from musicsync_assets.lib.pipeline.stages import Outcome
 
@@ -43,23 +43,30 @@ def _being_stopped(context: dg.AssetExecutionContext) -> bool:
 
 def _fail(context: dg.AssetExecutionContext, music: MusicLibrary, error: MusicsyncError) -> None:
     """Records the failure on the track, with when it is tried again if it may heal, and fails
-    the step with what to do (or asks Dagster to run it again in this run, once)."""
+    the step with what to do (or asks Dagster to run it again in this run, once). A busy catalog
+    cannot record anything: the track stays as it was, and the next sync resumes it."""
     track_key, store = context.partition_key, music.store
-    track = store.track(track_key)
-    error = stages.in_the_users_words(error, track)
-    delay = heal_delay_s(error, (track.attempts or 0) if track else 0)
-    message = str(error) if delay is not None or not error.healable else \
-        f"{error} (gave up after {HEAL_MAX_ATTEMPTS} tries: it needs a person now)"
-    store.mark_failed(track_key, error.error_class, message, delay)
+    if isinstance(error, LibraryBusy):
+        message, next_try = str(error), "at the next sync of this track"
+    else:
+        track = store.track(track_key)
+        error = stages.in_the_users_words(error, track)
+        delay = heal_delay_s(error, (track.attempts or 0) if track else 0)
+        message = str(error) if delay is not None or not error.healable else \
+            f"{error} (gave up after {HEAL_MAX_ATTEMPTS} tries: it needs a person now)"
+        store.mark_failed(track_key, error.error_class, message, delay)
+        next_try = None
     if error.healable and context.retry_number < IN_RUN_RETRIES:
         # A blip passes in seconds: Dagster runs the step again in this run. Longer outages are
         # the healing sensor's; an interrupted run is never retried.
         raise dg.RetryRequested(max_retries=IN_RUN_RETRIES, seconds_to_wait=music.in_run_retry_wait_s) from error
-    retry_at = store.track(track_key).retry_at
+    if next_try is None:
+        retry_at = store.track(track_key).retry_at
+        next_try = f"{retry_at:%Y-%m-%d %H:%M} UTC, by itself" if retry_at else "when a person acts"
     raise dg.Failure(
         description=message,
         metadata={"track_key": track_key, "error_class": error.error_class, "what_to_do": error.hint,
-                  "next_try": f"{retry_at:%Y-%m-%d %H:%M} UTC, by itself" if retry_at else "when a person acts"},
+                  "next_try": next_try},
         allow_retries=False,
     ) from error
 

@@ -8,7 +8,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -65,8 +65,8 @@ def _is_lock_error(error: duckdb.Error) -> bool:
     return "lock" in text or "conflicting" in text or "being used by another process" in text
 
 
-def _busy(catalog: Path) -> LibraryBusy:
-    return LibraryBusy(f"another process held the catalog {catalog} past the wait for it")
+def _busy(catalog: Path, waited_s: float) -> LibraryBusy:
+    return LibraryBusy(f"another process held the catalog {catalog} for over {waited_s:.0f} s")
 
 
 def _pause(delay: float) -> float:
@@ -77,28 +77,32 @@ def _pause(delay: float) -> float:
 
 @dataclass
 class _Turn:
-    descriptor: int  # of the lock file; closing it ends the turn
-    holders: int = 1  # connections of this process open on the catalog
+    """This process's turn on one catalog, shared by its connections (DuckDB shares one database
+    between them), so a call inside another's session or on another thread never waits for its
+    own process."""
+
+    users: int = 0  # connections open or waiting to open
+    descriptor: int | None = None  # of the lock file, locked once `taking` is released
+    taking: threading.Lock = field(default_factory=threading.Lock)  # one thread asks the other processes
 
 
-# The catalogs this process holds, by absolute path. Connections of one process share its turn
-# (DuckDB shares one database between them), so a call made inside another's session or on
-# another thread does not wait for its own process.
-_turns: dict[str, _Turn] = {}
+_turns: dict[str, _Turn] = {}  # by the catalog's absolute path
 _turns_guard = threading.Lock()
 
 
 def _forget_turns_in_child() -> None:
-    """A forked run worker shares its parent's lock; it takes a turn of its own when it needs one."""
+    """A forked process shares its parent's lock; it takes a turn of its own when it needs one."""
     global _turns_guard
     for turn in _turns.values():
-        os.close(turn.descriptor)  # the parent's copy stays open: its lock stands
+        if turn.descriptor is not None:
+            os.close(turn.descriptor)  # the parent's copy stays open: its lock stands
+            turn.descriptor = None
     _turns.clear()
     _turns_guard = threading.Lock()
 
 
 @contextmanager
-def _turn(catalog: Path, deadline: float) -> Iterator[None]:
+def _turn(catalog: Path, deadline: float, waited_s: float) -> Iterator[None]:
     """Holds the catalog exclusively for this process until the block ends, through a lock on a
     file beside it (`musicsync.duckdb.lock`).
 
@@ -112,38 +116,45 @@ def _turn(catalog: Path, deadline: float) -> Iterator[None]:
         return
     key = os.path.abspath(catalog)
     with _turns_guard:
-        turn = _turns.get(key)
-        if turn is not None:
-            turn.holders += 1
-    if turn is None:
-        turn = _Turn(_wait_for_lock(catalog, deadline))
-        with _turns_guard:
-            _turns[key] = turn
+        turn = _turns.setdefault(key, _Turn())
+        turn.users += 1
     try:
+        with turn.taking:
+            if turn.descriptor is None:
+                _take(turn, catalog, deadline, waited_s)
         yield
     finally:
         with _turns_guard:
-            turn.holders -= 1
-            if not turn.holders:
-                del _turns[key]
-                os.close(turn.descriptor)  # releases the lock
+            turn.users -= 1
+            if not turn.users:
+                if _turns.get(key) is turn:
+                    del _turns[key]
+                if turn.descriptor is not None:
+                    os.close(turn.descriptor)  # releases the lock
+                    turn.descriptor = None
 
 
-def _wait_for_lock(catalog: Path, deadline: float) -> int:
+def _take(turn: _Turn, catalog: Path, deadline: float, waited_s: float) -> None:
+    """Waits for the other processes to leave the catalog; `turn.descriptor` holds the lock after."""
     lock_path = catalog.with_name(catalog.name + ".lock")
     try:
         descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError as error:
-        raise LibraryNotWritable(f"cannot open the catalog's lock {lock_path}: {error.strerror}") from error
+    except OSError:
+        try:  # a lock file someone else made, in a folder this user may only read
+            descriptor = os.open(lock_path, os.O_RDONLY)
+        except OSError:
+            return  # nobody can write a catalog in a folder where no lock file can be made
+    turn.descriptor = descriptor  # before it is locked, so a fork now still closes it in the child
     delay = 0.02
     while True:
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return descriptor
+            return
         except BlockingIOError:
             if time.monotonic() > deadline:
+                turn.descriptor = None
                 os.close(descriptor)
-                raise _busy(catalog) from None
+                raise _busy(catalog, waited_s) from None
             delay = _pause(delay)
 
 
@@ -167,9 +178,13 @@ class Connection:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise LibraryNotWritable(f"cannot create the catalog in {self.path.parent}: {error.strerror}") from error
-        with _turn(self.path, deadline):
+        with _turn(self.path, deadline, self.lock_timeout_s):
+            is_new = not self.path.exists()
             connection = self._connect_when_free(deadline)
             try:
+                if is_new or self.path not in _SCHEMA_READY:
+                    _bring_up_to_date(connection)
+                    _SCHEMA_READY.add(self.path)
                 yield connection
             finally:
                 connection.close()
@@ -177,11 +192,9 @@ class Connection:
     def _connect_when_free(self, deadline: float) -> duckdb.DuckDBPyConnection:
         """Connects, waiting out a lock held by a process outside musicsync (a DuckDB shell, say)."""
         delay = 0.02
-        is_new = not self.path.exists()
         while True:
             try:
-                connection = duckdb.connect(str(self.path))
-                break
+                return duckdb.connect(str(self.path))
             except duckdb.Error as error:
                 if _is_lock_error(error) and time.monotonic() <= deadline:
                     delay = _pause(delay)
@@ -189,12 +202,8 @@ class Connection:
                 if "permission" in str(error).lower() or "read-only" in str(error).lower():
                     raise LibraryNotWritable(f"cannot open the catalog {self.path}: permission denied") from error
                 if _is_lock_error(error):
-                    raise _busy(self.path) from error
+                    raise _busy(self.path, self.lock_timeout_s) from error
                 raise
-        if is_new or self.path not in _SCHEMA_READY:
-            _bring_up_to_date(connection)
-            _SCHEMA_READY.add(self.path)
-        return connection
 
     @contextmanager
     def session(self) -> Iterator["Connection"]:
