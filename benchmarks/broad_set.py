@@ -75,6 +75,14 @@ Held-out 8 (`--part heldout8`, names starting "n"), added when held-out 7 had be
 recipe as held-out 7 with new seeds. Measured once, at the end of the round that fixed hip-hop
 read at double time over an off-beat or rolling bass.
 
+A groove batch (names starting "t") joins the *tune* part: 70 dance-style tracks in styles no earlier
+batch had (MORE_GROOVES: drum & bass with the second kick on the "and" of 1, a ride on the beat or
+no hats, a jungle break, trap, dembow, disco), with the bass rhythms and swing of held-out 7. A second
+independent set had read drum & bass at half tempo and put trap grids off the beat.
+
+Held-out 9 (`--part heldout9`, names starting "u"), added with the groove batch: 112 dance-style
+tracks in every groove, old and new, with new seeds. Measured once, at the end.
+
     python -m benchmarks.broad_set [--folder /tmp/musicsync-broad]   (renders and lists the set)
 """
 
@@ -177,6 +185,23 @@ HIPHOP_GROOVES = {
 }
 TEMPI.update({name: (80, 95) for name in HIPHOP_GROOVES})
 _ALL_GROOVES = GROOVES | HIPHOP_GROOVES
+# Styles no batch before the groove batch had, each labelled at the tempo a DJ counts: drum & bass
+# whose second kick comes on the "and" of 1 (so the snare is the only thing on beats 2 and 4), with
+# eighth hats, a ride on the beat or no hats at all; a jungle break with ghost snares; trap at 140
+# with the snare on 3 and sixteenth hats; reggaeton's dembow (a kick on every beat, the snare on
+# the third sixteenth and the "and" of 2); disco's open hat on every off-beat over a steady snare.
+MORE_GROOVES = {
+    "dnb kick and-of-1": (4, (0, 0.5, 2.5), (1, 3), tuple(i / 2 for i in range(8)), ()),
+    "dnb ride": (4, (0, 2.5), (1, 3), (0, 1, 2, 3), ()),
+    "dnb no hats": (4, (0, 0.5, 2.5), (1, 3), (), ()),
+    "jungle": (4, (0, 0.5, 2.5, 2.75), (1, 1.75, 3, 3.25), tuple(i / 2 for i in range(8)), ()),
+    "trap": (4, (0, 0.75, 2.5), (2,), tuple(i / 4 for i in range(16)), ()),
+    "dembow": (4, (0, 1, 2, 3), (0.75, 1.5, 2.75, 3.5), tuple(i / 2 for i in range(8)), ()),
+    "disco": (4, (0, 1, 2, 3), (1, 3), (0, 1, 2, 3), (0.5, 1.5, 2.5, 3.5)),
+}
+TEMPI.update({"dnb kick and-of-1": (168, 178), "dnb ride": (168, 178), "dnb no hats": (168, 178),
+              "jungle": (158, 172), "trap": (136, 150), "dembow": (88, 100), "disco": (110, 124)})
+_EVERY_GROOVE = _ALL_GROOVES | MORE_GROOVES
 _PADS, _BASSES, _LEADS = (0, 4, 16, 19, 48, 50, 52, 89, 90, 95), (32, 33, 38, 39, 35), (11, 56, 65, 73, 80, 81, 24)
 _CHORALE_PROGRAMS = (19, 48, 52, 0, 68, 20)
 _DRUM_NOTES = {"kick": 36, "snare": 38, "hat": 42, "open": 46}
@@ -216,13 +241,15 @@ _HELDOUT6_PREFIXES = ("h", "j")
 _BASS_RHYTHM_PREFIX = "s"
 _HELDOUT7_PREFIX = "o"
 _HELDOUT8_PREFIX = "n"
+_MORE_GROOVES_PREFIX = "t"
+_HELDOUT9_PREFIX = "u"
 
 
 def part(name: str) -> str:
     """The part a track belongs to, fixed by its name: decided once, never by what scores well. The
     first two batches split by the name's hash into 'tune' and 'heldout'; the later ones are whole
-    parts, by their names' first letter: 'heldout2' to 'heldout8', and the hip-hop, random
-    progression and bass rhythm batches 'tune'."""
+    parts, by their names' first letter: 'heldout2' to 'heldout9', and the hip-hop, random
+    progression, bass rhythm and groove batches 'tune'."""
     if name.startswith(_HELDOUT2_PREFIXES):
         return "heldout2"
     if name.startswith(_HELDOUT3_PREFIXES):
@@ -237,7 +264,9 @@ def part(name: str) -> str:
         return "heldout7"
     if name.startswith(_HELDOUT8_PREFIX):
         return "heldout8"
-    if name.startswith((_HIPHOP_PREFIX, _RANDOM_PREFIX, _BASS_RHYTHM_PREFIX)):
+    if name.startswith(_HELDOUT9_PREFIX):
+        return "heldout9"
+    if name.startswith((_HIPHOP_PREFIX, _RANDOM_PREFIX, _BASS_RHYTHM_PREFIX, _MORE_GROOVES_PREFIX)):
         return "tune"
     return "heldout" if hashlib.sha1(name.encode()).digest()[0] % 2 else "tune"
 
@@ -275,8 +304,13 @@ def plan() -> list[dict]:
                       new_renderings=True, fresh=True, cut_in=True, rooms=True, bass_rhythms=True, swing=True)
     heldout8 = _batch(2037, _HELDOUT8_PREFIX, "", 96, 0, exclude=used, varied=True, grooves=drummed,
                       new_renderings=True, fresh=True, cut_in=True, rooms=True, bass_rhythms=True, swing=True)
+    more_grooves = _batch(2038, _MORE_GROOVES_PREFIX, "", 70, 0, exclude=used, varied=True, grooves=list(MORE_GROOVES),
+                          new_renderings=True, fresh=True, cut_in=True, rooms=True, bass_rhythms=True, swing=True)
+    heldout9 = _batch(2039, _HELDOUT9_PREFIX, "", 112, 0, exclude=used, varied=True,
+                      grooves=drummed + list(MORE_GROOVES), new_renderings=True, fresh=True, cut_in=True,
+                      rooms=True, bass_rhythms=True, swing=True)
     return (first + second + third + hiphop + heldout3 + heldout4 + random_progressions + heldout5 + heldout6
-            + bass_rhythms + heldout7 + heldout8)
+            + bass_rhythms + heldout7 + heldout8 + more_grooves + heldout9)
 
 
 def _batch(seed: int, dance_prefix: str, chorale_prefix: str, count_dance: int, count_chorales: int,
@@ -503,7 +537,7 @@ def _dance_notes(recipe: dict) -> tuple[list[Note], float | None]:
                                   int(rng.integers(60, 85)), "lead"))
         if group == "drumless" or b < intro_bars:
             continue
-        _, kicks, snares, hats, opens = _ALL_GROOVES[group]
+        _, kicks, snares, hats, opens = _EVERY_GROOVE[group]
         for sound, positions, velocity in (("kick", kicks, (100, 120)), ("snare", snares, (85, 105)),
                                            ("hat", hats, (45, 70)),
                                            ("open", opens, (95, 120) if group == "offbeat hat" else (60, 80))):
@@ -666,7 +700,7 @@ def _master(audio: np.ndarray, master: str, seed: int) -> np.ndarray:
 
 def build(folder: Path, which: str = "heldout") -> list[Track]:
     """Renders (or reuses, when `folder` already holds it) the part `which` ('tune', 'heldout',
-    'heldout2' ... 'heldout8' or 'all') and returns its tracks."""
+    'heldout2' ... 'heldout9' or 'all') and returns its tracks."""
     folder.mkdir(parents=True, exist_ok=True)
     manifest = folder / "manifest.json"
     known = {t["name"]: Track(**t) for t in json.loads(manifest.read_text())} if manifest.exists() else {}

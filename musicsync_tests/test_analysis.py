@@ -217,6 +217,22 @@ def test_hip_hop_with_sixteenth_hats_is_not_read_at_double_tempo(bpm, bass_at):
     assert analyze_pcm(pcm_of(track), SR).bpm == pytest.approx(bpm, abs=0.5)
 
 
+@pytest.mark.parametrize(("bpm", "kicks"), [(174.0, (0, 2.5)), (171.0, (0, 0.5, 2.5))])
+def test_drum_and_bass_with_a_ride_on_the_beat_is_not_read_at_half_tempo(bpm, kicks):
+    """No hats between the beats, so nothing subdivides the faster beat: read at half, the snare
+    on 2 and 4 falls between the slower beats, half a beat from the kicks, which repeat every two
+    of them. A backbeat falls on the beat."""
+    track = kicks_and_hats(bpm, kicks, hats=(0,), snares=(1, 3), bass_at=(0,), seconds=24.0)
+    assert analyze_pcm(pcm_of(track), SR).bpm == pytest.approx(bpm, abs=0.5)
+
+
+@pytest.mark.parametrize("bpm", [72.0, 84.0])
+def test_a_ballad_with_kicks_on_1_and_3_keeps_its_slow_tempo(bpm):
+    """Kicks on 1 and 3 also repeat every two beats, but the snare on 2 and 4 lands on the beat."""
+    track = kicks_and_hats(bpm, kicks=(0, 2), hats=(0, 0.5), snares=(1, 3), bass_at=(0,), seconds=24.0)
+    assert analyze_pcm(pcm_of(track), SR).bpm == pytest.approx(bpm, abs=0.5)
+
+
 def test_a_bass_line_on_every_third_sixteenth_is_not_read_as_the_beat():
     """Over sixteenth hats, a bass note every dotted eighth has a pulse of three sixteenths: read
     as the beat, 122 BPM became 159 (4/3). A beat spans one, two, four or eight of the hats' pulses."""

@@ -20,7 +20,7 @@ import numpy as np
 from musicsync_assets.lib.audio.key_weights import KEY_WEIGHTS
 from musicsync_assets.lib.audio.musickeys import ALL_KEYS, MusicalKey
 
-ANALYZER_VERSION = "2.12"
+ANALYZER_VERSION = "2.13"
 TEMPO_SR = 22050
 TEMPO_HOP = 256
 CHROMA_HOP = 4096  # with an 8192-point FFT at TEMPO_SR: 2.7 Hz bins, a semitone apart from 50 Hz up
@@ -37,6 +37,9 @@ TATUM_SURE = 0.3  # a sub-beat pulse rising less than this above the background 
 LOW_END_SHARE = 1 / 3  # the low end pulsing at the doubled beat less than this share of the beat: not doubled
 LOW_END_FLOOR = 0.3  # ... provided its pulse at the beat rises this far above its background
 KICK_BAR_SHARE = 0.5  # kicks repeating every four beats less than this share of every eight: half-beats
+# Kicks repeating every two beats (this far above their background) and hardly every beat, with the
+# snare's phase holding under half the kicks of the phase half a beat away: the beats are half-bars.
+HALF_BAR_KICKS, HALF_BAR_SHARE, BACKBEAT_KICKS = 0.6, 0.8, 0.5
 NO_TEMPO_BELOW = 0.15  # below this a tempo is a guess: report none (noise, speech, free time)
 PHASE_RIVAL = 0.8  # a beat phase with this share of the strongest one's onset energy is a near tie
 DRUMLESS_BELOW = 0.5  # a drum-led estimate less confident than this is checked against the harmony's
@@ -289,6 +292,7 @@ class Analyzer:
         # rises as many decibels, out of the quiet the kick's decay leaves, but a kick is the most
         # powerful thing down there), counted up to three times as much where the pitch falls.
         kicks = np.concatenate(self._low_power_rise) * (0.5 + _pitch_drop(np.concatenate(self._low_centroid)))
+        snares = np.concatenate(self._snare)
         drums = estimate_tempo(envelope, fps, self.bpm_range, treble, floor=0.0, bass=bass, kicks=kicks)
         bpm, bpm_confidence = drums if drums[1] >= NO_TEMPO_BELOW else (None, drums[1])
         if bpm_confidence < DRUMLESS_BELOW:  # no clear drum pulse: the bass notes' or the harmony's
@@ -296,13 +300,18 @@ class Analyzer:
                 [drums] + [estimate_tempo(candidate, fps, self.bpm_range, treble, floor=0.0, bass=bass,
                                           slowest=SLOWEST_PULSE_BPM, kicks=kicks)
                            for candidate in (np.concatenate(self._harmonic), bass)])
+        if bpm and bpm * 2 < self.bpm_range[1] and _half_bars(kicks, snares, 60 * fps / bpm, fps):
+            # Whichever envelope found the beat, and however its octave was chosen (a bass on every
+            # beat of drum & bass pulses at the slower beat too): the kicks and the snare say its
+            # beats are half-bars. An octave in doubt, as when the hats and the low end disagree.
+            bpm, bpm_confidence = bpm * 2, bpm_confidence * 0.6
         key, key_confidence = estimate_key(self.pitch_spectrum())
         loudness = self._loudness.integrated()
         intro_s, outro_s = self._loudness.intro_outro()
         return Analysis(
             bpm, bpm_confidence, key, key_confidence, duration, loudness, peak_dbfs,
             beat_offset_s=beat_offset(envelope, fps, bpm, np.concatenate(self._head), TEMPO_SR,
-                                      kicks=kicks, snares=np.concatenate(self._snare)) if bpm else None,
+                                      kicks=kicks, snares=snares) if bpm else None,
             intro_s=intro_s, outro_s=outro_s, energy=energy_score(loudness, envelope, fps),
         )
 
@@ -594,10 +603,11 @@ def _undotted(best: int, tatum: int, support: np.ndarray, lags: np.ndarray, kick
     return rival
 
 
-def _pulses_without_half(envelope: np.ndarray, slow_lag: float, fps: float, share: float) -> bool:
-    """Whether `envelope` pulses at `slow_lag` (frames), at least LOW_END_FLOOR, but at half of it
-    less than `share` as much: its autocorrelation peak near each lag, above the background (the
-    median over 0.1-2 s)."""
+def _pulses_without_half(envelope: np.ndarray, slow_lag: float, fps: float, share: float,
+                         floor: float = LOW_END_FLOOR) -> bool:
+    """Whether `envelope` pulses at `slow_lag` (frames), at least `floor`, but at half of it less
+    than `share` as much: its autocorrelation peak near each lag, above the background (the median
+    over 0.1-2 s)."""
     autocorr = _autocorrelation(envelope)
     if autocorr is None or slow_lag + 3 >= len(autocorr):
         return False
@@ -608,7 +618,30 @@ def _pulses_without_half(envelope: np.ndarray, slow_lag: float, fps: float, shar
         return float(autocorr[max(centre - 2, 0):centre + 3].max()) - background
 
     slow = pulse(slow_lag)
-    return slow >= LOW_END_FLOOR and pulse(slow_lag / 2) < share * slow
+    return slow >= floor and pulse(slow_lag / 2) < share * slow
+
+
+def _half_bars(kicks: np.ndarray, snares: np.ndarray, beat: float, fps: float) -> bool:
+    """Whether beats of `beat` frames are half-bars of a groove twice as fast: the kicks repeat
+    every two beats and hardly every beat, and the snare band's strongest phase lies between them,
+    holding under half the kicks of the phase half a beat away. Drum & bass read at half tempo
+    (kicks on 1 and the "and" of 3, the snare on 2 and 4, a ride on the beat) has its snare on
+    the slower reading's off-beats; a backbeat falls on the beat, where hip-hop's kicks fall as
+    often as half a beat away, and hip-hop's kicks repeat once a bar, not every two beats."""
+    if not _pulses_without_half(kicks, 2 * beat, fps, HALF_BAR_SHARE, floor=HALF_BAR_KICKS):
+        return False
+    kick_energy, snare_energy = _phase_energy(kicks, beat), _phase_energy(snares, beat)
+    snare_phase = int(np.argmax(snare_energy))
+    across = (snare_phase + len(snare_energy) // 2) % len(snare_energy)
+    return bool(kick_energy[snare_phase] < BACKBEAT_KICKS * kick_energy[across])
+
+
+def _phase_energy(envelope: np.ndarray, beat: float) -> np.ndarray:
+    """The mean of `envelope` on a grid of period `beat` (frames), for each phase a quarter frame
+    apart from 0 up to a beat."""
+    offsets = np.arange(0, beat, 0.25)
+    grid = offsets[:, None] + beat * np.arange(int((len(envelope) - 1) / beat) - 1)[None, :]
+    return envelope[grid.astype(int)].mean(axis=1)
 
 
 def _running_max(values: np.ndarray, reach: int) -> np.ndarray:
@@ -675,10 +708,8 @@ def beat_offset(envelope: np.ndarray, fps: float, bpm: float, y: np.ndarray, sr:
         return 0.0
 
     kicks = envelope if kicks is None else kicks
-    drums = _drum_envelope(kicks, envelope if snares is None else snares)
-    offsets = np.arange(0, beat, 0.25)
-    grid = offsets[:, None] + beat * np.arange(int(usable / beat) - 1)[None, :]
-    energy = drums[grid.astype(int)].mean(axis=1)
+    energy = _phase_energy(_drum_envelope(kicks, envelope if snares is None else snares), beat)
+    offsets = np.arange(len(energy)) * 0.25
     first = float(offsets[np.argmax(energy)])
     begins = _first_audible(y, sr)
     if begins is not None:  # from the waveform: the onset envelope is blind to an attack in its first frame
