@@ -73,11 +73,13 @@ def test_likes_page_by_offset_after_a_token_refresh_and_tolerate_missing_fields(
     fake.likes[2]["track"]["album"] = None
     fake.likes.insert(4, {"added_at": added_at(500), "track": {"id": None, "name": "local.mp3", "is_local": True}})
     pages = list(client_for(fake).liked_pages())
-    tracks = [t for page, _ in pages for t in page if isinstance(t, SpotifyTrack)]
-    assert [len(page) for page, _ in pages] == [50, 50, 21] and pages[-1][1] is None
+    tracks = list({t.id: t for page, _ in pages for t in page if isinstance(t, SpotifyTrack)}.values())
+    assert len(tracks) == 120 and pages[-1][1] is None
     assert fake.requests[0] == "POST /api/token"
-    assert [r for r in fake.requests if "offset=" in r][:2] == ["GET /v1/me/tracks?limit=50&offset=0",
-                                                                "GET /v1/me/tracks?offset=50&limit=50"]
+    # Each next page starts PAGE_OVERLAP likes early, so a like removed meanwhile skips none.
+    assert [r for r in fake.requests if "offset=" in r] == ["GET /v1/me/tracks?limit=50&offset=0",
+                                                            "GET /v1/me/tracks?offset=45&limit=50",
+                                                            "GET /v1/me/tracks?offset=90&limit=50"]
     assert tracks[0] == SpotifyTrack(spotify_id(119), "Song 119", ("Artist", "Guest"), 200.0, "Song 119 (Single)",
                                      2024, None, f"{fake.base}/art/{spotify_id(119)}.jpg", added_at(119))
     assert (tracks[2].album, tracks[2].artwork_url) == (None, None)
@@ -113,11 +115,12 @@ def test_a_short_429_is_waited_out(fake):
 def test_the_likes_sensor_spreads_a_first_sync_and_then_reads_one_page(fake, tmp_path, instance):
     fill(fake, 260)
     resources = library_resources(tmp_path / "data", spotify=spotify_settings(fake, likes_per_tick=100))
-    seen = []
-    for expected in (100, 100, 60, 0):
-        result = tick(spotify_likes_sensor, resources, instance)
-        assert len(queued(result)) == expected
+    seen, per_tick = [], []
+    while per_tick[-1:] != [0]:
+        per_tick.append(len(queued(result := tick(spotify_likes_sensor, resources, instance))))
         seen += queued(result)
+    # Whole pages of 50 (each next one overlapping the last by five): about 100 a tick, never a page more.
+    assert len(per_tick) == 3 and all(count < 150 for count in per_tick)
     assert sorted(seen) == sorted(f"sp-{spotify_id(n)}" for n in range(260))
     for n in (260, 261):
         fake.add_like(spotify_id(n), f"Song {n}", ["Artist"], added_at(n), on_top=True)
@@ -235,12 +238,36 @@ def test_a_track_from_elsewhere_is_completed_from_its_spotify_match(fake, tmp_pa
     assert store.match(too_long.track_key)["url"] is None
 
 
-def test_a_stale_access_token_is_an_auth_error_not_a_crash(fake):
+def test_an_access_token_refused_before_its_hour_is_up_is_refreshed_once(fake):
     client = client_for(fake)
     client.currently_playing()
     fake.access_token = "rotated-elsewhere"  # the token spotipy holds is no longer accepted
-    with pytest.raises(SpotifyAuthError, match="401"):
+    fake.playing = fake.add_like(spotify_id(3), "Still here", ["DJ"], added_at(3))
+    assert client.currently_playing().title == "Still here"
+    assert fake.requests[-3:-1] == ["GET /v1/me/player/currently-playing?additional_types=track", "POST /api/token"]
+    refused = (401, {}, {"error": {"status": 401, "message": "The access token expired"}})
+    fake.queued_errors += [refused, refused]  # refused again with a fresh token: the user must re-authorise
+    with pytest.raises(SpotifyAuthError, match="musicsync auth spotify"):
         client.currently_playing()
+
+
+def test_likes_added_and_removed_while_the_pages_are_read_are_neither_lost_nor_doubled(fake, tmp_path, instance):
+    fill(fake, 120)
+    changed = []
+
+    def like_and_unlike_near_the_top(offset: int) -> None:
+        if offset and not changed:  # between the first page and the second
+            changed.append(fake.likes.pop(3)["track"]["id"])
+            fake.add_like(spotify_id(900), "Liked meanwhile", ["Artist"], added_at(900), on_top=True)
+            fake.likes.pop(10)  # and one more unliked: the list shifts up by one in all
+
+    fake.while_paging = like_and_unlike_near_the_top
+    resources = library_resources(tmp_path / "data", spotify=spotify_settings(fake, likes_per_tick=500))
+    first, second = queued(tick(spotify_likes_sensor, resources, instance)), \
+        queued(tick(spotify_likes_sensor, resources, instance))
+    standing = {f"sp-{item['track']['id']}" for item in fake.likes}
+    assert len(first) == len(set(first)) and not set(first) & set(second)
+    assert set(first) | set(second) >= standing - {f"sp-{spotify_id(900)}"} and f"sp-{spotify_id(900)}" in second
 
 
 def test_a_pasted_spotify_link_is_described_by_the_api_and_downloaded_from_its_match(

@@ -1,8 +1,10 @@
 """A loopback Spotify Web API and accounts service, as spotipy speaks to them: `me/tracks` paged by
 offset with an absolute `next`, `me/player/currently-playing` (204 when nothing plays), the token
-refresh, 401 for a stale token, and queued errors such as a 429 with Retry-After."""
+refresh, 401 for a stale token, queued errors such as a 429 with Retry-After, and likes that change
+between one page and the next (`while_paging`)."""
 
 import base64
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlencode
@@ -21,6 +23,7 @@ class FakeSpotify:
     access_token: str = "access-1"
     requests: list[str] = field(default_factory=list)
     queued_errors: list[tuple[int, dict, dict]] = field(default_factory=list)  # (status, headers, body)
+    while_paging: Callable[[int], None] | None = None  # called with the offset before a page is served
 
     @property
     def api_url(self) -> str:
@@ -61,6 +64,8 @@ class FakeSpotify:
             return 401, {}, {"error": {"status": 401, "message": "The access token expired"}}
         if path == "/v1/me/tracks":
             offset, limit = int(query.get("offset", 0)), min(int(query.get("limit", 20)), 50)
+            if self.while_paging:
+                self.while_paging(offset)
             page = self.likes[offset:offset + limit]
             more = offset + limit < len(self.likes)
             return 200, {}, {"href": f"{self.base}/v1/me/tracks?offset={offset}&limit={limit}", "limit": limit,

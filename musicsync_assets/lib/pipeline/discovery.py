@@ -151,8 +151,11 @@ def walk_likes(pages: Pages, cursor: LikesCursor, is_seen: Callable[[Any], bool]
     def walk(start: str, from_top: bool, cap: int | None, overlapping: bool = False) -> tuple[str | None, int]:
         """Walks from `start`: (the last page read when the budget ran out, else None; likes taken).
 
-        From the top it stops at the first like seen or older than the cursor; a backfill stretch
-        skips those instead. `overlapping`: the first page was read before and must hold a seen like."""
+        From the top it stops at the first like an earlier walk handed out, or older than the
+        cursor; a backfill stretch skips those instead. A like this walk handed out already is
+        skipped either way: a like added while the pages are read pushes the list down, so a
+        page by offset repeats the last of the page before (and the Spotify pager overlaps its
+        pages on purpose). `overlapping`: the first page was read before and must hold a seen like."""
         nonlocal page_count, newest
         taken, here = 0, start
         for items, next_href in pages(here or None):
@@ -166,7 +169,7 @@ def walk_likes(pages: Pages, cursor: LikesCursor, is_seen: Callable[[Any], bool]
                 if since and like.liked_at and like.liked_at < since:
                     return None, taken  # older than the first sync wanted; so is everything below
                 older = bool(cursor.newest and like.liked_at and like.liked_at < cursor.newest)
-                if from_top and (older or seen(like)):
+                if from_top and (older or is_seen(like)):
                     return None, taken
                 if seen(like):
                     continue

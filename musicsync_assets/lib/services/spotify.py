@@ -10,6 +10,7 @@ ISRC, album and artwork may be missing. No batch `GET /tracks?ids=` (removed for
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import requests
 
@@ -19,6 +20,10 @@ from musicsync_assets.lib.pipeline.discovery import SkippedLike
 DEFAULT_API_URL = "https://api.spotify.com/v1/"
 DEFAULT_TOKEN_URL = "https://accounts.spotify.com/api/token"
 SCOPES = "user-library-read user-read-currently-playing"
+# Each next page of likes starts this many likes early: likes removed while the pages are read
+# shift the rest up, and the one at the page boundary would otherwise be read by neither page.
+# The walk skips the repeats (discovery.walk_likes).
+PAGE_OVERLAP = 5
 
 
 class SpotifyAuthError(MusicsyncError):
@@ -105,6 +110,7 @@ class SpotifyClient:
                                                               "expires_at": 0, "scope": SCOPES,
                                                               "refresh_token": refresh_token}))
         auth.OAUTH_TOKEN_URL = token_url
+        self._auth, self._refresh_token = auth, refresh_token
         self.spotify = spotipy.Spotify(auth_manager=auth, requests_session=requests.Session())
         self.spotify.prefix = api_url if api_url.endswith("/") else f"{api_url}/"
         self.max_wait_s, self.max_retries = max_wait_s, max_retries
@@ -112,14 +118,15 @@ class SpotifyClient:
 
     def liked_pages(self, start_href: str | None = None, page_size: int = 50
                     ) -> Iterator[tuple[list[SpotifyTrack | SkippedLike], str | None]]:
-        """Pages of `me/tracks`, newest first, each with the absolute URL of the next page."""
+        """Pages of `me/tracks`, newest first, each with the absolute URL of the next page, which
+        starts PAGE_OVERLAP likes before the end of this one."""
         page = self._call(lambda: self.spotify.next({"next": start_href}) if start_href
                           else self.spotify.current_user_saved_tracks(limit=page_size))
         while page:
             items = page.get("items")
             if not isinstance(items, list):
                 raise SpotifyError("a page of liked tracks had no items")
-            next_href = page.get("next")
+            next_href = _overlapping(page.get("next"), page.get("offset"))
             yield [parse_track((item or {}).get("track") if isinstance(item, dict) else None,
                                item.get("added_at") if isinstance(item, dict) else None) for item in items], next_href
             page = self._call(lambda href=next_href: self.spotify.next({"next": href})) if next_href else None
@@ -149,9 +156,12 @@ class SpotifyClient:
         from spotipy.exceptions import SpotifyException
         from spotipy.oauth2 import SpotifyOauthError
 
+        refresh = False
         for attempt in range(self.max_retries + 1):
             self.requests_made += 1
             try:
+                if refresh:
+                    self._auth.refresh_access_token(self._refresh_token)
                 return request()
             except SpotifyOauthError as error:
                 if error.error in ("invalid_grant", "invalid_client", "unauthorized_client"):
@@ -163,8 +173,10 @@ class SpotifyClient:
                     if wait > self.max_wait_s or attempt == self.max_retries:
                         raise SpotifyRateLimited(f"Spotify rate limit: retry after {wait:g} s", wait) from error
                     time.sleep(wait)
+                elif error.http_status == 401 and not refresh and attempt < self.max_retries:
+                    refresh = True  # an access token can expire before its hour is up: a new one, once
                 elif error.http_status == 401:
-                    raise SpotifyAuthError("Spotify refused the access token (401)") from error
+                    raise SpotifyAuthError("Spotify refused a freshly refreshed access token (401)") from error
                 elif error.http_status >= 500 and attempt < self.max_retries:
                     time.sleep(2 ** attempt)
                 else:
@@ -174,6 +186,20 @@ class SpotifyClient:
                     raise SpotifyError(f"Spotify could not be reached: {type(error).__name__}") from error
                 time.sleep(2 ** attempt)
         raise SpotifyError("Spotify kept failing")
+
+
+def _overlapping(next_href: str | None, offset: object) -> str | None:
+    """`next_href` moved PAGE_OVERLAP likes earlier, never back to the page it follows (at `offset`)."""
+    if not next_href or not isinstance(offset, int):
+        return next_href
+    parts = urlsplit(next_href)
+    query = parse_qs(parts.query)
+    try:
+        following = int(query["offset"][0])
+    except (KeyError, ValueError):
+        return next_href
+    query["offset"] = [str(max(offset + 1, following - PAGE_OVERLAP))]
+    return urlunsplit(parts._replace(query=urlencode(query, doseq=True)))
 
 
 def authorize(client_id: str, client_secret: str, port: int, show: Callable[[str], None],
