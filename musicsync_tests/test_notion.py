@@ -11,6 +11,7 @@ import pytest
 
 from musicsync_assets.defs.notion.assets import notion_backlog_sensor, notion_failure_tasks
 from musicsync_assets.lib.audio.tags import read_tags
+from musicsync_assets.lib.pipeline.stages import set_overrides
 from musicsync_assets.lib.services.notion import (
     NotionGateway,
     NotionNotShared,
@@ -112,6 +113,44 @@ def test_overrides_typed_in_notion_reach_the_tags(notion, instance, audio_set):
         assert (tags.bpm, tags.key, tags.camelot) == (100, "Gm", "6A")
     [row] = notion.fake.rows(notion.tracks)
     assert (row["BPM"], row["Key"], row["Camelot"]) == (100, "G minor", "6A")
+
+
+def test_an_override_given_on_the_command_line_is_kept_and_shown_on_the_page(notion, instance, audio_set):
+    """The page's empty override field is not the user clearing it: only what they set on the page
+    since musicsync last saw it counts. The page then shows the command line's value; clearing it
+    there goes back to the estimate."""
+    source = str(audio_set["mp3"].path)
+    [first] = sync_tracks(instance, notion.resources, [source])
+    set_overrides(notion.music.store, first.track_key, bpm=174, key="F#m")
+    [second] = sync_tracks(instance, notion.resources, [source])
+    assert second.ok
+    track = notion.music.store.track(first.track_key)
+    assert (track.bpm_override, track.key_override) == (174, "F# minor")
+    [row] = notion.fake.rows(notion.tracks)
+    assert (row["BPM Override"], row["Key Override"], row["BPM"], row["Key"]) == (174, "F# minor", 174, "F# minor")
+    page = notion.fake.pages[row["id"]]
+    page["properties"]["BPM Override"]["number"] = None
+    [third] = sync_tracks(instance, notion.resources, [source])
+    assert third.ok and notion.music.store.track(first.track_key).bpm_override is None
+    for record in notion.music.store.files(first.track_key):
+        tags = read_tags(Path(record.path))
+        assert tags.bpm == pytest.approx(128, abs=1) and tags.key == "F#m"
+
+
+def test_a_title_the_user_typed_is_kept(notion, instance, audio_set, audio_url, audio_root):
+    url = url_of(audio_url, audio_root, audio_set["opus"])
+    notion.fake.add_page(notion.tracks, {"Name": "Queued by hand 🎧", "Source URL": url})
+    mp3 = str(audio_set["mp3"].path)
+    for _ in range(2):  # the second sync reads the page musicsync wrote its Track Key into
+        assert all(result.ok for result in sync_tracks(instance, notion.resources, [url, mp3]))
+    rows = {row["Source URL"] or row["Track Key"]: row for row in notion.fake.rows(notion.tracks)}
+    assert rows[url]["Name"] == "Queued by hand 🎧"
+    made = rows[next(key for key in rows if key != url)]
+    assert made["Name"] == "Copper Sun"
+    notion.fake.pages[made["id"]]["properties"]["Name"]["title"] = [
+        {"type": "text", "text": {"content": "Copper Sun (my edit)"}, "plain_text": "Copper Sun (my edit)"}]
+    assert all(result.ok for result in sync_tracks(instance, notion.resources, [mp3]))
+    assert notion.fake.pages[made["id"]]["properties"]["Name"]["title"][0]["plain_text"] == "Copper Sun (my edit)"
 
 
 def test_a_corrected_source_url_is_downloaded(notion, instance, audio_set, tmp_path):

@@ -24,6 +24,7 @@ from musicsync_assets.lib.services.notion import (
 SCHEMA_CACHE_S = 900
 NO_PAGE_CACHE_S = 120  # about one track's sync: from reading edits to writing its page
 LAST_SYNCED = "Last Synced"
+TITLE_WRITTEN = "musicsync: title written"  # kept in a page's snapshot, never a property
 STATUS_LABELS = {"synced": "synced", "pending": "pending", "needs_review": "needs review",
                  "unavailable": "unavailable", "failed": "failed"}
 TASK_OPEN, TASK_DONE = "Open", "Done"
@@ -229,6 +230,8 @@ class NotionSync:
             name("Duration (s)"): round(track.duration_s, 1) if track.duration_s else None,
             name("Artwork"): track.artwork_url if (track.artwork_url or "").startswith("http") else None,
             name("Status"): STATUS_LABELS[track.status],
+            name("BPM Override"): track.bpm_override,
+            name("Key Override"): track.key_override,
         }
         for fmt in self.settings.formats:
             values[name(f"{fmt.upper()} Path")] = row["files"].get(fmt)
@@ -251,8 +254,15 @@ class NotionSync:
         adoptable = [p for p in pages if not decode_value(p["properties"].get(name("Track Key"), {}))]
         return (own or adoptable or [None])[0]
 
-    def _remember(self, track_key: str, page: dict) -> dict:
+    def _remember(self, track_key: str, page: dict, title_written: str | None = None) -> dict:
+        """Keeps the page as last seen, and with it the title musicsync last wrote on it ("" when
+        the title is the user's), unless `title_written` says what it is now."""
+        known = self.store.notion_page(track_key)
         snapshot = {prop_name: decode_value(prop) for prop_name, prop in page.get("properties", {}).items()}
+        if title_written is None and known and known["page_id"] == page["id"]:
+            title_written = known["snapshot"].get(TITLE_WRITTEN)
+        if title_written is not None:
+            snapshot[TITLE_WRITTEN] = title_written
         self.store.save_notion_page(track_key, page["id"], page.get("url"), snapshot)
         return snapshot
 
@@ -269,7 +279,12 @@ class NotionSync:
         return [decode_value(page["properties"][name("Source URL")]) for page in pages]
 
     def pull_edits(self, track_key: str) -> dict:
-        """Reads the track's page and takes the user's overrides and corrected source URL from it."""
+        """Reads the track's page and takes the user's overrides and corrected source URL from it.
+
+        An override counts when the user set it on the page since musicsync last saw the page (on
+        a page seen for the first time: when it is set at all). So an override given on the
+        command line, which the page does not show yet, is not undone by the page's empty field;
+        the page upsert writes it there."""
         report = self.require_schema("Tracks")
         known = self.store.notion_page(track_key)
         page = self.gateway.page(known["page_id"]) if known else \
@@ -281,18 +296,23 @@ class NotionSync:
         snapshot = self._remember(track_key, page)
         name = self.settings.name
         track = self.store.track(track_key)
+
+        def set_on_page(prop: str) -> bool:
+            value = snapshot.get(name(prop))
+            return value != known["snapshot"].get(name(prop)) if known else value not in (None, "")
+
         changes = {}
         bpm = snapshot.get(name("BPM Override"))
-        key_text = snapshot.get(name("Key Override"))
-        if bpm != track.bpm_override:
+        if set_on_page("BPM Override") and bpm != track.bpm_override:
             changes["bpm_override"] = float(bpm) if bpm else None
-        if key_text:
+        if set_on_page("Key Override"):
+            key_text = snapshot.get(name("Key Override"))
             try:
-                key_text = parse_key(key_text).name
+                key = parse_key(key_text).name if key_text else None
             except ValueError:
-                key_text = None  # not a key: ignored rather than written into tags
-        if key_text != track.key_override:
-            changes["key_override"] = key_text
+                key = track.key_override  # not a key: ignored rather than written into tags
+            if key != track.key_override:
+                changes["key_override"] = key
         corrected = snapshot.get(name("Source URL"))
         if corrected and track.source_kind != "file" and corrected != track.source_url and \
                 known and known["snapshot"].get(name("Source URL")) == track.source_url:
@@ -321,12 +341,18 @@ class NotionSync:
             properties[self.settings.name(LAST_SYNCED)] = encode_value("date", _now())
             page = self._write(lambda: self.gateway.create_page(self.data_source("Tracks"), self._typed(
                 properties, report)))
-            self._remember(track_key, page)
+            self._remember(track_key, page, title_written=title)
             self.store.forget(f"notion:no_page:{track_key}")
             return "created"
         changed = {name: value for name, value in desired.items()
                    if _comparable(known["snapshot"].get(name)) != _comparable(value)}
-        if known["snapshot"].get(report.title_property) != title:
+        # The title stays the user's when they typed one: on a page made by hand, or changed since
+        # musicsync wrote it. A page from before musicsync kept what it wrote counts as its own.
+        page_title = known["snapshot"].get(report.title_property)
+        legacy = page_title if known["snapshot"].get(self.settings.name("Track Key")) else None
+        written = known["snapshot"].get(TITLE_WRITTEN, legacy)
+        ours = not page_title or page_title == written
+        if ours and page_title != title:
             changed[report.title_property] = title
         if not changed:
             return "unchanged"
@@ -334,7 +360,7 @@ class NotionSync:
         properties = {name: encode_value(kinds[name], value) for name, value in changed.items()}
         properties[self.settings.name(LAST_SYNCED)] = encode_value("date", _now())
         page = self._write(lambda: self.gateway.update_page(known["page_id"], self._typed(properties, report)))
-        self._remember(track_key, page)
+        self._remember(track_key, page, title_written=title if ours else "")
         return "updated"
 
     def _typed(self, properties: dict, report: SchemaReport) -> dict:
