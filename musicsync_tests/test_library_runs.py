@@ -9,6 +9,7 @@ import dagster as dg
 
 from musicsync_assets.defs.eagle.assets import eagle_queue_sensor
 from musicsync_assets.defs.insights.library import library
+from musicsync_assets.defs.run_summaries import summarise_run
 from musicsync_assets.defs.resources import build_resources
 from musicsync_assets.lib.audio import codec, demo
 from musicsync_tests.conftest import library_resources
@@ -109,3 +110,21 @@ def test_when_the_new_copy_wins_the_entry_keeps_its_name_and_asks_for_a_render(t
     [rendered] = sync_tracks(instance, resources, [kept.track_key])
     assert rendered.ok and store.track(kept.track_key).title == "Copper Sun"
     assert store.original(kept.track_key).codec == "flac"
+
+
+def test_an_unexpected_error_is_summarised_once_by_its_class(instance):
+    """A step that raised something musicsync did not foresee: the run history says the error's
+    class once, then its message, as the command line and the Notion task show it."""
+    @dg.op
+    def encode_a_title():
+        "東京".encode("latin-1")
+
+    @dg.job
+    def breaks():
+        encode_a_title()
+
+    result = breaks.execute_in_process(instance=instance, raise_on_error=False)
+    summary = summarise_run(instance, result.run_id)
+    assert summary.error_class == "UnicodeEncodeError"
+    assert summary.error_message.startswith("UnicodeEncodeError: 'latin-1' codec can't encode")
+    assert summary.error_message.count("UnicodeEncodeError") == 1

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 from types import SimpleNamespace
+from urllib.parse import unquote
 
 import dagster as dg
 import pytest
@@ -9,7 +10,7 @@ from mutagen.mp4 import MP4
 
 from musicsync_assets.lib.audio import codec
 from musicsync_assets.lib.audio.musickeys import parse_key
-from musicsync_assets.lib.audio.tags import read_tags
+from musicsync_assets.lib.audio.tags import TagSet, as_stored, read_tags
 from musicsync_assets.lib.pipeline.stages import library_row, set_overrides
 from musicsync_tests.conftest import library_resources, url_of
 from musicsync_tests.harness import sync_tracks, track_definitions
@@ -214,3 +215,17 @@ def test_checks_run_for_no_track_check_every_synced_track(synced):
         result.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)]
     assert sorted(e.partition for e in evaluations) == sorted(synced.keys.values())
     assert {e.check_name for e in evaluations} == {"audio_formats_valid"} and all(e.passed for e in evaluations)
+
+
+def test_a_link_pasted_with_characters_outside_latin_1_syncs(tmp_path, instance, audio_set, audio_url, audio_root):
+    """As a browser's address bar shows it, not percent-encoded: the WAV and AIFF files' ID3 URL
+    frame holds Latin-1 only."""
+    url = f"{audio_url}/{audio_set['unicode'].path.relative_to(audio_root).as_posix()}"
+    store = library_resources(tmp_path / "data")["music_library"].store
+    [result] = sync_tracks(instance, library_resources(tmp_path / "data"), [url])
+    assert result.ok, result.reason
+    files = {record.format: Path(record.path) for record in store.files(result.track_key)}
+    assert read_tags(files["m4a"]).source_url == url
+    written = read_tags(files["wav"]).source_url
+    assert written == read_tags(files["aiff"]).source_url == as_stored(TagSet(source_url=url), files["wav"]).source_url
+    assert written.isascii() and unquote(written) == url

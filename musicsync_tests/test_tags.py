@@ -7,7 +7,7 @@ from mutagen.wave import WAVE
 
 from musicsync_assets.lib.audio import codec, demo
 from musicsync_assets.lib.audio.musickeys import parse_key
-from musicsync_assets.lib.audio.tags import TagSet, read_tags, write_tags
+from musicsync_assets.lib.audio.tags import TagSet, as_stored, read_tags, write_tags
 
 FULL = TagSet(
     title='Glass / Steel "Dub" — שלום 🎧', artists=["Åsa Ström", "AC/DC"], album="Demo Album", year=2024,
@@ -37,6 +37,22 @@ def test_round_trip_in_every_format(blank_files, tmp_path, fmt):
     write_tags(path, wanted)
     assert read_tags(path) == wanted
     codec.decoded_duration(path)  # tagging left the audio playable
+
+
+@pytest.mark.parametrize("fmt", list(codec.FORMATS))
+def test_a_source_url_in_any_script_is_written_as_each_format_can_hold_it(blank_files, tmp_path, fmt):
+    """An ID3 URL frame holds Latin-1 only: a link pasted from the address bar is percent-encoded
+    there, and kept as it is where a tag holds any text."""
+    path = tmp_path / blank_files[fmt].name
+    path.write_bytes(blank_files[fmt].read_bytes())
+    url = "http://127.0.0.1:8000/cdn/東京ナイト mix.wav?a=1&b=%20"
+    write_tags(path, TagSet(title="Tokyo", source_url=url))
+    stored = read_tags(path).source_url
+    assert stored == as_stored(TagSet(source_url=url), path).source_url
+    if blank_files[fmt].suffix in (".mp3", ".wav", ".aiff"):
+        assert stored == "http://127.0.0.1:8000/cdn/%E6%9D%B1%E4%BA%AC%E3%83%8A%E3%82%A4%E3%83%88%20mix.wav?a=1&b=%20"
+    else:
+        assert stored == url
 
 
 def test_standard_fields_are_used(blank_files, tmp_path):

@@ -37,7 +37,10 @@ def summarise_run(instance: dg.DagsterInstance, run_id: str) -> RunRecord:
             while error is not None and error.cause is not None:
                 error = error.cause
             error_class = error.cls_name if error else "unknown"
-            error_message = f"{error.cls_name}: {error.message.strip()}" if error else None
+            message = error.message.strip() if error else ""
+            # Dagster's message of an exception already opens with its class ("KeyError: 'x'").
+            error_message = (message if message.startswith(error.cls_name) else f"{error.cls_name}: {message}") \
+                if error else None
         break
     if run.status == dg.DagsterRunStatus.CANCELED or error_class == "DagsterExecutionInterruptedError":
         error_class, error_message = INTERRUPTED, "stopped before it finished; the next sync resumes it"

@@ -1,7 +1,7 @@
 """Writing and reading tags, each format in its own standard fields.
 
 - MP3, WAV, AIFF: ID3v2.3 (what DJ software reads most reliably): TIT2, TPE1, TALB, TYER, TSRC,
-  WOAS (source URL), TBPM, TKEY ("Am", "F#"), COMM and TIT1 (grouping) with the Camelot code, APIC.
+  WOAS (source URL; a URL frame holds Latin-1 only, so other characters are percent-encoded), TBPM, TKEY ("Am", "F#"), COMM and TIT1 (grouping) with the Camelot code, APIC.
 - M4A: ©nam, ©ART, ©alb, ©day, tmpo, freeform iTunes atoms initialkey / ISRC / URL, ©cmt, ©grp, covr.
 - FLAC: Vorbis comments of the same names, and a PICTURE block.
 Several artists are written as one display string ("A, B") plus an ARTISTS list, as Picard does,
@@ -9,8 +9,9 @@ because "/"-joined ID3 values break on names such as "AC/DC".
 """
 
 import hashlib
-from dataclasses import astuple, dataclass, field
+from dataclasses import astuple, dataclass, field, replace
 from pathlib import Path
+from urllib.parse import quote
 
 from mutagen import File as MutagenFile
 from mutagen import MutagenError
@@ -22,6 +23,7 @@ from mutagen.mp4 import MP4, MP4Cover, MP4FreeForm
 from mutagen.wave import WAVE
 
 _FREEFORM = "----:com.apple.iTunes:"
+_ID3_SUFFIXES = (".mp3", ".wav", ".aif", ".aiff")
 
 
 @dataclass
@@ -48,10 +50,18 @@ def _mime(image: bytes) -> str:
     return "image/png" if image.startswith(b"\x89PNG") else "image/jpeg"
 
 
+def as_stored(tags: TagSet, path: Path) -> TagSet:
+    """`tags` as a file of this kind holds them, so as `read_tags` gives them back: a URL pasted
+    from a browser's address bar may hold any character, an ID3 URL frame only Latin-1."""
+    if Path(path).suffix.lower() in _ID3_SUFFIXES and tags.source_url:
+        return replace(tags, source_url=quote(tags.source_url, safe="".join(map(chr, range(33, 127)))))
+    return tags
+
+
 def write_tags(path: Path, tags: TagSet) -> None:
     """Replaces the file's tags with `tags` (fields left None are not written)."""
     suffix = Path(path).suffix.lower()
-    if suffix in (".mp3", ".wav", ".aif", ".aiff"):
+    if suffix in _ID3_SUFFIXES:
         _write_id3(path, suffix, tags)
     elif suffix in (".m4a", ".mp4", ".aac"):
         _write_mp4(path, tags)
@@ -76,7 +86,7 @@ def _write_id3(path: Path, suffix: str, tags: TagSet) -> None:
     if len(tags.artists) > 1:
         id3.add(TXXX(encoding=3, desc="ARTISTS", text=tags.artists))
     if tags.source_url:
-        id3.add(WOAS(url=tags.source_url))
+        id3.add(WOAS(url=as_stored(tags, path).source_url))
     if tags.comment:
         id3.add(COMM(encoding=3, lang="eng", desc="", text=[tags.comment]))
     if tags.artwork:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from musicsync_assets.lib.audio import codec
 from musicsync_assets.lib.audio.musickeys import ALL_KEYS
-from musicsync_assets.lib.audio.tags import read_tags
+from musicsync_assets.lib.audio.tags import as_stored, read_tags
 from musicsync_assets.lib.catalog.store import AnalysisRecord, Store
 from musicsync_assets.lib.errors import MusicsyncError
 from musicsync_assets.lib.pipeline.stages import LibrarySettings, expected_tags
@@ -51,7 +51,7 @@ def tag_problems(settings: LibrarySettings, store: Store, track_key: str) -> lis
     track = store.track(track_key)
     if track is None:
         return [f"{track_key} is not in the catalog"]
-    want = asdict(expected_tags(track, store.analysis(track_key)))
+    expected = expected_tags(track, store.analysis(track_key))
     problems = []
     for record in store.files(track_key):
         if record.format not in settings.formats:
@@ -59,6 +59,7 @@ def tag_problems(settings: LibrarySettings, store: Store, track_key: str) -> lis
         if not Path(record.path).is_file():
             problems.append(f"{record.format}: no file")
             continue
+        want = asdict(as_stored(expected, Path(record.path)))
         have = asdict(read_tags(Path(record.path)))
         for field, expected in want.items():
             if expected in (None, []) or field == "comment":
