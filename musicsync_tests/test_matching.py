@@ -4,6 +4,7 @@ from dataclasses import replace
 
 import pytest
 
+from musicsync_assets.lib.errors import ServiceUnavailable
 from musicsync_assets.lib.pipeline.matching import (
     THRESHOLD,
     Candidate,
@@ -12,6 +13,7 @@ from musicsync_assets.lib.pipeline.matching import (
     credits,
     score,
     similarity,
+    youtube_music_search,
 )
 
 STROBE = Wanted("Strobe", ("deadmau5",), 634.0, isrc="CAN110900001")
@@ -171,3 +173,12 @@ def test_a_remaster_is_the_same_recording_but_the_plain_upload_is_preferred():
     found = candidates(("Mercy (2011 Remaster)", ("Duffy",), 221.0, "song"), ("Mercy", ("Duffy",), 221.0, "song"))
     match = choose(Wanted("Mercy", ("Duffy",), 221.0), searching([], found)[0])
     assert match.url == found[1].url and match.candidates[1]["score"] >= THRESHOLD
+
+
+def test_youtube_music_out_of_reach_is_a_failure_that_heals(monkeypatch):
+    """Offline (here: a proxy nothing listens on), the search is an outage musicsync retries by
+    itself, not a download that needs a person."""
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+    with pytest.raises(ServiceUnavailable, match="YouTube Music could not be searched") as raised:
+        youtube_music_search()("Lumen Drive Copper Sun")
+    assert raised.value.healable and raised.value.error_class == "service_unavailable"

@@ -10,6 +10,7 @@ import pytest
 from musicsync_assets.defs.sources.finders import find_new
 from musicsync_assets.defs.sources.likes import soundcloud_likes_sensor
 from musicsync_assets.lib.audio.tags import read_tags
+from musicsync_assets.lib.errors import ServiceUnavailable
 from musicsync_assets.lib.pipeline.discovery import SOUNDCLOUD_LIKES as CURSOR
 from musicsync_assets.lib.pipeline.discovery import FirstSync, LikesCursor
 from musicsync_assets.lib.services.soundcloud import (
@@ -86,6 +87,20 @@ def test_a_stream_is_chosen_or_the_reason_there_is_none(fake):
     assert fake.requests[-1].startswith("/media/soundcloud:tracks:1/progressive")  # progressive before HLS
     assert client.track(2).unavailable_reason == "only DRM-protected streams"
     assert client.track(3).unavailable_reason == "only a 30-second preview"
+
+
+def test_an_outage_is_a_failure_that_heals_by_itself(fake):
+    """SoundCloud answering 503 after every retry, or not listening at all: musicsync retries
+    later by itself (service_unavailable), rather than asking a person."""
+    fake.add_track(1, "t", "a", liked_at(1))
+    client = SoundCloudClient(CLIENT_ID, None, fake.base, backoff_s=0.01)
+    track = client.track(1)
+    fake.queued_errors += [(503, {})] * (client.max_retries + 1)
+    with pytest.raises(ServiceUnavailable, match="SoundCloud answered 503 for /media/") as outage:
+        client.stream_url(track)
+    assert outage.value.healable
+    with pytest.raises(ServiceUnavailable, match="could not be reached: ConnectionError"):
+        SoundCloudClient(CLIENT_ID, None, "http://127.0.0.1:9", backoff_s=0.01).track(1)
 
 
 def test_a_refused_client_id_says_what_to_set(fake):

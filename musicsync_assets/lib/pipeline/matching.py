@@ -191,19 +191,30 @@ def choose(wanted: Wanted, search: Search | None, override_url: str | None = Non
 def youtube_music_search(limit: int = 10) -> Search:
     """YouTube Music's own search (ytmusicapi, no account needed): songs first, which carry the
     artist and album Spotify knows, then videos (uploads by labels and fans)."""
+    import requests
     from ytmusicapi import YTMusic
+    from ytmusicapi.exceptions import YTMusicServerError
 
-    from musicsync_assets.lib.errors import DownloadFailed
+    from musicsync_assets.lib.errors import DownloadFailed, ServiceUnavailable
 
-    client = YTMusic()
+    client: YTMusic | None = None  # made at the first search: making it may already reach the network
 
     def search(query: str) -> list[Candidate]:
+        nonlocal client
         try:
+            client = client or YTMusic()
             results = client.search(query, filter="songs", limit=limit) + client.search(query, filter="videos",
                                                                                         limit=limit)
-        except Exception as error:  # ytmusicapi raises plain Exceptions for HTTP and parsing failures
-            raise DownloadFailed(f"YouTube Music search failed: {type(error).__name__}",
+        except (requests.RequestException, ValueError) as error:  # offline, or an outage page that is not JSON
+            raise ServiceUnavailable(f"YouTube Music could not be searched: {type(error).__name__}") from error
+        except YTMusicServerError as error:
+            if "HTTP 5" in str(error) or "HTTP 429" in str(error):
+                raise ServiceUnavailable(f"YouTube Music search failed: {str(error).splitlines()[0]}") from error
+            raise DownloadFailed(f"YouTube Music search failed: {str(error).splitlines()[0]}",
                                  "check the connection, then sync again") from error
+        except Exception as error:  # ytmusicapi raises plain Exceptions when it cannot parse an answer
+            raise DownloadFailed(f"YouTube Music search failed: {type(error).__name__}",
+                                 "sync again later; if it keeps failing, update ytmusicapi") from error
         return [Candidate(f"https://music.youtube.com/watch?v={r['videoId']}", str(r.get("title") or ""),
                           tuple(a["name"] for a in r.get("artists") or [] if a.get("name")),
                           r.get("duration_seconds"), "song" if r.get("resultType") == "song" else "video")

@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
 
-from musicsync_assets.lib.errors import MusicsyncError, RateLimited
+from musicsync_assets.lib.errors import MusicsyncError, RateLimited, ServiceUnavailable
 from musicsync_assets.lib.pipeline.discovery import SkippedLike
 
 DEFAULT_API_URL = "https://api-v2.soundcloud.com"
@@ -147,7 +147,7 @@ class SoundCloudClient:
                 response = self.session.get(url, headers=headers, timeout=self.timeout_s)
             except requests.RequestException as error:
                 if attempt == self.max_retries:
-                    raise SoundCloudError(f"SoundCloud could not be reached: {type(error).__name__}") from error
+                    raise ServiceUnavailable(f"SoundCloud could not be reached: {type(error).__name__}") from error
                 time.sleep(self.backoff_s * 2 ** attempt)
                 continue
             if response.status_code == 429:
@@ -157,7 +157,9 @@ class SoundCloudClient:
                 raise SoundCloudAuthError(f"SoundCloud refused the request ({response.status_code})")
             if response.status_code == 404:
                 raise Unavailable(f"SoundCloud has no {urlsplit(url).path} (deleted, private or region-blocked)")
-            if response.status_code >= 500 and attempt < self.max_retries:
+            if response.status_code >= 500:
+                if attempt == self.max_retries:
+                    raise ServiceUnavailable(f"SoundCloud answered {response.status_code} for {urlsplit(url).path}")
                 time.sleep(self.backoff_s * 2 ** attempt)
                 continue
             if response.status_code >= 400:
