@@ -20,6 +20,8 @@ from musicsync_assets.lib.services.soundcloud import (
     SoundCloudTrack,
 )
 from musicsync_tests.conftest import library_resources, url_of
+from musicsync_tests.fakes.notion_server import FakeNotion, track_schema_properties
+from musicsync_tests.fakes.notion_server import serve as serve_notion
 from musicsync_tests.fakes.soundcloud_server import CLIENT_ID, FakeSoundCloud, serve_soundcloud
 from musicsync_tests.harness import sync_tracks, track_definitions
 
@@ -161,6 +163,18 @@ def test_unavailable_likes_are_recorded_once_and_never_run(fake, tmp_path, insta
         "unavailable", "https://soundcloud.com/label/1 offers only DRM-protected streams")
     assert store.track("sc-2").error_message.endswith("only a 30-second preview")
     assert queued(tick(resources, instance)) == []
+
+
+def test_unavailable_likes_get_their_notion_page_though_they_never_run(fake, tmp_path, instance):
+    fake.add_track(2, "Teaser", "Label", liked_at(2), snipped=True)
+    notion = FakeNotion()
+    tracks_db, tracks_ds = notion.add_database(track_schema_properties())
+    with serve_notion(notion) as base:
+        resources = library_resources(tmp_path / "data", soundcloud=soundcloud_settings(fake), token=notion.token,
+                                      api_url=base, tracks_database=tracks_db, requests_per_s=1000.0)
+        assert queued(tick(resources, instance)) == []
+    [page] = notion.rows(tracks_ds)
+    assert (page["Track Key"], page["Name"], page["Status"]) == ("sc-2", "Teaser", "unavailable")
 
 
 def test_a_429_pauses_the_sensor_until_retry_after_without_losing_the_cursor(fake, tmp_path, instance):

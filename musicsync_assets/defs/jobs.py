@@ -6,6 +6,7 @@ starts another run and every track's run belongs to the code location."""
 import dagster as dg
 from pydantic import Field
 
+from musicsync_assets.defs.notion.hooks import report_failure_to_notion
 from musicsync_assets.defs.partitions import track_partitions
 from musicsync_assets.defs.resources import (
     RESOURCES,
@@ -49,6 +50,7 @@ def build_sync_track_job(with_notion: bool, with_eagle: bool):
         partitions_def=track_partitions,
         # One process per run: the multiprocess executor would re-import librosa for every step.
         executor_def=dg.in_process_executor,
+        hooks={report_failure_to_notion} if with_notion else None,
         description="Syncs one track (a partition of `tracks`): metadata, original, analysis, files and "
                     "catalog entry" + "".join(f", {sink}" for sink, wanted in (
                         ("its Notion page", with_notion), ("its Eagle item", with_eagle)) if wanted) + ".",

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import dagster as dg
 
 from musicsync_assets.defs.jobs import NOTION_GROUP, sync_track_job
+from musicsync_assets.defs.notion.hooks import REPORTED_TAG
 from musicsync_assets.defs.partitions import track_partitions
 from musicsync_assets.defs.resources import RESOURCES, MusicLibrary, NotionWorkspace, sensor_status
 from musicsync_assets.defs.run_summaries import INTERRUPTED, summarise_run
@@ -88,29 +89,23 @@ def _drained(session: NotionSync, track_key: str) -> dg.MaterializeResult:
     name="notion_failure_tasks", default_status=sensor_status(CONFIGURED), monitored_jobs=[sync_track_job],
     minimum_interval_seconds=30,
     description="Turns a failed track run into an Agent-Tasks page (one open task per track and error class) "
-                "and marks the track failed in Notion.",
+                "and marks the track failed in Notion, when its failed step could not (the run died).",
 )
 def notion_failure_tasks(context: dg.RunFailureSensorContext, music_library: MusicLibrary,
                          notion: NotionWorkspace) -> dg.SkipReason | None:
     session = notion.sync(music_library)
     if session is None:
         return dg.SkipReason(NOT_CONFIGURED)
-    summary = summarise_run(context.instance, context.dagster_run.run_id)
+    run = context.instance.get_run_by_id(context.dagster_run.run_id)
+    if run.tags.get(REPORTED_TAG):
+        return dg.SkipReason("its failed step reported it to Notion as it failed")
+    summary = summarise_run(context.instance, run.run_id)
     if summary.error_class == INTERRUPTED:
         return dg.SkipReason("interrupted, not failed: the next sync resumes it")
-    store = music_library.store
     for track_key in summary.track_keys:
-        track = store.track(track_key)
-        if track is None:
-            continue
-        message = summary.error_message or ""
-        store.enqueue_notion("task", track_key, {
-            "track_key": track_key, "error_class": summary.error_class or "unknown", "step": summary.failed_step,
-            "message": message, "next_action": message.split(" — ", 1)[-1] if " — " in message else message,
-            "source_url": track.source_url if track.source_kind != "file" else None, "title": track.title,
-            "run_id": summary.run_id, "occurred": (summary.ended_at or summary.started_at).isoformat() + "Z",
-        })
-        store.enqueue_notion("track", track_key)
+        session.queue_failure(track_key, summary.error_class or "unknown", summary.error_message or "",
+                              summary.failed_step, summary.run_id,
+                              (summary.ended_at or summary.started_at).isoformat() + "Z")
     result = session.drain()
     context.log.info(f"Notion: {result['sent']} updates sent, {result['waiting']} waiting")
     return None

@@ -39,6 +39,11 @@ def find_new(source: str, music_library: MusicLibrary, soundcloud: SoundCloudAcc
     found = _find_new(source, music_library, soundcloud, spotify, notion, budget, dry_run)
     if found.paused != _NOT_CONFIGURED[source]:
         music_library.store.record_look(source, found.paused)
+    session = notion.sync(music_library) if found.unavailable and not dry_run else None
+    if session is not None:  # never run, so no run writes their pages: they show there as unavailable now
+        for track_key in found.unavailable:
+            music_library.store.enqueue_notion("track", track_key)
+        session.drain()  # what Notion does not take now waits in the backlog
     return found
 
 

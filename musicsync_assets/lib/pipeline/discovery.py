@@ -208,6 +208,7 @@ class LikesFound:
     """What one look at a service's likes found, and what became of each."""
 
     to_sync: list[str] = field(default_factory=list)  # track keys, oldest like first
+    unavailable: list[str] = field(default_factory=list)  # track keys recorded as unavailable, never run
     lines: list[str] = field(default_factory=list)  # one per like, for people
     skipped: list[str] = field(default_factory=list)
     pages: int = 0
@@ -252,6 +253,8 @@ def discover(store: Store, name: str, kind: str, pages: Callable[[], Pages], bud
             found.lines.append(f"{like.track_key}  {like.artist} - {like.title} ({like.duration_s:.0f} s): {outcome}")
             if key and key not in found.to_sync:
                 found.to_sync.append(key)
+            elif outcome.startswith("unavailable"):
+                found.unavailable.append(like.track_key)
         if not dry_run:  # seen by this service's walk, whichever library entry each went to
             store.record_likes(kind, [(str(like.id), like.liked_at, sources[str(like.id)]) for like in walked.new])
             store.save_cursor(name, walked.cursor.dump())

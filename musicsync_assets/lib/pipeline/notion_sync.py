@@ -385,6 +385,20 @@ class NotionSync:
 
     # --- Agent-Tasks ----------------------------------------------------------------------
 
+    def queue_failure(self, track_key: str, error_class: str, message: str, step: str | None, run_id: str,
+                      occurred: str | None = None) -> None:
+        """Queues the track's failure task and its page's new status (failed `occurred`, or now);
+        `drain` sends them."""
+        track = self.store.track(track_key)
+        if track is None:
+            return
+        self.store.enqueue_notion("task", track_key, {
+            "track_key": track_key, "error_class": error_class, "step": step, "message": message,
+            "next_action": message.split(" — ", 1)[-1], "title": track.title, "run_id": run_id,
+            "source_url": track.source_url if track.source_kind != "file" else None, "occurred": occurred or _now(),
+        })
+        self.store.enqueue_notion("track", track_key)
+
     def report_failure(self, detail: dict) -> str:
         """One open task per track and error class: created once, then counted."""
         report = self.require_schema("Agent-Tasks")
