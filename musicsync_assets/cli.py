@@ -147,10 +147,13 @@ def _track_line(store, key: str, summary) -> str:
     track = store.track(key)
     label = track.label if track else key
     if summary.status == "SUCCESS":
-        analysis = store.analysis(key)
-        detail = f"{round(analysis.bpm, 1) if analysis and analysis.bpm else 'no tempo'} BPM, " \
-                 f"{analysis.key_name}, {analysis.camelot}" if analysis else "synced"
-        return f"✔ {label}: {detail}"
+        from musicsync_assets.lib.pipeline.stages import library_row
+
+        row = library_row(store, key)  # what the tags say: your override where you gave one
+        tempo = f"{row['bpm']} BPM" if row["bpm"] else "no tempo"
+        tonality = f"{row['key']}, {row['camelot']}" if row["key"] else "no key"
+        overridden = " and ".join(row["overridden"])
+        return f"✔ {label}: {tempo}, {tonality}" + (f" (your {overridden})" if overridden else "")
     # A failure is named by what the user gave: their file's name or their link.
     source = (Path(track.source_url).name if track.source_kind == "file" else track.source_url) if track else key
     return f"✘ {source}: {summary.error_message or summary.error_class} (run {summary.run_id[:8]}; -v for details)"
@@ -423,9 +426,9 @@ def cmd_notion(args: argparse.Namespace) -> int:
             print(f"✘ {which}: {error}")
             status = EXIT_FAILED
             continue
-        if report.problems:
+        if report.problems or report.lacking_options:
             status = EXIT_FAILED
-            for problem in report.problems:
+            for problem in report.problems + [f"{which}: {lacking}" for lacking in report.lacking_options]:
                 print(f"✘ {problem}")
         else:
             print(f"✔ {which}: every property musicsync needs is there (title: {report.title_property})")

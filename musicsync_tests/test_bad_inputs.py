@@ -7,6 +7,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from musicsync_assets.lib.services.download import fetch_image
 from musicsync_tests.conftest import copy_into, url_of
 from musicsync_tests.fakes.audio_server import serve_folder
 from musicsync_tests.harness import sync_tracks
@@ -140,3 +141,12 @@ def test_collisions_never_overwrite_another_track(resources, music, instance, au
     wavs = sorted(Path(f.path).name for r in results for f in music.store.files(r.track_key) if f.format == "wav")
     assert wavs == ["Lumen Drive - Copper Sun (2).wav", "Lumen Drive - Copper Sun.wav"]
     assert not twin.exists()
+
+
+def test_artwork_out_of_reach_is_one_short_warning(caplog, audio_url):
+    """Artwork is a nicety: no image, one line saying why, and the track goes on."""
+    assert fetch_image("http://127.0.0.1:9/cover.jpg", timeout_s=2) is None
+    assert fetch_image(f"{audio_url}/no-such-cover.jpg") is None
+    warnings = [record.getMessage() for record in caplog.records if "artwork" in record.getMessage()]
+    assert warnings == ["artwork http://127.0.0.1:9/cover.jpg not fetched (ConnectionError); the track goes on without it",
+                        f"artwork {audio_url}/no-such-cover.jpg not fetched (HTTP 404); the track goes on without it"]

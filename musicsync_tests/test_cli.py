@@ -94,6 +94,8 @@ def test_sync_then_library_json(tmp_path, audio_set):
     assert synced["sources"][0]["kind"] == "file"
     runs = musicsync("runs", data_dir=tmp_path)
     assert "silent_audio" in runs.stdout and "SUCCESS" in runs.stdout
+    overridden = musicsync("override", synced["track_key"], "--bpm", "174", data_dir=tmp_path)
+    assert "✔ remote-song: 174.0 BPM, D major, 10B (your bpm)" in overridden.stdout, overridden.stdout
 
 
 def test_a_dry_run_names_the_tracks_and_touches_nothing(tmp_path, audio_set):

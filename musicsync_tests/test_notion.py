@@ -268,6 +268,23 @@ def test_missing_properties_fail_the_page_with_the_list(tmp_path, instance, audi
         assert fake.token not in before.stdout + before.stderr + fixed.stdout + fixed.stderr
 
 
+def test_a_status_property_lacking_options_musicsync_writes_is_named_by_the_check(tmp_path):
+    """Notion's own "status" type creates no option on write (a select does) and the API cannot add
+    one: the check says which to add by hand."""
+    fake = FakeNotion()
+    database, data_source = fake.add_database({**track_schema_properties(), "Status": "status"})
+    fake.schemas[data_source]["Status"]["status"] = {"options": [{"name": "synced"}, {"name": "failed"}]}
+    with serve(fake) as base:
+        env = {**{k: v for k, v in os.environ.items() if not k.startswith("NOTION_")},
+               "MUSICSYNC_DATA_DIR": str(tmp_path / "data"), "NOTION_TOKEN": fake.token,
+               "NOTION_TRACKS_DATABASE": database, "MUSICSYNC_NOTION_API_URL": base}
+        check = subprocess.run([sys.executable, "-m", "musicsync_assets.cli", "notion", "check"], check=False,
+                               capture_output=True, text=True, env=env, timeout=120)
+    assert check.returncode == 1
+    assert "✘ Tracks: Status is a Notion status without the options pending, needs review, unavailable: add them " \
+           "in Notion" in check.stdout, check.stdout
+
+
 def test_a_wrong_database_or_a_revoked_token(tmp_path, instance, audio_set, notion):
     unknown = library_resources(tmp_path / "other", token=notion.fake.token, api_url=notion.base,
                                 tracks_database="ffffffffffffffffffffffffffffffff", requests_per_s=1000.0,

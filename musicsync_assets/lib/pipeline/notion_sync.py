@@ -131,6 +131,9 @@ class SchemaReport:
     missing: list[str]
     wrong_type: list[str]
     types: dict[str, str]
+    # Notion "status" properties lacking options musicsync writes: the API cannot add them, and a
+    # page given one is refused. Read only from a fresh schema; not a reason to stop writing pages.
+    lacking_options: list[str] = field(default_factory=list)
 
     @property
     def problems(self) -> list[str]:
@@ -168,14 +171,23 @@ class NotionSync:
         wanted = SCHEMAS[which](self.settings)
         cache_name = f"notion:schema:{which}"
         properties = None if fresh else self.store.cached(cache_name, SCHEMA_CACHE_S)
+        lacking = []
         if properties is None:
-            properties = {name: prop["type"] for name, prop in self.gateway.schema(self.data_source(which)).items()}
+            raw = self.gateway.schema(self.data_source(which))
+            properties = {name: prop["type"] for name, prop in raw.items()}
             self.store.cache(cache_name, properties)
+            for name, (_, options) in wanted.items():
+                held = {o.get("name") for o in (raw.get(name, {}).get("status") or {}).get("options", [])}
+                absent = [option for option in options if option not in held]
+                if properties.get(name) == "status" and absent:
+                    lacking.append(f"{name} is a Notion status without the option{'s' * (len(absent) > 1)} "
+                                   f"{', '.join(absent)}: add them in Notion (the API cannot); until then a page "
+                                   "with that status is refused")
         title = next((name for name, kind in properties.items() if kind == "title"), None)
         missing = [name for name in wanted if name not in properties]
         wrong = [f"{name} is {properties[name]}, musicsync needs {kind}" for name, (kind, _) in wanted.items()
                  if name in properties and properties[name] not in COMPATIBLE.get(kind, {kind})]
-        return SchemaReport(which, title, missing, wrong, properties)
+        return SchemaReport(which, title, missing, wrong, properties, lacking)
 
     def require_schema(self, which: str) -> SchemaReport:
         report = self.schema(which)

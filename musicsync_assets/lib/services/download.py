@@ -140,8 +140,9 @@ def fetch_image(url: str, timeout_s: float = 20.0) -> bytes | None:
     try:
         response = requests.get(url, timeout=timeout_s)
         response.raise_for_status()
-    except requests.RequestException as error:
-        log.warning("artwork %s not fetched: %s", url, error)
+    except requests.RequestException as error:  # its text is urllib3's whole retry story: the gist will do
+        reason = f"HTTP {error.response.status_code}" if error.response is not None else type(error).__name__
+        log.warning("artwork %s not fetched (%s); the track goes on without it", url, reason)
         return None
     if not response.content.startswith((b"\x89PNG", b"\xff\xd8")):
         log.warning("artwork %s is not a PNG or JPEG; skipped", url)
