@@ -51,7 +51,7 @@ def tag_problems(settings: LibrarySettings, store: Store, track_key: str) -> lis
     track = store.track(track_key)
     if track is None:
         return [f"{track_key} is not in the catalog"]
-    expected = expected_tags(track, store.analysis(track_key))
+    catalog = expected_tags(track, store.analysis(track_key))
     problems = []
     for record in store.files(track_key):
         if record.format not in settings.formats:
@@ -59,7 +59,7 @@ def tag_problems(settings: LibrarySettings, store: Store, track_key: str) -> lis
         if not Path(record.path).is_file():
             problems.append(f"{record.format}: no file")
             continue
-        want = asdict(as_stored(expected, Path(record.path)))
+        want = asdict(as_stored(catalog, Path(record.path)))
         have = asdict(read_tags(Path(record.path)))
         for field, expected in want.items():
             if expected in (None, []) or field == "comment":
