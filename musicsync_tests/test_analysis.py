@@ -341,6 +341,26 @@ def test_an_off_beat_hi_hat_does_not_pull_the_beat_grid_off_the_kick(bpm):
     assert abs(phase) <= 0.02
 
 
+@pytest.mark.parametrize("bass_gain", [0.2, 0.45])
+def test_drum_and_bass_kicking_off_the_beat_under_a_bright_bass_keeps_its_grid_on_the_beat(bass_gain):
+    """Kicks on 1, the "and" of 1 and the "and" of 3: two of three kicks fall off the beat, and a
+    bright bass on every off-beat reaches into the snare band. Only the bar tells: its downbeat
+    kick, and the snare on 2 and 4 rather than on 1 and 3."""
+    bpm, seconds = 174.0, 24.0
+    drums = kicks_and_hats(bpm, kicks=(0, 0.5, 2.5), hats=(), snares=(1, 3), seconds=seconds)[:, 0]
+    t = np.arange(int(0.3 * 60 / bpm * SR)) / SR
+    note = sum(np.sin(2 * np.pi * 110 * h * t) / h for h in range(1, 40)) * np.exp(-t * 8) * np.minimum(1, t / 0.002)
+    bass = np.zeros_like(drums)
+    for n in range(int(seconds * bpm / 60)):
+        start = int((n + 0.5) * 60 / bpm * SR)
+        bass[start:start + len(note)] += note[: len(bass) - start]
+    mix = drums / np.abs(drums).max() + bass_gain * bass
+    result = analyze_pcm(pcm_of(np.stack([mix, mix], axis=1) / np.abs(mix).max() * 0.8), SR)
+    beat = 60 / bpm
+    assert result.bpm == pytest.approx(bpm, abs=0.5)
+    assert abs((result.beat_offset_s + beat / 2) % beat - beat / 2) <= 0.02
+
+
 @pytest.mark.parametrize(("bpm", "root_hz"), [(120.0, 55.0), (124.0, 98.0)])
 def test_a_bass_between_the_kicks_as_loud_as_they_are_leaves_the_grid_on_the_kick(bpm, root_hz):
     """House's bass plays on the off-beat. Each note rises out of the quiet the kick's decay leaves,
