@@ -6,7 +6,7 @@ died before any step could report, and leaves runs tagged REPORTED_TAG alone."""
 
 import dagster as dg
 
-from musicsync_assets.lib.errors import MusicsyncError
+from musicsync_assets.lib.errors import LibraryBusy, MusicsyncError
 
 REPORTED_TAG = "musicsync/notion_reported"
 
@@ -27,11 +27,13 @@ def report_failure_to_notion(context: dg.HookContext) -> None:
         error_class, message = error.metadata["error_class"].value, error.description or ""
     else:  # not foreseen: a bug, whose traceback is in the run's log
         error_class, message = "internal", f"{type(error).__name__}: {error}"
+    if error_class == LibraryBusy.error_class:
+        return  # the catalog the task would be queued in is what is busy: the sensor reports it later
     try:
         session.queue_failure(track_key, error_class, message, context.step_key, context.run_id)
         context.instance.add_run_tags(context.run_id, {REPORTED_TAG: "true"})
         result = session.drain()
-    except MusicsyncError as error:  # the catalog busy: the run-failure sensor reports it later
+    except MusicsyncError as error:  # the catalog or Notion in trouble: the run-failure sensor reports it
         context.log.warning(f"the failure was not queued for Notion: {error}")
         return
     context.log.info(f"Notion: {result['sent']} updates sent, {result['waiting']} waiting"
