@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -212,6 +213,22 @@ def test_nothing_is_lost_while_notion_is_away(notion, instance, audio_set):
     assert [row["Track Key"] for row in notion.fake.rows(notion.tracks)] == [r.track_key for r in results]
 
 
+def test_two_processes_sending_the_backlog_at_once_make_each_page_once(notion):
+    """Two track runs failing together each send the backlog as their step fails: the second
+    waits for the first, then finds its updates sent, rather than making each page a second time."""
+    store = notion.music.store
+    for n in range(3):
+        store.register_track(f"url-{n}", "url", f"https://example.com/{n}.mp3", str(n))
+        store.update_track(f"url-{n}", title=f"Song {n}", artists=["Artist"])
+        store.enqueue_notion("track", f"url-{n}")
+    notion.fake.latency_s = 0.1
+    sessions = [notion.resources["notion"].sync(notion.music) for _ in range(2)]  # a client each, as two runs
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(lambda session: session.drain(), sessions))
+    assert sorted(result["sent"] for result in results) == [0, 3]
+    assert sorted(row["Track Key"] for row in notion.fake.rows(notion.tracks)) == ["url-0", "url-1", "url-2"]
+
+
 def test_rate_limits_are_waited_out_or_deferred(notion):
     gateway = NotionGateway(notion.fake.token, notion.base, requests_per_s=1000.0, backoff_s=0.01)
     notion.fake.fail_next(429, "rate_limited", count=2, retry_after=0)
@@ -283,6 +300,7 @@ def test_a_status_property_lacking_options_musicsync_writes_is_named_by_the_chec
     assert check.returncode == 1
     assert "✘ Tracks: Status is a Notion status without the options pending, needs review, unavailable: add them " \
            "in Notion" in check.stdout, check.stdout
+    assert "--fix" not in check.stdout, "which cannot add them"
 
 
 def test_a_wrong_database_or_a_revoked_token(tmp_path, instance, audio_set, notion):

@@ -60,6 +60,7 @@ class FakeNotion:
         self.requests: list[tuple[float, str, str]] = []
         self.faults: list[NotionError] = []
         self.max_requests_per_s: float | None = None  # answer 429 above this, as Notion does
+        self.latency_s = 0.0  # how long each answer takes (Notion's take 100-500 ms)
         self.lock = threading.RLock()
 
     # --- test set-up and inspection -----------------------------------------------------------
@@ -104,6 +105,7 @@ class FakeNotion:
     # --- the API ------------------------------------------------------------------------------
 
     def handle(self, method: str, path: str, headers, body: dict) -> dict:
+        time.sleep(self.latency_s)
         with self.lock:
             self.requests.append((time.monotonic(), method, path))
             if headers.get("Authorization") != f"Bearer {self.token}":

@@ -23,6 +23,7 @@ from musicsync_assets.lib.services.notion import (
 
 SCHEMA_CACHE_S = 900
 NO_PAGE_CACHE_S = 120  # about one track's sync: from reading edits to writing its page
+SEND_WAIT_S = 120.0  # for another process sending the backlog, which then sends what waits here too
 LAST_SYNCED = "Last Synced"
 TITLE_WRITTEN = "musicsync: title written"  # kept in a page's snapshot, never a property
 STATUS_LABELS = {"synced": "synced", "pending": "pending", "needs_review": "needs review",
@@ -527,29 +528,40 @@ class NotionSync:
     # --- the backlog ----------------------------------------------------------------------
 
     def drain(self) -> dict:
-        """Sends waiting updates oldest first; stops at the first sign Notion is away."""
-        sent, outcomes, blocked = 0, {}, None
-        for item in self.store.notion_backlog():
-            try:
-                if item["kind"] == "track":
-                    outcomes[item["track_key"]] = self.push_track(item["track_key"])
-                    if self.store.track(item["track_key"]).status == "synced":
-                        self.close_tasks(item["track_key"])
-                elif item["kind"] == "task" and self.settings.tasks_database:
-                    self.report_failure(item["detail"])
-                elif item["kind"] == "gap" and self.settings.tasks_database:
-                    self.file_insight("Gaps", "gap", item["detail"])
-                elif item["kind"] == "plan_item" and self.settings.issues_database:
-                    self.file_insight("Issues", "plan_item", item["detail"])
-            except (NotionSchemaError, NotionRejected) as error:
-                # This item cannot go as it is; later ones may, and it is retried next time.
-                self.store.notion_not_sent(item["id"], str(error))
-                blocked = blocked or error
-                continue
-            except MusicsyncError as error:
-                self.store.notion_not_sent(item["id"], str(error))
-                blocked = error
-                break
-            self.store.notion_sent(item["id"])
-            sent += 1
+        """Sends waiting updates oldest first, including those queued while it sends; stops at the
+        first sign Notion is away. One process sends at a time: two would each send an item
+        before either deletes it, and make a page or a task twice. Another process still sending
+        after SEND_WAIT_S sends what this one queued too."""
+        with self.store.alone("notion", SEND_WAIT_S) as alone:
+            if not alone:
+                return {"sent": 0, "outcomes": {}, "waiting": len(self.store.notion_backlog()), "blocked": None}
+            return self._send_backlog()
+
+    def _send_backlog(self) -> dict:
+        sent, outcomes, blocked, away, tried = 0, {}, None, False, set()
+        while not away and (items := [item for item in self.store.notion_backlog() if item["id"] not in tried]):
+            for item in items:
+                tried.add(item["id"])
+                try:
+                    if item["kind"] == "track":
+                        outcomes[item["track_key"]] = self.push_track(item["track_key"])
+                        if self.store.track(item["track_key"]).status == "synced":
+                            self.close_tasks(item["track_key"])
+                    elif item["kind"] == "task" and self.settings.tasks_database:
+                        self.report_failure(item["detail"])
+                    elif item["kind"] == "gap" and self.settings.tasks_database:
+                        self.file_insight("Gaps", "gap", item["detail"])
+                    elif item["kind"] == "plan_item" and self.settings.issues_database:
+                        self.file_insight("Issues", "plan_item", item["detail"])
+                except (NotionSchemaError, NotionRejected) as error:
+                    # This item cannot go as it is; later ones may, and it is retried next time.
+                    self.store.notion_not_sent(item["id"], str(error))
+                    blocked = blocked or error
+                    continue
+                except MusicsyncError as error:
+                    self.store.notion_not_sent(item["id"], str(error))
+                    blocked, away = error, True
+                    break
+                self.store.notion_sent(item["id"])
+                sent += 1
         return {"sent": sent, "outcomes": outcomes, "waiting": len(self.store.notion_backlog()), "blocked": blocked}

@@ -248,6 +248,35 @@ class Connection:
         columns, rows = self._fetch(sql, params)
         return [_record(cls, columns, row) for row in rows]
 
+    @contextmanager
+    def alone(self, purpose: str, wait_s: float) -> Iterator[bool]:
+        """True while this block is the only one, in any process or thread, doing `purpose` with
+        this catalog (a lock on `musicsync.duckdb.<purpose>.lock`); False when another held it
+        for over `wait_s`. Unlike a catalog session, it may be held across slow network calls."""
+        if fcntl is None:
+            yield True
+            return
+        try:
+            descriptor = os.open(self.path.with_name(f"{self.path.name}.{purpose}.lock"), os.O_RDWR | os.O_CREAT,
+                                 0o644)
+        except OSError:
+            yield True  # a folder where no lock file can be made holds no catalog others write
+            return
+        try:
+            deadline, delay = time.monotonic() + wait_s, 0.02
+            while True:
+                try:
+                    fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        yield False
+                        return
+                    delay = _pause(delay)
+            yield True
+        finally:
+            os.close(descriptor)  # releases the lock
+
     def ping(self) -> int:
         """Opens the catalog (creating it if new) and returns how many tracks it holds."""
         return self._fetch("SELECT count(*) FROM tracks")[1][0][0]
