@@ -414,7 +414,7 @@ def cmd_notion(args: argparse.Namespace) -> int:
         print("Notion is not configured: set NOTION_TOKEN and NOTION_TRACKS_DATABASE "
               "(and NOTION_TASKS_DATABASE for failure tasks).", file=sys.stderr)
         return EXIT_FAILED
-    status = EXIT_OK
+    status, fixable = EXIT_OK, False
     databases = ["Tracks"] + (["Agent-Tasks"] if session.settings.tasks_database else [])
     for which in databases:
         try:
@@ -426,13 +426,14 @@ def cmd_notion(args: argparse.Namespace) -> int:
             print(f"✘ {which}: {error}")
             status = EXIT_FAILED
             continue
+        fixable = fixable or bool(report.missing)
         if report.problems or report.lacking_options:
             status = EXIT_FAILED
             for problem in report.problems + [f"{which}: {lacking}" for lacking in report.lacking_options]:
                 print(f"✘ {problem}")
         else:
             print(f"✔ {which}: every property musicsync needs is there (title: {report.title_property})")
-    if status != EXIT_OK and not args.fix:
+    if fixable and not args.fix:
         print("Run `musicsync notion check --fix` to add what is missing; types are never changed.")
     return status
 

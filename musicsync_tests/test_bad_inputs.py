@@ -76,6 +76,11 @@ def test_one_bad_track_does_not_stop_the_others(resources, music, instance, audi
     assert music.store.track(results[2].track_key).status == "synced"
 
 
+def test_a_url_that_refuses_access_says_so_in_one_readable_line(resources, music, instance, audio_url):
+    [result] = sync_tracks(instance, resources, [f"{audio_url}/private/song.mp3"])
+    assert_failed(music, result, "download_failed", "refused access (401 Unauthorized) — the track may be private")
+
+
 def test_a_dead_url_resumes_once_it_answers(resources, music, instance, audio_set, tmp_path):
     served = tmp_path / "site"
     served.mkdir()

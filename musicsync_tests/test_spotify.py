@@ -238,7 +238,7 @@ def test_a_track_from_elsewhere_is_completed_from_its_spotify_match(fake, tmp_pa
     assert store.match(too_long.track_key)["url"] is None
 
 
-def test_an_access_token_refused_before_its_hour_is_up_is_refreshed_once(fake):
+def test_an_access_token_refused_before_its_hour_is_up_is_refreshed_once(fake, caplog):
     client = client_for(fake)
     client.currently_playing()
     fake.access_token = "rotated-elsewhere"  # the token spotipy holds is no longer accepted
@@ -249,6 +249,23 @@ def test_an_access_token_refused_before_its_hour_is_up_is_refreshed_once(fake):
     fake.queued_errors += [refused, refused]  # refused again with a fresh token: the user must re-authorise
     with pytest.raises(SpotifyAuthError, match="musicsync auth spotify"):
         client.currently_playing()
+    assert not [r for r in caplog.records if r.name.startswith("spotipy")], "spotipy's own log of errors handled here"
+
+
+def test_more_likes_removed_while_reading_than_the_pages_overlap_are_read_again(fake, tmp_path, instance):
+    fill(fake, 120)
+    removed = []
+
+    def unlike_seven_near_the_top(offset: int) -> None:
+        if offset and not removed:
+            removed.extend(fake.likes.pop(2) for _ in range(7))
+
+    fake.while_paging = unlike_seven_near_the_top
+    resources = library_resources(tmp_path / "data", spotify=spotify_settings(fake, likes_per_tick=500))
+    found = queued(tick(spotify_likes_sensor, resources, instance))
+    assert len(found) == len(set(found))
+    assert set(found) >= {f"sp-{item['track']['id']}" for item in fake.likes}
+    assert "GET /v1/me/tracks?offset=0&limit=50" in fake.requests, "the page before is read again"
 
 
 def test_likes_added_and_removed_while_the_pages_are_read_are_neither_lost_nor_doubled(fake, tmp_path, instance):

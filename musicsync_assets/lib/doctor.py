@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from musicsync_assets.lib.audio import codec
 from musicsync_assets.lib.catalog.paths import DataPaths
-from musicsync_assets.lib.catalog.store import Store, TrackRecord
+from musicsync_assets.lib.catalog.store import Store, TrackRecord, utcnow
 from musicsync_assets.lib.pipeline.discovery import SOURCES, LikesCursor
 
 # Optional services: the credentials each needs, by environment variable (values are never shown).
@@ -102,10 +102,13 @@ def _failures(paths: DataPaths) -> list[Finding]:
                                 "`musicsync sync TRACK_KEY`"))
     healing = sorted((t for t in tracks if t.status == "failed" and t.retry_at is not None), key=lambda t: t.retry_at)
     if healing:
+        due = healing[0].retry_at
+        when = f"was due at {due:%Y-%m-%d %H:%M} UTC: the healing sensor runs it while `dagster dev` runs, or " \
+            "`musicsync sync TRACK_KEY` now" if due <= utcnow() else \
+            f"is tried again by itself at {due:%Y-%m-%d %H:%M} UTC (while `dagster dev` runs)"
         findings.append(Finding("healing", "optional",
                                 f"{len(healing)} track(s) failed on something that may pass "
-                                f"({', '.join(sorted(_by_class(healing)))}); the next is tried again by itself at "
-                                f"{healing[0].retry_at:%Y-%m-%d %H:%M} UTC (while `dagster dev` runs)"))
+                                f"({', '.join(sorted(_by_class(healing)))}); the next {when}"))
     if not findings:
         findings.append(Finding("failed tracks", "ok", "none: no track is waiting for a person"))
     return findings

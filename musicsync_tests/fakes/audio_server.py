@@ -22,6 +22,9 @@ class _Handler(SimpleHTTPRequestHandler):
         if self.outage is not None and self.outage.is_set():
             self.send_error(503, "Service Unavailable")
             return None
+        if self.path.startswith("/private/"):
+            self.send_error(401, "Unauthorized")
+            return None
         return super().send_head()
 
     def log_message(self, format, *args):
@@ -31,6 +34,7 @@ class _Handler(SimpleHTTPRequestHandler):
 @contextmanager
 def serve_folder(folder: Path, outage: threading.Event | None = None):
     """Serves `folder` on 127.0.0.1 at a free port; yields the base URL (no trailing slash).
-    While `outage` is set, every request is answered 503 Service Unavailable."""
+    While `outage` is set, every request is answered 503 Service Unavailable; anything under
+    /private/ is answered 401 Unauthorized."""
     with serve(functools.partial(_Handler, directory=str(folder), outage=outage)) as base:
         yield base

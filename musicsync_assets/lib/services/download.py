@@ -1,6 +1,7 @@
 """Fetching audio and its description from the web through yt-dlp."""
 
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,8 +79,9 @@ def _explain(url: str, error: Exception) -> Exception:
         return NotAudio(f"{url} holds no audio musicsync can download")
     if "HTTP Error 404" in text or "HTTP Error 410" in text:
         return DownloadFailed(f"{url} answered 404 Not Found")
-    if "HTTP Error 401" in text or "HTTP Error 403" in text:
-        return DownloadFailed(f"{url} refused access ({text.split(':')[-1].strip()})",
+    refused = re.search(r"HTTP Error (40[13]):? ?([A-Za-z ]*)", text)
+    if refused:
+        return DownloadFailed(f"{url} refused access ({refused[1]} {refused[2].strip()})".replace(" )", ")"),
                               "the track may be private or region-blocked; try another link")
     if "DRM" in text:
         return DownloadFailed(f"{url} is DRM-protected", "no download is possible; pick another source")

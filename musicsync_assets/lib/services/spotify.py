@@ -7,6 +7,7 @@ Fields Spotify dropped in 2026 (popularity, available_markets, linked_from) are 
 ISRC, album and artwork may be missing. No batch `GET /tracks?ids=` (removed for dev-mode apps).
 """
 
+import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -112,6 +113,9 @@ class SpotifyClient:
         auth.OAUTH_TOKEN_URL = token_url
         self._auth, self._refresh_token = auth, refresh_token
         self.spotify = spotipy.Spotify(auth_manager=auth, requests_session=requests.Session())
+        # spotipy logs every HTTP error it raises to stderr, a 401 that a refresh then cures among
+        # them; `_call` handles each, and says in one line what is left to do.
+        logging.getLogger("spotipy.client").setLevel(logging.CRITICAL)
         self.spotify.prefix = api_url if api_url.endswith("/") else f"{api_url}/"
         self.max_wait_s, self.max_retries = max_wait_s, max_retries
         self.requests_made = 0
@@ -119,14 +123,30 @@ class SpotifyClient:
     def liked_pages(self, start_href: str | None = None, page_size: int = 50
                     ) -> Iterator[tuple[list[SpotifyTrack | SkippedLike], str | None]]:
         """Pages of `me/tracks`, newest first, each with the absolute URL of the next page, which
-        starts PAGE_OVERLAP likes before the end of this one."""
+        starts PAGE_OVERLAP likes before the end of this one. A next page that repeats none of
+        them means more likes were removed above it meanwhile than the overlap covers: it is read
+        again from a page earlier (the walk skips what repeats)."""
         page = self._call(lambda: self.spotify.next({"next": start_href}) if start_href
                           else self.spotify.current_user_saved_tracks(limit=page_size))
+        overlap: set = set()  # the last likes of the page before, which this page should repeat
         while page:
             items = page.get("items")
             if not isinstance(items, list):
                 raise SpotifyError("a page of liked tracks had no items")
-            next_href = _overlapping(page.get("next"), page.get("offset"))
+            keys = [_like_key(item) for item in items]
+            offset = page.get("offset")
+            if overlap and items and not overlap & set(keys[:PAGE_OVERLAP]) and isinstance(offset, int) \
+                    and offset > 0 and page.get("href"):
+                overlap = set()  # once: stepping back again could go on as long as likes are removed
+                earlier = _with_offset(page["href"], max(0, offset - len(items)))
+                page = self._call(lambda href=earlier: self.spotify.next({"next": href}))
+                continue
+            overlap = set(keys[-PAGE_OVERLAP:])
+            next_href = page.get("next")
+            if next_href and isinstance(offset, int):
+                following = _offset_of(next_href)
+                next_href = _with_offset(next_href, max(offset + 1, following - PAGE_OVERLAP)) \
+                    if following is not None else next_href
             yield [parse_track((item or {}).get("track") if isinstance(item, dict) else None,
                                item.get("added_at") if isinstance(item, dict) else None) for item in items], next_href
             page = self._call(lambda href=next_href: self.spotify.next({"next": href})) if next_href else None
@@ -188,17 +208,25 @@ class SpotifyClient:
         raise SpotifyError("Spotify kept failing")
 
 
-def _overlapping(next_href: str | None, offset: object) -> str | None:
-    """`next_href` moved PAGE_OVERLAP likes earlier, never back to the page it follows (at `offset`)."""
-    if not next_href or not isinstance(offset, int):
-        return next_href
-    parts = urlsplit(next_href)
-    query = parse_qs(parts.query)
+def _like_key(item: object) -> tuple:
+    """What tells one saved-track item from another on a page: the track and when it was saved."""
+    if not isinstance(item, dict):
+        return (None, None)
+    track = item.get("track")
+    return (track.get("id") if isinstance(track, dict) else None, item.get("added_at"))
+
+
+def _offset_of(href: str) -> int | None:
     try:
-        following = int(query["offset"][0])
+        return int(parse_qs(urlsplit(href).query)["offset"][0])
     except (KeyError, ValueError):
-        return next_href
-    query["offset"] = [str(max(offset + 1, following - PAGE_OVERLAP))]
+        return None
+
+
+def _with_offset(href: str, offset: int) -> str:
+    parts = urlsplit(href)
+    query = parse_qs(parts.query)
+    query["offset"] = [str(offset)]
     return urlunsplit(parts._replace(query=urlencode(query, doseq=True)))
 
 
