@@ -2,6 +2,7 @@
 adding, finding what is already there, the token, error envelopes, and the app going away."""
 
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,18 @@ def store(tmp_path, audio_set) -> Store:
 
 def client_for(base: str, token: str | None = None) -> EagleClient:
     return EagleClient(EagleSettings(url=base, token=token), timeout_s=5)
+
+
+def test_two_track_runs_importing_at_once_make_one_folder(store):
+    """Two runs on an empty Eagle library each look for the folder, find none and would each make
+    it: one imports at a time."""
+    with serve_eagle(FakeEagle()) as (fake, base):
+        fake.latency_s = 0.05
+        with ThreadPoolExecutor(2) as pool:
+            outcomes = list(pool.map(lambda key: eagle_import.import_tracks(
+                Store(store.path), client_for(base), [key], "m4a", "DJ Library"), ["sc-1", "sc-2"]))
+        assert [o.status for [o] in outcomes] == ["imported", "imported"]
+        assert [f["name"] for f in fake.folders] == ["DJ Library"]
 
 
 def test_settings_come_from_the_environment_and_unset_means_not_configured():

@@ -9,6 +9,7 @@ mid-batch: the connection drops without an answer).
 
 import itertools
 import json
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,7 @@ class FakeEagle:
     queued_errors: list[str] = field(default_factory=list)  # messages served as error envelopes first
     quit_after: int | None = None  # requests answered before the app "quits"
     return_item_id: bool = True  # older Eagle answers addFromPath with a bare success
+    latency_s: float = 0.0  # how long each answer takes
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     def _new_id(self, prefix: str) -> str:
@@ -40,6 +42,7 @@ class FakeEagle:
         return folder
 
     def answer(self, method: str, path: str, query: dict, body: str) -> tuple[int, dict, object]:
+        time.sleep(self.latency_s)
         if self.quit_after is not None and len(self.requests) >= self.quit_after:
             raise AppQuit("Eagle quit")
         endpoint = path.removeprefix("/api/")

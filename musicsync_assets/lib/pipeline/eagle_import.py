@@ -20,6 +20,7 @@ from musicsync_assets.lib.errors import MusicsyncError, UnknownTrack
 from musicsync_assets.lib.pipeline.stages import library_row
 from musicsync_assets.lib.services.eagle import EagleClient, EagleError, EagleUnavailable
 
+IMPORT_WAIT_S = 120.0  # for another process importing into Eagle; then the tracks wait in the queue
 SOURCE_NAMES = {"soundcloud": "SoundCloud", "spotify": "Spotify", "youtube": "YouTube", "file": "Inbox", "url": "Web"}
 
 
@@ -70,7 +71,19 @@ def import_track(store: Store, client: EagleClient, track_key: str, fmt: str, fo
 def import_tracks(store: Store, client: EagleClient, track_keys: list[str], fmt: str, folder: str
                   ) -> list[EagleOutcome]:
     """Imports a batch, one outcome per track. Once Eagle stops answering, the rest are queued
-    without calling it again; a track Eagle refuses stays queued; a track with no file fails alone."""
+    without calling it again; a track Eagle refuses stays queued; a track with no file fails alone.
+    One process imports at a time: two track runs starting on an empty library would each create
+    the folder, and a run and the queue sensor could import one track twice."""
+    with store.alone("eagle", IMPORT_WAIT_S) as alone:
+        if not alone:
+            for track_key in track_keys:
+                store.queue_eagle(track_key, "another import held Eagle")
+            return [EagleOutcome(track_key, "queued", message="another import held Eagle") for track_key in track_keys]
+        return _import_alone(store, client, track_keys, fmt, folder)
+
+
+def _import_alone(store: Store, client: EagleClient, track_keys: list[str], fmt: str, folder: str
+                  ) -> list[EagleOutcome]:
     outcomes: list[EagleOutcome] = []
     folder_id = None
     for index, track_key in enumerate(track_keys):
