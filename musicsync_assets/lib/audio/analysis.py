@@ -20,7 +20,7 @@ import numpy as np
 from musicsync_assets.lib.audio.key_weights import KEY_WEIGHTS
 from musicsync_assets.lib.audio.musickeys import ALL_KEYS, MusicalKey
 
-ANALYZER_VERSION = "2.13"
+ANALYZER_VERSION = "2.14"
 TEMPO_SR = 22050
 TEMPO_HOP = 256
 CHROMA_HOP = 4096  # with an 8192-point FFT at TEMPO_SR: 2.7 Hz bins, a semitone apart from 50 Hz up
@@ -36,7 +36,7 @@ TATUM_FLOOR = 0.15  # peaks rising less above the autocorrelation's background a
 TATUM_SURE = 0.3  # a sub-beat pulse rising less than this above the background leaves the octave in doubt
 LOW_END_SHARE = 1 / 3  # the low end pulsing at the doubled beat less than this share of the beat: not doubled
 LOW_END_FLOOR = 0.3  # ... provided its pulse at the beat rises this far above its background
-KICK_BAR_SHARE = 0.5  # kicks repeating every four beats less than this share of every eight: half-beats
+KICK_BAR_SHARE = 0.6  # kicks repeating every four beats less than this share of every eight: half-beats
 # Kicks repeating every two beats (this far above their background) and hardly every beat, with the
 # snare's phase holding under half the kicks of the phase half a beat away: the beats are half-bars.
 HALF_BAR_KICKS, HALF_BAR_SHARE, BACKBEAT_KICKS = 0.6, 0.8, 0.5
