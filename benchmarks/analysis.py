@@ -1,13 +1,13 @@
 """How right and how fast the BPM and key analysis is, on labelled sets the benchmark makes itself.
 
     benchmarks/setup.sh                   (once: FluidSynth, four GM soundfonts, the bench extra)
-    python -m benchmarks.analysis [--part heldout9|heldout8|...|tune] [--folder /tmp/musicsync-broad] [--anchors]
+    python -m benchmarks.analysis [--part heldout10|heldout9|...|tune] [--folder /tmp/musicsync-broad] [--anchors]
     python -m benchmarks.analysis --set legacy [--tracks 60] [--seed 7] [--renderings synth,soundfont]
 
 Default: the broad set (benchmarks/broad_set.py), split once by a hash of each track's name into a
 part to tune on and a held-out part only to measure on, plus held-out batches added later, each
-measured once at the end of a round (`--part heldout2` ... `heldout9`). The key weights are
-fitted on every part but held-out 7, 8 and 9 (benchmarks/key_model.py), so quote held-out 9
+measured once at the end of a round (`--part heldout2` ... `heldout10`). The key weights are
+fitted on every part but held-out 7 to 10 (benchmarks/key_model.py), so quote held-out 10
 (dance-style tracks only: the chorale pool was used up by held-out 6, whose chorale figures stand). It runs
 `musicsync analyze --json` once over the part's files, as a user would, and reports per group
 (drum-led, drumless, chorales; by groove, arrangement, rendering and mastering):
@@ -120,8 +120,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--set", default="broad", choices=("broad", "legacy"),
                         help="broad: benchmarks/broad_set.py (default); legacy: benchmarks/labelled_set.py")
-    parser.add_argument("--part", default="heldout9",
-                        choices=("heldout9", "heldout8", "heldout7", "heldout6", "heldout5", "heldout4", "heldout3", "heldout2",
+    parser.add_argument("--part", default="heldout10",
+                        choices=("heldout10", "heldout9", "heldout8", "heldout7", "heldout6", "heldout5", "heldout4", "heldout3", "heldout2",
                                  "heldout", "tune", "all"),
                         help="which part of the broad set (quote only the held-out parts)")
     parser.add_argument("--folder", default="/tmp/musicsync-broad", help="where the broad set is rendered/reused")

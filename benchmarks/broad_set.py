@@ -83,6 +83,9 @@ independent set had read drum & bass at half tempo and put trap grids off the be
 Held-out 9 (`--part heldout9`, names starting "u"), added with the groove batch: 112 dance-style
 tracks in every groove, old and new, with new seeds. Measured once, at the end.
 
+Held-out 10 (`--part heldout10`, names starting "m"), added when held-out 9 had been read: its
+recipe with new seeds. Measured once, at the end of the round that followed.
+
     python -m benchmarks.broad_set [--folder /tmp/musicsync-broad]   (renders and lists the set)
 """
 
@@ -243,12 +246,13 @@ _HELDOUT7_PREFIX = "o"
 _HELDOUT8_PREFIX = "n"
 _MORE_GROOVES_PREFIX = "t"
 _HELDOUT9_PREFIX = "u"
+_HELDOUT10_PREFIX = "m"
 
 
 def part(name: str) -> str:
     """The part a track belongs to, fixed by its name: decided once, never by what scores well. The
     first two batches split by the name's hash into 'tune' and 'heldout'; the later ones are whole
-    parts, by their names' first letter: 'heldout2' to 'heldout9', and the hip-hop, random
+    parts, by their names' first letter: 'heldout2' to 'heldout10', and the hip-hop, random
     progression, bass rhythm and groove batches 'tune'."""
     if name.startswith(_HELDOUT2_PREFIXES):
         return "heldout2"
@@ -266,6 +270,8 @@ def part(name: str) -> str:
         return "heldout8"
     if name.startswith(_HELDOUT9_PREFIX):
         return "heldout9"
+    if name.startswith(_HELDOUT10_PREFIX):
+        return "heldout10"
     if name.startswith((_HIPHOP_PREFIX, _RANDOM_PREFIX, _BASS_RHYTHM_PREFIX, _MORE_GROOVES_PREFIX)):
         return "tune"
     return "heldout" if hashlib.sha1(name.encode()).digest()[0] % 2 else "tune"
@@ -309,8 +315,11 @@ def plan() -> list[dict]:
     heldout9 = _batch(2039, _HELDOUT9_PREFIX, "", 112, 0, exclude=used, varied=True,
                       grooves=drummed + list(MORE_GROOVES), new_renderings=True, fresh=True, cut_in=True,
                       rooms=True, bass_rhythms=True, swing=True)
+    heldout10 = _batch(2040, _HELDOUT10_PREFIX, "", 112, 0, exclude=used, varied=True,
+                       grooves=drummed + list(MORE_GROOVES), new_renderings=True, fresh=True, cut_in=True,
+                       rooms=True, bass_rhythms=True, swing=True)
     return (first + second + third + hiphop + heldout3 + heldout4 + random_progressions + heldout5 + heldout6
-            + bass_rhythms + heldout7 + heldout8 + more_grooves + heldout9)
+            + bass_rhythms + heldout7 + heldout8 + more_grooves + heldout9 + heldout10)
 
 
 def _batch(seed: int, dance_prefix: str, chorale_prefix: str, count_dance: int, count_chorales: int,
@@ -700,7 +709,7 @@ def _master(audio: np.ndarray, master: str, seed: int) -> np.ndarray:
 
 def build(folder: Path, which: str = "heldout") -> list[Track]:
     """Renders (or reuses, when `folder` already holds it) the part `which` ('tune', 'heldout',
-    'heldout2' ... 'heldout9' or 'all') and returns its tracks."""
+    'heldout2' ... 'heldout10' or 'all') and returns its tracks."""
     folder.mkdir(parents=True, exist_ok=True)
     manifest = folder / "manifest.json"
     known = {t["name"]: Track(**t) for t in json.loads(manifest.read_text())} if manifest.exists() else {}

@@ -16,7 +16,7 @@ It fits on FIT_PARTS, every part of the broad set (benchmarks/broad_set.py) that
 (the tune part's random progressions included), and prints, per part, what a fit on the *other*
 parts scores on it (leave one part out; the random progressions and the bass rhythms are parts of
 their own), next to
-each published profile alone and analyser 2.3's figures. Held-out 8 and 9 are never read here. Held-out
+each published profile alone and analyser 2.3's figures. Held-out 8, 9 and 10 are never read here. Held-out
 7 has been read but is not in the fit: as a fold of its own it scored 82% (MIREX 0.85), and fitting
 on it as well moved the other folds by -0.3 points, so the weights stayed. `--write` then fits on
 all of FIT_PARTS and writes the weights.
