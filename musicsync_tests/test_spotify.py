@@ -9,6 +9,7 @@ import dagster as dg
 import pytest
 
 from musicsync_assets.defs.resources import build_resources
+from musicsync_assets.defs.sources.finders import find_new
 from musicsync_assets.defs.sources.likes import spotify_likes_sensor, spotify_playing_sensor
 from musicsync_assets.lib.audio.tags import read_tags
 from musicsync_assets.lib.pipeline.discovery import SPOTIFY_LIKES, LikesCursor, SkippedLike
@@ -84,6 +85,22 @@ def test_likes_page_by_offset_after_a_token_refresh_and_tolerate_missing_fields(
                                      2024, None, f"{fake.base}/art/{spotify_id(119)}.jpg", added_at(119))
     assert (tracks[2].album, tracks[2].artwork_url) == (None, None)
     assert any(isinstance(t, SkippedLike) and "local file" in t.reason for page, _ in pages for t in page)
+
+
+def test_a_skipped_local_file_is_reported_once_not_at_every_look(fake, tmp_path):
+    fill(fake, 10)
+    fake.likes.insert(5, {"added_at": added_at(-1), "track": {"id": None, "name": "local.mp3", "is_local": True}})
+    resources = library_resources(tmp_path / "data", spotify=spotify_settings(fake))
+
+    def look():
+        return find_new(SPOTIFY_LIKES, resources["music_library"], resources["soundcloud"], resources["spotify"],
+                        resources["notion"])
+
+    first = look()
+    assert len(first.to_sync) == 10 and len(first.skipped) == 1
+    fake.add_like(spotify_id(50), "Song 50", ["Artist"], added_at(50), on_top=True)
+    later = look()
+    assert later.to_sync == [f"sp-{spotify_id(50)}"] and later.skipped == [], "it lies below the likes seen before"
 
 
 def test_nothing_playing_is_none_and_a_track_playing_is_a_track(fake):

@@ -160,12 +160,13 @@ def walk_likes(pages: Pages, cursor: LikesCursor, is_seen: Callable[[Any], bool]
         taken, here = 0, start
         for items, next_href in pages(here or None):
             page_count += 1
-            likes = [item for item in items if is_like(item)]
-            skipped.extend(str(getattr(item, "reason", item)) for item in items if not is_like(item))
-            if overlapping and not any(seen(like) for like in likes):
+            if overlapping and not any(seen(like) for like in items if is_like(like)):
                 return walk(TOP, from_top=False, cap=cap)  # shifted by more than a page: start over
             overlapping = False
-            for like in likes:
+            for like in items:
+                if not is_like(like):  # said where it is met: what lies below the old likes is not read
+                    skipped.append(str(getattr(like, "reason", like)))
+                    continue
                 if since and like.liked_at and like.liked_at < since:
                     return None, taken  # older than the first sync wanted; so is everything below
                 older = bool(cursor.newest and like.liked_at and like.liked_at < cursor.newest)
