@@ -46,6 +46,11 @@ def _fail(context: dg.AssetExecutionContext, music: MusicLibrary, error: Musicsy
     the step with what to do (or asks Dagster to run it again in this run, once). A busy catalog
     cannot record anything: the track stays as it was, and the next sync resumes it."""
     track_key, store = context.partition_key, music.store
+    if error.healable and context.retry_number < IN_RUN_RETRIES:
+        # A blip passes in seconds: Dagster runs the step again in this run, and only a failure
+        # of that try is recorded (one attempt per run, so the healing waits double as they say).
+        # Longer outages are the healing sensor's; an interrupted run is never retried.
+        raise dg.RetryRequested(max_retries=IN_RUN_RETRIES, seconds_to_wait=music.in_run_retry_wait_s) from error
     if isinstance(error, LibraryBusy):
         message, next_try = str(error), "at the next sync of this track"
     else:
@@ -56,10 +61,6 @@ def _fail(context: dg.AssetExecutionContext, music: MusicLibrary, error: Musicsy
             f"{error} (gave up after {HEAL_MAX_ATTEMPTS} tries: it needs a person now)"
         store.mark_failed(track_key, error.error_class, message, delay)
         next_try = None
-    if error.healable and context.retry_number < IN_RUN_RETRIES:
-        # A blip passes in seconds: Dagster runs the step again in this run. Longer outages are
-        # the healing sensor's; an interrupted run is never retried.
-        raise dg.RetryRequested(max_retries=IN_RUN_RETRIES, seconds_to_wait=music.in_run_retry_wait_s) from error
     if next_try is None:
         retry_at = store.track(track_key).retry_at
         next_try = f"{retry_at:%Y-%m-%d %H:%M} UTC, by itself" if retry_at else "when a person acts"
