@@ -53,6 +53,26 @@ def test_two_track_runs_importing_at_once_make_one_folder(store):
         assert [f["name"] for f in fake.folders] == ["DJ Library"]
 
 
+def test_a_track_imported_before_is_not_queued_while_the_app_is_closed(store):
+    with serve_eagle(FakeEagle()) as (fake, base):
+        [first] = eagle_import.import_tracks(store, client_for(base), ["sc-1"], "m4a", "DJ Library")
+    closed = client_for("http://127.0.0.1:9")  # the app quit: nothing listens
+    [again] = eagle_import.import_tracks(store, closed, ["sc-1"], "m4a", "DJ Library")
+    assert (first.status, again.status, again.item_id) == ("imported", "cached", first.item_id)
+    assert store.eagle_queue() == [], "nothing waits for the app, so the queue sensor has nothing stuck"
+
+
+def test_another_recording_of_the_same_name_gets_an_item_of_its_own(store):
+    """Two tracks named alike (a remaster, a second upload): the item musicsync imported for the
+    first is found by name, but it is the first's."""
+    store.update_track("sc-2", title="Harbour Lights")
+    with serve_eagle(FakeEagle()) as (fake, base):
+        outcomes = eagle_import.import_tracks(store, client_for(base), ["sc-1", "sc-2"], "m4a", "DJ Library")
+        assert [o.status for o in outcomes] == ["imported", "imported"]
+        assert [item["name"] for item in fake.items] == ["Tidal State - Harbour Lights"] * 2
+        assert store.eagle_item("sc-1") != store.eagle_item("sc-2")
+
+
 def test_settings_come_from_the_environment_and_unset_means_not_configured():
     assert EagleSettings.from_env({}) is None
     settings = EagleSettings.from_env({"MUSICSYNC_EAGLE_FOLDER": "DJ", "EAGLE_API_TOKEN": "t0k"})

@@ -229,6 +229,25 @@ def test_two_processes_sending_the_backlog_at_once_make_each_page_once(notion):
     assert sorted(row["Track Key"] for row in notion.fake.rows(notion.tracks)) == ["url-0", "url-1", "url-2"]
 
 
+def test_an_eagle_task_stays_open_until_the_item_is_in_eagle(notion):
+    """Eagle refusing a track fails its run while the track itself is synced: its page upsert must
+    not close the task the failure just opened."""
+    store, session = notion.music.store, notion.resources["notion"].sync(notion.music)
+    store.register_track("url-e", "url", "https://example.com/e.mp3", "e")
+    store.update_track("url-e", title="Refused", artists=["Artist"], status="synced")
+    session.queue_failure("url-e", "eagle", "Eagle refused folder/list: Invalid token — check the Eagle app",
+                          "eagle_item", "run-1")
+    store.enqueue_notion("track", "url-e")
+    session.drain()
+    [task] = notion.fake.rows(notion.tasks)
+    assert (task["Error Class"], task["Status"]) == ("eagle", "Open")
+    store.save_eagle_item("url-e", "ITEM1")
+    store.enqueue_notion("track", "url-e")
+    session.drain()
+    [task] = notion.fake.rows(notion.tasks)
+    assert task["Status"] == "Done"
+
+
 def test_rate_limits_are_waited_out_or_deferred(notion):
     gateway = NotionGateway(notion.fake.token, notion.base, requests_per_s=1000.0, backoff_s=0.01)
     notion.fake.fail_next(429, "rate_limited", count=2, retry_after=0)

@@ -12,6 +12,7 @@ error envelope fails that one track with Eagle's message and keeps it queued too
 lost; the rest of a batch carries on.
 """
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,12 +54,16 @@ def item_fields(store: Store, track_key: str, fmt: str) -> dict:
 
 
 def import_track(store: Store, client: EagleClient, track_key: str, fmt: str, folder_id: str) -> EagleOutcome:
-    """Imports one track, or adopts Eagle's existing item for it. Raises EagleUnavailable/EagleError."""
-    known = store.eagle_item(track_key)
-    if known:
-        return EagleOutcome(track_key, "cached", known)
+    """Imports one track, or adopts Eagle's existing item for it. Raises EagleUnavailable/EagleError.
+    An item musicsync imported for another track (another recording of the same name) is not adopted."""
     fields = item_fields(store, track_key, fmt)
-    existing = client.find_item(fields["website"], fields["name"], folder_id)
+
+    def anothers(item: dict) -> bool:
+        owner = store.eagle_track_of(item["id"])
+        named = re.search(r"musicsync (\S+)$", item.get("annotation") or "")
+        return (owner or (named[1] if named else track_key)) != track_key
+
+    existing = client.find_item(fields["website"], fields["name"], folder_id, skip=anothers)
     if existing:
         store.save_eagle_item(track_key, existing["id"])
         return EagleOutcome(track_key, "existing", existing["id"])
@@ -87,6 +92,11 @@ def _import_alone(store: Store, client: EagleClient, track_keys: list[str], fmt:
     outcomes: list[EagleOutcome] = []
     folder_id = None
     for index, track_key in enumerate(track_keys):
+        known = store.eagle_item(track_key)
+        if known:  # imported before: nothing to ask Eagle, and nothing left waiting in the queue
+            store.save_eagle_item(track_key, known)
+            outcomes.append(EagleOutcome(track_key, "cached", known))
+            continue
         try:
             folder_id = folder_id or client.folder_id(folder)
             outcomes.append(import_track(store, client, track_key, fmt, folder_id))

@@ -455,8 +455,10 @@ class NotionSync:
         return "created"
 
     def close_tasks(self, track_key: str) -> int:
-        """Marks the track's open tasks done once it has synced."""
-        open_tasks = self.store.notion_tasks(track_key, TASK_OPEN)
+        """Marks the track's open tasks done once it has synced; Eagle's only once its item is there
+        (the track syncs, and is in the library, while Eagle refuses it)."""
+        open_tasks = [task for task in self.store.notion_tasks(track_key, TASK_OPEN)
+                      if task["error_class"] != "eagle" or self.store.eagle_item(track_key)]
         if not open_tasks:
             return 0
         report = self.require_schema("Agent-Tasks")

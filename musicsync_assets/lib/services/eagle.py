@@ -9,6 +9,7 @@ with every request as the `token` query parameter, as Eagle asks.
 """
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,14 +95,16 @@ class EagleClient:
             raise EagleError(f"Eagle created the folder {name!r} but returned no ID")
         return created["id"]
 
-    def find_item(self, website: str | None, name: str, folder_id: str | None = None) -> dict | None:
-        """An item already imported for this track: the same website (source URL), else the same name.
+    def find_item(self, website: str | None, name: str, folder_id: str | None = None,
+                  skip: Callable[[dict], bool] = lambda item: False) -> dict | None:
+        """An item already imported for this track: the same website (source URL), else the same name,
+        unless `skip` rules it out.
 
         A name search across the library first; then the musicsync folder, for an item renamed in
         Eagle that still carries the track's URL.
         """
         def same(item: dict) -> bool:
-            return bool(website and item.get("url") == website) or item.get("name") == name
+            return (bool(website and item.get("url") == website) or item.get("name") == name) and not skip(item)
 
         for item in self._call("GET", "item/list", params={"keyword": name, "limit": _PAGE}) or []:
             if same(item) and not item.get("isDeleted"):

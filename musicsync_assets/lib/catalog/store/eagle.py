@@ -18,6 +18,11 @@ class EagleRows:
         _, rows = self._fetch("SELECT item_id FROM eagle_items WHERE track_key = ?", [track_key])
         return rows[0][0] if rows else None
 
+    def eagle_track_of(self, item_id: str) -> str | None:
+        """The track an Eagle item was imported or adopted for."""
+        _, rows = self._fetch("SELECT track_key FROM eagle_items WHERE item_id = ?", [item_id])
+        return rows[0][0] if rows else None
+
     def queue_eagle(self, track_key: str, error: str) -> None:
         """An import to retry when Eagle answers again; queueing it twice counts one more attempt."""
         with self._connect() as db:
