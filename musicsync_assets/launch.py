@@ -40,15 +40,23 @@ def instance() -> dg.DagsterInstance:
     from dagster._core.instance.ref import InstanceRef
 
     home = Path(os.environ.get("DAGSTER_HOME") or CHECKOUT / "data" / "dagster_home").expanduser().resolve()
+    home_settings(home)
+    return dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home)))
+
+
+def home_settings(home: Path) -> bool:
+    """Gives the Dagster home the checkout's run launcher, queue limits and pools, unless it has a
+    `dagster.yaml` of its own; True when it had none before."""
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
-    if not config.exists() or config.read_text().startswith(WRITTEN_BY_MUSICSYNC):
+    new = not config.exists()
+    if new or config.read_text().startswith(WRITTEN_BY_MUSICSYNC):
         settings = yaml.safe_load((CHECKOUT / "dagster.yaml").read_text())
         shared = {name: settings[name] for name in ("telemetry", "run_launcher", "concurrency") if name in settings}
         text = WRITTEN_BY_MUSICSYNC + yaml.safe_dump(shared, sort_keys=False)
-        if not config.exists() or config.read_text() != text:
+        if new or config.read_text() != text:
             config.write_text(text)
-    return dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home)))
+    return new
 
 
 class Interrupted(Exception):

@@ -156,6 +156,31 @@ def test_without_dagster_home_every_entry_point_shares_the_checkouts_instance(mo
             shutil.rmtree(home)
 
 
+def test_dagster_dev_on_a_new_home_writes_the_queue_limits_there_and_says_to_restart(monkeypatch, tmp_path, caplog):
+    """`dagster dev` reads its instance before it loads the code location: a DAGSTER_HOME no musicsync
+    command has used yet has no queue limits for it. Loading the code location writes them and says so;
+    a home with a dagster.yaml of the user's own is left alone."""
+    from dagster._core.instance.ref import InstanceRef
+
+    from musicsync_assets.definitions import defs
+
+    home = tmp_path / "home"
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    defs()
+    with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home))) as instance:
+        assert instance.get_concurrency_config().run_queue_config.max_concurrent_runs == 2
+    assert [r for r in caplog.records if "restart `dagster dev`" in r.getMessage()]
+    caplog.clear()
+    defs()
+    assert not [r for r in caplog.records if "restart" in r.getMessage()], "said once, when it was missing"
+    own = tmp_path / "own"
+    own.mkdir()
+    (own / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    monkeypatch.setenv("DAGSTER_HOME", str(own))
+    defs()
+    assert (own / "dagster.yaml").read_text() == "telemetry:\n  enabled: false\n"
+
+
 def test_runs_fork_from_a_warm_process_that_follows_code_changes(data_dir, audio_set):
     """Run workers are forked from a process that imported Dagster and musicsync already; when the
     code changes on disk, the next run forks from a new one, never from the stale one; when it
