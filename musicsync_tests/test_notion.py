@@ -12,6 +12,7 @@ import pytest
 
 from musicsync_assets.defs.notion.assets import notion_backlog_sensor, notion_failure_tasks
 from musicsync_assets.lib.audio.tags import read_tags
+from musicsync_assets.lib.errors import UnknownTrack
 from musicsync_assets.lib.pipeline.stages import set_overrides
 from musicsync_assets.lib.services.notion import (
     NotionGateway,
@@ -246,6 +247,11 @@ def test_an_eagle_task_stays_open_until_the_item_is_in_eagle(notion):
     session.drain()
     [task] = notion.fake.rows(notion.tasks)
     assert task["Status"] == "Done"
+
+
+def test_edits_of_a_track_key_the_catalog_does_not_know_are_a_readable_error(notion):
+    with pytest.raises(UnknownTrack, match="track file-nonexistent is not in the catalog"):
+        notion.resources["notion"].sync(notion.music).pull_edits("file-nonexistent")
 
 
 def test_rate_limits_are_waited_out_or_deferred(notion):

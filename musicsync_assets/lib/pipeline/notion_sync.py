@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from musicsync_assets.lib.audio.musickeys import parse_key
 from musicsync_assets.lib.catalog.store import Store
-from musicsync_assets.lib.errors import MusicsyncError
+from musicsync_assets.lib.errors import MusicsyncError, UnknownTrack
 from musicsync_assets.lib.services.notion import (
     NotionGateway,
     NotionRejected,
@@ -299,6 +299,9 @@ class NotionSync:
         command line, which the page does not show yet, is not undone by the page's empty field;
         the page upsert writes it there."""
         report = self.require_schema("Tracks")
+        if self.store.track(track_key) is None:
+            raise UnknownTrack(f"track {track_key} is not in the catalog",
+                               "see `musicsync library` for track keys")
         known = self.store.notion_page(track_key)
         page = self.gateway.page(known["page_id"]) if known else \
             self._find_track_page(track_key, self.data_source("Tracks"))
