@@ -9,12 +9,12 @@ import dagster as dg
 
 from musicsync_assets.defs.eagle.assets import eagle_queue_sensor
 from musicsync_assets.defs.insights.library import library
-from musicsync_assets.defs.run_summaries import summarise_run
+from musicsync_assets.defs.run_summaries import record_run, summarise_run
 from musicsync_assets.defs.resources import build_resources
 from musicsync_assets.lib.audio import codec, demo
 from musicsync_tests.conftest import library_resources
 from musicsync_tests.fakes.eagle_server import FakeEagle, serve_eagle
-from musicsync_tests.harness import sync_tracks
+from musicsync_tests.harness import sync_tracks, track_definitions
 
 
 def latest(instance: dg.DagsterInstance, asset: str, partition: str | None = None):
@@ -128,3 +128,20 @@ def test_an_unexpected_error_is_summarised_once_by_its_class(instance):
     assert summary.error_class == "UnicodeEncodeError"
     assert summary.error_message.startswith("UnicodeEncodeError: 'latin-1' codec can't encode")
     assert summary.error_message.count("UnicodeEncodeError") == 1
+
+
+def test_a_run_that_died_leaves_its_track_to_the_healing_not_pending_for_ever(tmp_path, instance):
+    """A run worker killed mid-render (out of memory, say) fails the run with no step failing, so
+    nothing was recorded on the track: the run history records it as failed on something that may
+    heal, which the healing sensor then retries."""
+    resources = library_resources(tmp_path / "data")
+    store = resources["music_library"].store
+    store.register_track("url-killed", "url", "https://example.com/k.mp3", "k")
+    job = track_definitions(resources).resolve_job_def("sync_track")
+    run = instance.create_run_for_job(job_def=job, tags={"dagster/partition": "url-killed"})
+    instance.report_run_failed(run)
+    summary = record_run(instance, run.run_id, store)
+    assert (summary.error_class, summary.failed_step) == ("run_died", None)
+    track = store.track("url-killed")
+    assert (track.status, track.error_class, track.attempts) == ("failed", "run_died", 1)
+    assert track.retry_at is not None and "killed" in track.error_message

@@ -7,6 +7,7 @@ import dagster as dg
 
 from musicsync_assets.defs.jobs import TRACK_KEYS_TAG
 from musicsync_assets.lib.catalog.store import RunRecord, Store
+from musicsync_assets.lib.errors import RunDied, heal_delay_s
 
 INTERRUPTED = "interrupted"  # a cancelled run or Ctrl-C: nothing failed, the next sync resumes
 
@@ -44,6 +45,9 @@ def summarise_run(instance: dg.DagsterInstance, run_id: str) -> RunRecord:
         break
     if run.status == dg.DagsterRunStatus.CANCELED or error_class == "DagsterExecutionInterruptedError":
         error_class, error_message = INTERRUPTED, "stopped before it finished; the next sync resumes it"
+    elif run.status == dg.DagsterRunStatus.FAILURE and error_class is None:
+        died = RunDied("the run stopped before it finished, with no step failing: its process was killed")
+        error_class, error_message = died.error_class, str(died)
     return RunRecord(
         run_id=run_id, job=run.job_name, status=run.status.value,
         started_at=_utc(record.start_time), ended_at=_utc(record.end_time),
@@ -52,8 +56,16 @@ def summarise_run(instance: dg.DagsterInstance, run_id: str) -> RunRecord:
 
 
 def record_run(instance: dg.DagsterInstance, run_id: str, store: Store) -> RunRecord:
+    """Keeps the run in the history. A run that died leaves its tracks as they were, pending, which
+    nothing would retry: they are recorded as failed on something that may heal."""
     summary = summarise_run(instance, run_id)
     store.record_run(summary)
+    if summary.error_class == RunDied.error_class:
+        for track_key in summary.track_keys:
+            track = store.track(track_key)
+            if track is not None and track.status == "pending":
+                store.mark_failed(track_key, summary.error_class, summary.error_message,
+                                  heal_delay_s(RunDied(""), track.attempts or 0))
     # Each step's time, for the run history's time per stage (the `duration_by_asset` view).
     store.record_run_steps(run_id, [
         {"step_key": stat.step_key, "status": stat.status.value if stat.status else None,

@@ -70,6 +70,15 @@ class LibraryBusy(MusicsyncError):
     healable = True
 
 
+class RunDied(MusicsyncError):
+    """A track's run ended as failed with no step failing: its process was killed (out of memory,
+    the machine shut down), so nothing was recorded on the track."""
+
+    error_class = "run_died"
+    hint = "musicsync tries again by itself; if it keeps dying, the machine may be short of memory"
+    healable = True
+
+
 class UnknownTrack(MusicsyncError):
     error_class = "unknown_track"
     hint = "add it with `musicsync sync URL_OR_PATH` or drop it in the inbox"
