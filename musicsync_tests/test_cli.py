@@ -37,6 +37,7 @@ def test_dagster_job_execute_adds_the_named_files_then_syncs_a_track_by_partitio
     store = Store(tmp_path / "data" / "musicsync.duckdb")
     [track] = store.tracks()
     assert track.status == "pending"  # added; its own run syncs it
+    assert f"`musicsync sync {track.track_key}` syncs them now" in added.stdout + added.stderr, "says who syncs it"
     done = run([*execute, "-j", "sync_track", "--tags", json.dumps({"dagster/partition": track.track_key})],
                tmp_path / "data", DAGSTER_HOME=str(home))
     assert done.returncode == 0, done.stderr[-3000:]

@@ -83,6 +83,10 @@ def add_sources(context: dg.OpExecutionContext, config: SyncConfig, music_librar
     rows = [dg.TableRecord({"source": r.source, "track": r.track_key or "-", "result": r.verdict}) for r in registered]
     table = dg.MetadataValue.table(rows, schema=dg.TableSchema(columns=[
         dg.TableColumn("source"), dg.TableColumn("track"), dg.TableColumn("result")]))
+    if keys:  # this job only adds: say who syncs them, as `dagster job execute` shows nothing else
+        context.log.info(f"added {len(keys)} track(s): {', '.join(keys)}. `requested_tracks_sensor` starts their "
+                         f"sync_track runs while `dagster dev` runs; without it, `musicsync sync "
+                         f"{' '.join(keys)}` syncs them now")
     refused = [r for r in registered if r.problem]
     for registration in refused:
         context.log.error(f"{registration.source}: {registration.problem}")
