@@ -243,10 +243,13 @@ def test_an_eagle_task_stays_open_until_the_item_is_in_eagle(notion):
     [task] = notion.fake.rows(notion.tasks)
     assert (task["Error Class"], task["Status"]) == ("eagle", "Open")
     store.save_eagle_item("url-e", "ITEM1")
+    store.save_match("url-e", "https://music.youtube.com/watch?v=x", 0.8766, "score", [])
     store.enqueue_notion("track", "url-e")
     session.drain()
     [task] = notion.fake.rows(notion.tasks)
     assert task["Status"] == "Done"
+    [page] = notion.fake.rows(notion.tracks)
+    assert (page["Eagle ID"], page["Match Score"]) == ("ITEM1", 0.877)
 
 
 def test_edits_of_a_track_key_the_catalog_does_not_know_are_a_readable_error(notion):

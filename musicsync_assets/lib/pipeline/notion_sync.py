@@ -245,6 +245,8 @@ class NotionSync:
             name("Status"): STATUS_LABELS[track.status],
             name("BPM Override"): track.bpm_override,
             name("Key Override"): track.key_override,
+            name("Eagle ID"): row["eagle_item"],
+            name("Match Score"): round(row["match"]["score"], 3) if row.get("match") and row["match"]["score"] else None,
         }
         for fmt in self.settings.formats:
             values[name(f"{fmt.upper()} Path")] = row["files"].get(fmt)

@@ -68,8 +68,13 @@ def _ydl_options(options: DownloadOptions, **extra) -> dict:
 
 
 # What yt-dlp says when the network or the server fails for a while rather than for good.
+# What an outage or a machine offline looks like from yt-dlp. Name lookups fail with "Temporary failure
+# in name resolution" offline on Linux, "nodename nor servname provided" on macOS and "getaddrinfo
+# failed" on Windows.
 _PASSING_FAILURES = ("HTTP Error 500", "HTTP Error 502", "HTTP Error 503", "HTTP Error 504", "Connection refused",
-                     "timed out", "Temporary failure in name resolution", "Connection reset", "Remote end closed")
+                     "timed out", "Temporary failure in name resolution", "nodename nor servname provided",
+                     "getaddrinfo failed", "Network is unreachable", "No route to host", "Connection reset",
+                     "Remote end closed")
 RATE_LIMIT_PAUSE_S = 600.0
 
 
