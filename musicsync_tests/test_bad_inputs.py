@@ -7,7 +7,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from musicsync_assets.lib.services.download import fetch_image
+from musicsync_assets.lib.services.download import explain_failure, fetch_image
 from musicsync_tests.conftest import copy_into, url_of
 from musicsync_tests.fakes.audio_server import serve_folder
 from musicsync_tests.harness import sync_tracks
@@ -155,3 +155,18 @@ def test_artwork_out_of_reach_is_one_short_warning(caplog, audio_url):
     warnings = [record.getMessage() for record in caplog.records if "artwork" in record.getMessage()]
     assert warnings == ["artwork http://127.0.0.1:9/cover.jpg not fetched (ConnectionError); the track goes on without it",
                         f"artwork {audio_url}/no-such-cover.jpg not fetched (HTTP 404); the track goes on without it"]
+
+
+@pytest.mark.parametrize(("message", "error_class"), [
+    ("Unable to download webpage: <urlopen error [Errno -3] Temporary failure in name resolution>",
+     "service_unavailable"),
+    ("Unable to download webpage: <urlopen error [Errno 8] nodename nor servname provided, or not known>",
+     "service_unavailable"),
+    ("Unable to download webpage: <urlopen error [Errno 11001] getaddrinfo failed>", "service_unavailable"),
+    ("Unable to download webpage: <urlopen error [Errno 101] Network is unreachable>", "service_unavailable"),
+    ("Unable to download webpage: HTTP Error 401: Unauthorized (caused by <HTTPError 401: Unauthorized>)",
+     "download_failed"),
+])
+def test_yt_dlp_errors_are_classed_as_what_they_mean(message, error_class):
+    """yt-dlp's own wording, as each OS puts a failed name lookup: offline heals, refused does not."""
+    assert explain_failure("https://example.com/t", Exception(f"ERROR: {message}")).error_class == error_class

@@ -78,7 +78,7 @@ _PASSING_FAILURES = ("HTTP Error 500", "HTTP Error 502", "HTTP Error 503", "HTTP
 RATE_LIMIT_PAUSE_S = 600.0
 
 
-def _explain(url: str, error: Exception) -> Exception:
+def explain_failure(url: str, error: Exception) -> Exception:
     text = str(error).removeprefix("ERROR: ")
     if "Unsupported URL" in text:
         return NotAudio(f"{url} holds no audio musicsync can download")
@@ -104,7 +104,7 @@ def fetch_info(url: str, options: DownloadOptions) -> WebTrackInfo:
         with yt_dlp.YoutubeDL(_ydl_options(options)) as ydl:
             info = ydl.extract_info(url, download=False)
     except yt_dlp.utils.YoutubeDLError as error:
-        raise _explain(url, error) from error
+        raise explain_failure(url, error) from error
     if info.get("_type") == "playlist":
         raise NotAudio(f"{url} is a playlist", "sync its tracks one by one")
     artist = info.get("artist") or info.get("creator") or info.get("uploader")
@@ -135,7 +135,7 @@ def download_audio(url: str, folder: Path, stem: str, options: DownloadOptions) 
         with yt_dlp.YoutubeDL(_ydl_options(options, outtmpl={"default": outtmpl}, overwrites=True)) as ydl:
             info = ydl.extract_info(url, download=True)
     except yt_dlp.utils.YoutubeDLError as error:
-        raise _explain(url, error) from error
+        raise explain_failure(url, error) from error
     downloads = info.get("requested_downloads") or []
     if not downloads or not Path(downloads[0]["filepath"]).is_file():
         raise DownloadFailed(f"{url} produced no file")

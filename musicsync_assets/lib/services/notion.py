@@ -182,7 +182,7 @@ def _retry_after(headers, default: float) -> float:
 
 def _explain(error: APIResponseError, what: str) -> MusicsyncError:
     if error.status == 401:
-        return NotionAuthError(f"Notion refused the token while {what} (401 unauthorized)")
+        return NotionAuthError(f"Notion refused the token (401 unauthorized) for {what}")
     if error.status in (403, 404):
         return NotionNotShared(f"Notion cannot see {what} ({error.status} {error.code})")
     return NotionRejected(f"Notion rejected {what}: {error.body if isinstance(error.body, str) else error}")
