@@ -145,16 +145,23 @@ def _take(turn: _Turn, catalog: Path, deadline: float, waited_s: float) -> None:
         except OSError:
             return  # nobody can write a catalog in a folder where no lock file can be made
     turn.descriptor = descriptor  # before it is locked, so a fork now still closes it in the child
+    if not _lock_by(descriptor, deadline):
+        turn.descriptor = None
+        os.close(descriptor)
+        raise _busy(catalog, waited_s)
+
+
+def _lock_by(descriptor: int, deadline: float) -> bool:
+    """Locks the file exclusively, waiting for other holders until `deadline` (time.monotonic());
+    False when they held it past that."""
     delay = 0.02
     while True:
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return
+            return True
         except BlockingIOError:
             if time.monotonic() > deadline:
-                turn.descriptor = None
-                os.close(descriptor)
-                raise _busy(catalog, waited_s) from None
+                return False
             delay = _pause(delay)
 
 
@@ -263,17 +270,7 @@ class Connection:
             yield True  # a folder where no lock file can be made holds no catalog others write
             return
         try:
-            deadline, delay = time.monotonic() + wait_s, 0.02
-            while True:
-                try:
-                    fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() > deadline:
-                        yield False
-                        return
-                    delay = _pause(delay)
-            yield True
+            yield _lock_by(descriptor, time.monotonic() + wait_s)
         finally:
             os.close(descriptor)  # releases the lock
 
