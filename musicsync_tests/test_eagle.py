@@ -184,7 +184,11 @@ def test_doctor_asks_eagle_through_the_same_client_and_counts_the_queue(tmp_path
         monkeypatch.setenv("MUSICSYNC_EAGLE_URL", base)
         monkeypatch.setenv("EAGLE_API_TOKEN", "right")
         found = doctor._eagle(paths)
-        assert (found.state, found.detail) == ("ok", "reachable, version 4.0.0; 1 queued imports go in on the next sync")
+        assert (found.state, found.detail) == ("optional", "reachable, version 4.0.0; 1 queued imports go in on the "
+                                                           "next sync (the oldest's last try: Eagle is not answering)")
+        Store(paths.database).save_eagle_item("sc-1", "ITEM1")  # imported: nothing waits
+        assert (doctor._eagle(paths).state, doctor._eagle(paths).detail) == ("ok", "reachable, version 4.0.0")
+        Store(paths.database).queue_eagle("sc-1", "Eagle is not answering")
         monkeypatch.setenv("EAGLE_API_TOKEN", "wrong")
         assert doctor._eagle(paths).state == "broken" and "Unauthorized" in doctor._eagle(paths).detail
     closed = doctor._eagle(paths)  # the app is closed: optional, not broken

@@ -347,6 +347,10 @@ def test_a_wrong_database_or_a_revoked_token(tmp_path, instance, audio_set, noti
     [item] = revoked["music_library"].store.notion_backlog()
     assert "401" in item["last_error"] and "NOTION_TOKEN" in item["last_error"]
     assert "secret_revoked" not in item["last_error"]
+    from musicsync_assets.lib import doctor
+
+    waiting = doctor._notion_backlog(revoked["music_library"].paths)
+    assert waiting.state == "broken" and "refused the token" in waiting.detail, "a person must set a token"
 
 
 def test_not_configured_is_not_broken(resources, instance, audio_set):

@@ -75,7 +75,9 @@ def _notion_backlog(paths: DataPaths) -> Finding:
     if not waiting:
         return Finding("Notion backlog", "ok", "nothing waiting")
     reason = waiting[0]["last_error"] or "not sent yet"
-    return Finding("Notion backlog", "optional", f"{len(waiting)} updates waiting; the oldest: {reason}")
+    # A refused token waits for a person (the credentials finding only sees that one is set).
+    state = "broken" if "refused the token" in reason else "optional"
+    return Finding("Notion backlog", state, f"{len(waiting)} updates waiting; the oldest: {reason}")
 
 
 def needs_a_person(store: Store) -> list[TrackRecord]:
@@ -173,7 +175,8 @@ def _eagle(paths: DataPaths) -> Finding:
     if settings is None:
         return Finding("Eagle", "optional", "not configured (set MUSICSYNC_EAGLE_URL or MUSICSYNC_EAGLE_FOLDER "
                                             "to import tracks into the Eagle app)")
-    waiting = len(Store(paths.database).eagle_queue()) if paths.database.exists() else 0
+    queue = Store(paths.database).eagle_queue() if paths.database.exists() else []
+    waiting = len(queue)
     try:
         version = EagleClient(settings, timeout_s=1.5).info().get("version", "?")
     except EagleUnavailable:
@@ -182,5 +185,10 @@ def _eagle(paths: DataPaths) -> Finding:
                        f"not reachable at {settings.url} (start the Eagle app to import tracks){queued}")
     except EagleError as error:
         return Finding("Eagle", "broken", error.reason)
-    queued = f"; {waiting} queued imports go in on the next sync" if waiting else ""
-    return Finding("Eagle", "ok", f"reachable, version {version}{queued}")
+    if not waiting:
+        return Finding("Eagle", "ok", f"reachable, version {version}")
+    # Reachable, yet imports wait: either queued while the app was closed, or refused (a wrong
+    # token, an error envelope), which the next sync does not cure by itself.
+    last = queue[0]["last_error"] or "not tried yet"
+    return Finding("Eagle", "optional", f"reachable, version {version}; {waiting} queued imports go in on the next "
+                                        f"sync (the oldest's last try: {last})")
