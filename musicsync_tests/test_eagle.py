@@ -54,7 +54,7 @@ def test_two_track_runs_importing_at_once_make_one_folder(store):
 
 
 def test_a_track_imported_before_is_not_queued_while_the_app_is_closed(store):
-    with serve_eagle(FakeEagle()) as (fake, base):
+    with serve_eagle(FakeEagle()) as (_, base):
         [first] = eagle_import.import_tracks(store, client_for(base), ["sc-1"], "m4a", "DJ Library")
     closed = client_for("http://127.0.0.1:9")  # the app quit: nothing listens
     [again] = eagle_import.import_tracks(store, closed, ["sc-1"], "m4a", "DJ Library")
@@ -184,8 +184,9 @@ def test_doctor_asks_eagle_through_the_same_client_and_counts_the_queue(tmp_path
         monkeypatch.setenv("MUSICSYNC_EAGLE_URL", base)
         monkeypatch.setenv("EAGLE_API_TOKEN", "right")
         found = doctor._eagle(paths)
-        assert (found.state, found.detail) == ("optional", "reachable, version 4.0.0; 1 queued imports go in on the "
-                                                           "next sync (the oldest's last try: Eagle is not answering)")
+        waiting = ("reachable, version 4.0.0; 1 queued imports go in on the next sync (the oldest's last try: "
+                   "Eagle is not answering)")
+        assert (found.state, found.detail) == ("optional", waiting)
         Store(paths.database).save_eagle_item("sc-1", "ITEM1")  # imported: nothing waits
         assert (doctor._eagle(paths).state, doctor._eagle(paths).detail) == ("ok", "reachable, version 4.0.0")
         Store(paths.database).queue_eagle("sc-1", "Eagle is not answering")

@@ -9,8 +9,8 @@ import dagster as dg
 
 from musicsync_assets.defs.eagle.assets import eagle_queue_sensor
 from musicsync_assets.defs.insights.library import library
-from musicsync_assets.defs.run_summaries import record_run, summarise_run
 from musicsync_assets.defs.resources import build_resources
+from musicsync_assets.defs.run_summaries import record_run, summarise_run
 from musicsync_assets.lib.audio import codec, demo
 from musicsync_tests.conftest import library_resources
 from musicsync_tests.fakes.eagle_server import FakeEagle, serve_eagle

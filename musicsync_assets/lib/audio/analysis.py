@@ -695,8 +695,9 @@ def beat_offset(envelope: np.ndarray, fps: float, bpm: float, y: np.ndarray, sr:
     (_drum_envelope) and on which a bar best fits a backbeat groove (_bar_fit), the two scaled to
     their best and added, BAR_FIT_WEIGHT to 1; placed at the first beat where the music has
     begun, and timed by the attack, in the waveform, of the first kick on that phase (a frame of
-    the onset envelope sees an attack up to half a window early). Which bar position is the downbeat is not decided. `envelope` is
-    the onset envelope below TREBLE_HZ, `kicks` and `snares` the low end's and the snare band's
+    the onset envelope sees an attack up to half a window early). Which bar position is the
+    downbeat is not decided. `envelope` is the onset envelope below TREBLE_HZ, `kicks` and
+    `snares` the low end's and the snare band's
     (without them, `envelope` stands for both); `y` may hold only the first minutes of the track.
 
     When another phase has nearly as much energy (PHASE_RIVAL), the one nearer the music's first

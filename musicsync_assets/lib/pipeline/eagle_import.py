@@ -59,9 +59,12 @@ def import_track(store: Store, client: EagleClient, track_key: str, fmt: str, fo
     fields = item_fields(store, track_key, fmt)
 
     def anothers(item: dict) -> bool:
+        """Whether the catalog, or else the item's annotation ("musicsync KEY"), ties it to another track."""
         owner = store.eagle_track_of(item["id"])
-        named = re.search(r"musicsync (\S+)$", item.get("annotation") or "")
-        return (owner or (named[1] if named else track_key)) != track_key
+        if owner is None:
+            named = re.search(r"musicsync (\S+)$", item.get("annotation") or "")
+            owner = named[1] if named else None
+        return owner not in (None, track_key)
 
     existing = client.find_item(fields["website"], fields["name"], folder_id, skip=anothers)
     if existing:

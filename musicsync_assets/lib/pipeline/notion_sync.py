@@ -246,7 +246,7 @@ class NotionSync:
             name("BPM Override"): track.bpm_override,
             name("Key Override"): track.key_override,
             name("Eagle ID"): row["eagle_item"],
-            name("Match Score"): round(row["match"]["score"], 3) if row.get("match") and row["match"]["score"] else None,
+            name("Match Score"): round(match["score"], 3) if (match := row.get("match")) and match["score"] else None,
         }
         for fmt in self.settings.formats:
             values[name(f"{fmt.upper()} Path")] = row["files"].get(fmt)
@@ -272,10 +272,11 @@ class NotionSync:
     def _remember(self, track_key: str, page: dict, title_written: str | None = None) -> dict:
         """Keeps the page as last seen, and with it the title musicsync last wrote on it ("" when
         the title is the user's), unless `title_written` says what it is now."""
-        known = self.store.notion_page(track_key)
         snapshot = {prop_name: decode_value(prop) for prop_name, prop in page.get("properties", {}).items()}
-        if title_written is None and known and known["page_id"] == page["id"]:
-            title_written = known["snapshot"].get(TITLE_WRITTEN)
+        if title_written is None:
+            known = self.store.notion_page(track_key)
+            if known and known["page_id"] == page["id"]:
+                title_written = known["snapshot"].get(TITLE_WRITTEN)
         if title_written is not None:
             snapshot[TITLE_WRITTEN] = title_written
         self.store.save_notion_page(track_key, page["id"], page.get("url"), snapshot)
@@ -301,7 +302,8 @@ class NotionSync:
         command line, which the page does not show yet, is not undone by the page's empty field;
         the page upsert writes it there."""
         report = self.require_schema("Tracks")
-        if self.store.track(track_key) is None:
+        track = self.store.track(track_key)
+        if track is None:
             raise UnknownTrack(f"track {track_key} is not in the catalog",
                                "see `musicsync library` for track keys")
         known = self.store.notion_page(track_key)
@@ -313,7 +315,6 @@ class NotionSync:
             return {"page": "none yet"}
         snapshot = self._remember(track_key, page)
         name = self.settings.name
-        track = self.store.track(track_key)
 
         def set_on_page(prop: str) -> bool:
             value = snapshot.get(name(prop))

@@ -176,11 +176,12 @@ class SpotifyClient:
         from spotipy.exceptions import SpotifyException
         from spotipy.oauth2 import SpotifyOauthError
 
-        refresh = False
+        refresh = refreshed = False
         for attempt in range(self.max_retries + 1):
             self.requests_made += 1
             try:
-                if refresh:
+                if refresh:  # here, so a refused refresh token is explained as any accounts error
+                    refresh, refreshed = False, True
                     self._auth.refresh_access_token(self._refresh_token)
                 return request()
             except SpotifyOauthError as error:
@@ -193,10 +194,11 @@ class SpotifyClient:
                     if wait > self.max_wait_s or attempt == self.max_retries:
                         raise SpotifyRateLimited(f"Spotify rate limit: retry after {wait:g} s", wait) from error
                     time.sleep(wait)
-                elif error.http_status == 401 and not refresh and attempt < self.max_retries:
+                elif error.http_status == 401 and not refreshed and attempt < self.max_retries:
                     refresh = True  # an access token can expire before its hour is up: a new one, once
                 elif error.http_status == 401:
-                    raise SpotifyAuthError("Spotify refused a freshly refreshed access token (401)") from error
+                    raise SpotifyAuthError("Spotify refused the access token (401)"
+                                           + (" after a refresh" if refreshed else "")) from error
                 elif error.http_status >= 500 and attempt < self.max_retries:
                     time.sleep(2 ** attempt)
                 else:
