@@ -86,6 +86,13 @@ tracks in every groove, old and new, with new seeds. Measured once, at the end.
 Held-out 10 (`--part heldout10`, names starting "m"), added when held-out 9 had been read: its
 recipe with new seeds. Measured once, at the end of the round that followed.
 
+Held-out 11 (`--part heldout11`, names starting "a" and "i"), added when every earlier part had been
+read and the key model was fitted on all of them: 112 tracks in every groove and drumless, with new
+seeds, and in place of chorales (the pool was used up) the openings of 28 **string quartet
+movements** by Haydn, Mozart and Beethoven (group `classical`, _classical_pool): composed music by
+other hands than the Bach chorales the key model learned from, played by soundfont strings.
+Measured once, at the end.
+
     python -m benchmarks.broad_set [--folder /tmp/musicsync-broad]   (renders and lists the set)
 """
 
@@ -207,13 +214,14 @@ TEMPI.update({"dnb kick and-of-1": (168, 178), "dnb ride": (168, 178), "dnb no h
 _EVERY_GROOVE = _ALL_GROOVES | MORE_GROOVES
 _PADS, _BASSES, _LEADS = (0, 4, 16, 19, 48, 50, 52, 89, 90, 95), (32, 33, 38, 39, 35), (11, 56, 65, 73, 80, 81, 24)
 _CHORALE_PROGRAMS = (19, 48, 52, 0, 68, 20)
+_STRINGS = (40, 41, 42, 48, 49)  # violin, viola, cello, two string ensembles
 _DRUM_NOTES = {"kick": 36, "snare": 38, "hat": 42, "open": 46}
 
 
 @dataclass(frozen=True)
 class Track:
     name: str
-    group: str  # the groove, "drumless" or "chorale"
+    group: str  # the groove, "drumless", "chorale" or "classical"
     arrangement: str
     rendering: str  # a soundfont name or "synth"
     bpm: float
@@ -247,12 +255,13 @@ _HELDOUT8_PREFIX = "n"
 _MORE_GROOVES_PREFIX = "t"
 _HELDOUT9_PREFIX = "u"
 _HELDOUT10_PREFIX = "m"
+_HELDOUT11_PREFIXES = ("a", "i")
 
 
 def part(name: str) -> str:
     """The part a track belongs to, fixed by its name: decided once, never by what scores well. The
     first two batches split by the name's hash into 'tune' and 'heldout'; the later ones are whole
-    parts, by their names' first letter: 'heldout2' to 'heldout10', and the hip-hop, random
+    parts, by their names' first letter: 'heldout2' to 'heldout11', and the hip-hop, random
     progression, bass rhythm and groove batches 'tune'."""
     if name.startswith(_HELDOUT2_PREFIXES):
         return "heldout2"
@@ -272,6 +281,8 @@ def part(name: str) -> str:
         return "heldout9"
     if name.startswith(_HELDOUT10_PREFIX):
         return "heldout10"
+    if name.startswith(_HELDOUT11_PREFIXES):
+        return "heldout11"
     if name.startswith((_HIPHOP_PREFIX, _RANDOM_PREFIX, _BASS_RHYTHM_PREFIX, _MORE_GROOVES_PREFIX)):
         return "tune"
     return "heldout" if hashlib.sha1(name.encode()).digest()[0] % 2 else "tune"
@@ -318,15 +329,18 @@ def plan() -> list[dict]:
     heldout10 = _batch(2040, _HELDOUT10_PREFIX, "", 112, 0, exclude=used, varied=True,
                        grooves=drummed + list(MORE_GROOVES), new_renderings=True, fresh=True, cut_in=True,
                        rooms=True, bass_rhythms=True, swing=True)
+    heldout11 = _batch(2041, *_HELDOUT11_PREFIXES, 112, 40, exclude=used, varied=True,
+                       grooves=drummed + list(MORE_GROOVES) + ["drumless"], new_renderings=True, fresh=True,
+                       cut_in=True, rooms=True, bass_rhythms=True, swing=True, classical=True)
     return (first + second + third + hiphop + heldout3 + heldout4 + random_progressions + heldout5 + heldout6
-            + bass_rhythms + heldout7 + heldout8 + more_grooves + heldout9 + heldout10)
+            + bass_rhythms + heldout7 + heldout8 + more_grooves + heldout9 + heldout10 + heldout11)
 
 
 def _batch(seed: int, dance_prefix: str, chorale_prefix: str, count_dance: int, count_chorales: int,
            exclude: tuple | set, varied: bool = False, grooves: list[str] | None = None,
            new_renderings: bool = False, fresh: bool = False, random_progressions: bool = False,
            cut_in: bool = False, whole_chorales: bool = False, rooms: bool = False,
-           bass_rhythms: bool = False, swing: bool = False) -> list[dict]:
+           bass_rhythms: bool = False, swing: bool = False, classical: bool = False) -> list[dict]:
     """`varied` (held-out 2 on): arrangements from both tables, a voicing drawn for each dance
     track, chorales from the whole corpus; `grooves` (default: the first batches' and drumless);
     `new_renderings` (held-out 3 on): "mix-" renderings and the muffled and loud-with-noise masters;
@@ -338,8 +352,9 @@ def _batch(seed: int, dance_prefix: str, chorale_prefix: str, count_dance: int, 
     `whole_chorales` (held-out 6): each chorale to its last chord and that chord's release, not cut
     at 40 s; `rooms` (held-out 6): a reverberant master too; `bass_rhythms` (the bass rhythm batch and
     held-out 7): each track's bass in one of BASS_RHYTHMS, half of them as loud as the kick; `swing`
-    (held-out 7): a third of the tracks swing their off-beat sixteenths. The earlier batches' recipes
-    stay exactly as they were."""
+    (held-out 7): a third of the tracks swing their off-beat sixteenths; `classical` (held-out 11):
+    the opening of string quartet movements (_classical_pool) played by strings, in place of the
+    chorales. The earlier batches' recipes stay exactly as they were."""
     rng = np.random.default_rng(seed)
     recipes = []
     grooves = grooves or list(GROOVES) + ["drumless"]
@@ -387,18 +402,19 @@ def _batch(seed: int, dance_prefix: str, chorale_prefix: str, count_dance: int, 
         if swing and rng.random() < 1 / 3:
             recipe["swing"] = round(float(rng.uniform(0.04, 0.09)), 3)
         recipes.append(recipe)
-    pool = _chorale_pool() + (_chorale_pool(160, None) if varied else [])
+    pool = _classical_pool() if classical else _chorale_pool() + (_chorale_pool(160, None) if varied else [])
     chorales = [c for c in pool if c[0] not in exclude]
     picks = rng.choice(len(chorales), size=min(count_chorales, len(chorales)), replace=False)
     for n, index in enumerate(sorted(picks)):
         path, key = chorales[index]
         bpm = round(float(rng.uniform(60, 100)), 1)
         rendering = ("fluidr3", "timgm6mb", "opl3", "musescore", "synth")[int(rng.integers(5))]
-        name = f"{chorale_prefix}{n:03d}-{Path(path).stem}-{rendering}-{bpm}-{parse_key(key).short}"
+        piece = f"{Path(path).parent.name}-{Path(path).stem}" if classical else Path(path).stem
+        name = f"{chorale_prefix}{n:03d}-{piece}-{rendering}-{bpm}-{parse_key(key).short}"
         if rendering == "musescore" and part(name) == "tune":
             rendering = "fluidr3"
             name = name.replace("musescore", "fluidr3")
-        recipes.append(dict(kind="chorale", name=name, group="chorale", arrangement=Path(path).stem,
+        recipes.append(dict(kind="chorale", name=name, group="classical" if classical else "chorale", arrangement=piece,
                             rendering=rendering, bpm=bpm, key=key, seconds=40.0,
                             tuning_cents=float(rng.uniform(-40, 40)) if rng.random() < 0.35 else 0.0,
                             master=str(rng.choice(["", "", "", "noise"] + (["muffled"] if new_renderings else [])
@@ -463,6 +479,33 @@ def _chorale_pool(first: int = 0, stop: int | None = 160) -> list[tuple[str, str
         for mode in ("major", "minor"):
             if signature.asKey(mode).tonic.pitchClass == final:
                 pool.append((str(path), f"{ALL_KEYS[final].name.split()[0]} {mode}"))
+    cache.write_text(json.dumps(pool))
+    return pool
+
+
+def _classical_pool() -> list[tuple[str, str]]:
+    """String quartet movements of the corpus by Haydn, Mozart and Beethoven (not Bach: other hands
+    than the chorales the key model was fitted on) in simple metre, whose final bass note is the
+    tonic of their key signature's major or minor key, with that key. Only their first 40 s are
+    played, which classical movements spend in their home key. Cached in /tmp."""
+    cache = Path("/tmp/musicsync-classical-pool.json")
+    if cache.exists():
+        return [tuple(item) for item in json.loads(cache.read_text())]
+    from music21 import corpus
+
+    pool = []
+    for composer in ("haydn", "mozart", "beethoven"):
+        for path in sorted((p for p in corpus.getComposer(composer) if p.suffix == ".mxl"), key=str):
+            score = corpus.parse(path)
+            metres = score.flatten().getElementsByClass("TimeSignature")
+            signatures = score.flatten().getElementsByClass("KeySignature")
+            bass = score.parts[-1].flatten().notes if len(score.parts) == 4 else []
+            if not metres or metres[0].denominator not in (2, 4) or not signatures or not len(bass):
+                continue
+            final = bass[-1].pitches[0].pitchClass
+            for mode in ("major", "minor"):
+                if signatures[0].asKey(mode).tonic.pitchClass == final:
+                    pool.append((str(path), f"{ALL_KEYS[final].name.split()[0]} {mode}"))
     cache.write_text(json.dumps(pool))
     return pool
 
@@ -599,9 +642,9 @@ def _render_soundfont(notes: list[Note], font: str, recipe: dict, seconds: float
     import mido
 
     rng = np.random.default_rng(recipe["seed"] + 1)
-    chorale = recipe["kind"] == "chorale"
-    programs = {"pad": int(rng.choice(_CHORALE_PROGRAMS if chorale else _PADS)),
-                "bass": int(rng.choice(_CHORALE_PROGRAMS if chorale else _BASSES)),
+    chorale = {"chorale": _CHORALE_PROGRAMS, "classical": _STRINGS}.get(recipe["group"])
+    programs = {"pad": int(rng.choice(chorale or _PADS)),
+                "bass": int(rng.choice(chorale or _BASSES)),
                 "lead": int(rng.choice(_LEADS))}
     channels = {"pad": 0, "bass": 1, "lead": 2, "drums": 9}
     tempo = 500000  # 120 BPM: 960 ticks a second
@@ -709,7 +752,7 @@ def _master(audio: np.ndarray, master: str, seed: int) -> np.ndarray:
 
 def build(folder: Path, which: str = "heldout") -> list[Track]:
     """Renders (or reuses, when `folder` already holds it) the part `which` ('tune', 'heldout',
-    'heldout2' ... 'heldout10' or 'all') and returns its tracks."""
+    'heldout2' ... 'heldout11' or 'all') and returns its tracks."""
     folder.mkdir(parents=True, exist_ok=True)
     manifest = folder / "manifest.json"
     known = {t["name"]: Track(**t) for t in json.loads(manifest.read_text())} if manifest.exists() else {}
