@@ -20,7 +20,7 @@ import numpy as np
 from musicsync_assets.lib.audio.key_weights import KEY_WEIGHTS
 from musicsync_assets.lib.audio.musickeys import ALL_KEYS, MusicalKey
 
-ANALYZER_VERSION = "2.14"
+ANALYZER_VERSION = "2.15"
 TEMPO_SR = 22050
 TEMPO_HOP = 256
 CHROMA_HOP = 4096  # with an 8192-point FFT at TEMPO_SR: 2.7 Hz bins, a semitone apart from 50 Hz up
@@ -55,8 +55,9 @@ KICK_DROP_HZ = 40.0  # a kick's pitch falls this far within 35 ms of its attack;
 
 # What the key is read from, each folded to 12 pitch classes or chord roots (key_evidence); the
 # weights that score each of the 24 keys from them are fitted by benchmarks/key_model.py.
-KEY_EVIDENCE = ("pitch classes", "bass", "major triads", "minor triads", "arrivals a fifth down", "opening bass")
-OPENING_S = 1.0  # the opening bass: the first second from where the music reaches a tenth of its typical level
+KEY_EVIDENCE = ("pitch classes", "bass", "major triads", "minor triads", "arrivals a fifth down", "opening bass",
+                "closing bass")
+OPENING_S = 1.0  # the opening (closing) bass: the first (last) second the music is at a tenth of its typical level
 _CHORD_FRAMES = 3  # chroma frames (0.56 s) summed to read a chord
 # A stretch holds a chord when it correlates at least _CHORD_FIT with its best triad (a lone note
 # fits every triad it is in at 0.52) and at least _CHORD_MARGIN more than with the next (a bare fifth
@@ -949,8 +950,8 @@ def key_evidence(pitch: np.ndarray) -> KeyEvidence | None:
     From the tuned, harmonic-weighted pitch spectrum: the pitch classes of the whole track and of
     the bass (C2 to E3); which major and minor triads sound, for how long and how loud; the chord
     changes onto each root from a fifth above (V-I, the cadence); and the bass of the opening
-    second (most music starts on its tonic). Each is centred (mean 0) so the weights read its
-    shape, not its level."""
+    second and of the closing one (most music starts on its tonic, and ends there). Each is
+    centred (mean 0) so the weights read its shape, not its level."""
     if not len(pitch):
         return None
     spectrum = semitones(pitch, estimate_tuning(pitch))
@@ -968,9 +969,13 @@ def key_evidence(pitch: np.ndarray) -> KeyEvidence | None:
     level = pitch.sum(axis=1)
     sounding = level >= 0.1 * np.median(level[level > 0])
     start = int(np.argmax(sounding))
-    opening = credited[start:start + max(1, round(OPENING_S * TEMPO_SR / CHROMA_HOP)), : _BASS_TOP - _LOWEST_PITCH]
+    span = max(1, round(OPENING_S * TEMPO_SR / CHROMA_HOP))
+    opening = credited[start:start + span, : _BASS_TOP - _LOWEST_PITCH]
+    end = len(sounding) - int(np.argmax(sounding[::-1]))
+    closing = credited[max(start, end - span):end, : _BASS_TOP - _LOWEST_PITCH]
     rows = np.stack([_zscore(classes), _zscore(_fold(total[: _BASS_TOP - _LOWEST_PITCH])),
-                     _share(triads[:12]), _share(triads[12:]), _share(cadences), _zscore(_fold(opening.sum(axis=0)))])
+                     _share(triads[:12]), _share(triads[12:]), _share(cadences), _zscore(_fold(opening.sum(axis=0))),
+                     _zscore(_fold(closing.sum(axis=0)))])
     low, high = PITCH_CLARITY
     return KeyEvidence(rows, float(np.clip((classes.std() / classes.mean() - low) / (high - low), 0, 1)),
                        float(sounding.sum()) * CHROMA_HOP / TEMPO_SR)
@@ -1071,7 +1076,7 @@ def _agreement(pitch: np.ndarray, best: int) -> float:
     weighted by how much clearly pitched sound it holds (a drum intro or a quiet tail says nothing):
     1 when every stretch agrees, low for a track that changes key. The whole track's evidence
     blends the two keys, and may even name a third with confidence. A stretch's first second is
-    not the track's opening, so its opening bass is left out."""
+    not the track's opening, nor its last the track's close, so their bass is left out."""
     per_segment = max(1, int(KEY_SEGMENT_S * TEMPO_SR / CHROMA_HOP))
     ratios, weights = [], []
     for start in range(0, len(pitch), per_segment):
@@ -1079,6 +1084,7 @@ def _agreement(pitch: np.ndarray, best: int) -> float:
         if read is not None and read.clarity * read.seconds > 0:
             rows = read.rows.copy()
             rows[KEY_EVIDENCE.index("opening bass")] = 0.0
+            rows[KEY_EVIDENCE.index("closing bass")] = 0.0
             probabilities = _key_probabilities(rows)
             ratios.append(probabilities[best] / probabilities.max())
             weights.append(read.clarity * read.seconds)
