@@ -337,6 +337,49 @@ def test_a_hymn_slower_than_the_range_gets_its_double(bpm):
     assert result.key_name == "D major"
 
 
+def bowed_voices(seconds: float, seed: int, bpm: float | None) -> np.ndarray:
+    """Four bowed voices (a slow attack) stepping through a major scale, each moving now and then
+    and seldom together: on a beat grid of `bpm` the beat is marked softly and by one voice at a
+    time, as in a string quartet; with `bpm` None each chord lasts a random 0.3-3 s (free time)."""
+    rng = np.random.default_rng(seed)
+    scale = (0, 2, 4, 5, 7, 9, 11)
+    out = np.zeros(int(seconds * SR))
+    for low in (38, 50, 57, 64):
+        degree, start_s = int(rng.integers(7)), 0.0
+        while start_s < seconds:
+            if bpm:
+                beats = 1
+                while rng.random() > 0.35:
+                    beats += 1
+                length_s = beats * 60 / bpm
+            else:
+                length_s = float(rng.uniform(0.3, 3.0))
+            start, length = int(start_s * SR), min(int(length_s * SR), len(out) - int(start_s * SR))
+            t = np.arange(length) / SR
+            hz = 440 * 2 ** ((low + scale[degree % 7] + 12 * (degree // 7) - 69) / 12)
+            envelope = np.minimum(1, t / 0.12) * np.minimum(1, (length - np.arange(length)) / (0.05 * SR))
+            out[start:start + length] += envelope * sum(np.sin(2 * np.pi * hz * h * t) / h for h in (1, 2, 3, 4))
+            start_s += length_s
+            degree = int(np.clip(degree + rng.choice([-2, -1, 1, 2]), 0, 9))
+    return np.stack([out, out], axis=1) / np.abs(out).max() * 0.7
+
+
+def test_bowed_voices_marking_the_beat_softly_get_a_tempo():
+    """At 66 BPM the harmony's onsets alone find the pulse, but the other envelopes hear nothing
+    steady and do not agree, and an estimate no other envelope agrees with was not trusted: 'no
+    tempo'. It is trusted now because the sound is clearly pitched and each third of the piece
+    finds the same pulse on its own."""
+    result = analyze_pcm(pcm_of(bowed_voices(40, 4, 66.0)), SR)
+    assert result.bpm == pytest.approx(132.0, rel=0.04)
+
+
+@pytest.mark.parametrize("seed", [0, 8, 9, 10])
+def test_the_same_voices_in_free_time_get_no_tempo(seed):
+    """The same voices moving at random times: clearly pitched, and the whole finds a chance
+    period (confidence 0.08-0.24), but its thirds do not share it."""
+    assert analyze_pcm(pcm_of(bowed_voices(40, seed, None)), SR).bpm is None
+
+
 @pytest.mark.parametrize("bpm", [122.0, 128.0])
 def test_an_off_beat_hi_hat_does_not_pull_the_beat_grid_off_the_kick(bpm):
     """House's open hi-hat between the kicks is louder, broadband, than the kick above 200 Hz:

@@ -41,7 +41,12 @@ KICK_BAR_SHARE = 0.6  # kicks repeating every four beats less than this share of
 # snare's phase holding fewer kicks than the phase half a beat away: the beats are half-bars. Over
 # 1320 drummed tracks no slower groove came near (its snare phase held 1.2 times as many or more).
 HALF_BAR_KICKS, HALF_BAR_SHARE, BACKBEAT_KICKS = 0.4, 0.8, 0.9
-NO_TEMPO_BELOW = 0.15  # below this a tempo is a guess: report none (noise, speech, free time)
+NO_TEMPO_BELOW = 0.15  # below this a tempo is a guess: report none (noise, speech, free time) ...
+# ... unless, from this confidence up, the sound is clearly pitched (PITCH_CLARITY: noise and speech
+# are not) and at least two of its thirds find the same pulse on their own (all three where no other
+# envelope agrees): bowed strings and legato voices mark their beats softly, but keep them, where
+# chords in free time find a chance period in the whole that its thirds do not share.
+QUIET_PULSE_FROM, QUIET_PULSE_THIRDS = 0.08, 2
 PHASE_RIVAL = 0.8  # a beat phase with this share of the strongest one's onset energy is a near tie
 BAR_FIT_WEIGHT = 0.5  # the bar's fit (_bar_fit) beside the beat's onset energy, each scaled to its best
 DRUMLESS_BELOW = 0.5  # a drum-led estimate less confident than this is checked against the harmony's
@@ -299,10 +304,27 @@ class Analyzer:
         drums = estimate_tempo(envelope, fps, self.bpm_range, treble, floor=0.0, bass=bass, kicks=kicks)
         bpm, bpm_confidence = drums if drums[1] >= NO_TEMPO_BELOW else (None, drums[1])
         if bpm_confidence < DRUMLESS_BELOW:  # no clear drum pulse: the bass notes' or the harmony's
-            bpm, bpm_confidence = _corroborated_tempo(
-                [drums] + [estimate_tempo(candidate, fps, self.bpm_range, treble, floor=0.0, bass=bass,
-                                          slowest=SLOWEST_PULSE_BPM, kicks=kicks)
-                           for candidate in (np.concatenate(self._harmonic), bass)])
+            harmonic = np.concatenate(self._harmonic)
+
+            def pulse(onsets: np.ndarray, treble: np.ndarray, bass: np.ndarray,
+                      kicks: np.ndarray) -> tuple[float | None, float]:
+                return estimate_tempo(onsets, fps, self.bpm_range, treble, floor=0.0, bass=bass,
+                                      slowest=SLOWEST_PULSE_BPM, kicks=kicks)
+
+            candidates = [drums, pulse(harmonic, treble, bass, kicks), pulse(bass, treble, bass, kicks)]
+            bpm, bpm_confidence = _corroborated_tempo(candidates, floor=0.0)
+            if bpm_confidence < NO_TEMPO_BELOW:
+                strongest = max(candidates, key=lambda candidate: candidate[1])
+                alone = strongest[1] > bpm_confidence  # found by one envelope, no other agreeing
+                if alone:
+                    bpm, bpm_confidence = strongest
+                read = key_evidence(self.pitch_spectrum())
+                envelopes = (harmonic, treble, bass, kicks)
+                thirds = zip(*(np.array_split(each, 3) for each in envelopes), strict=True)
+                held = sum(_same_pulse(pulse(*third)[0], bpm) for third in thirds) if bpm else 0
+                if (bpm_confidence < QUIET_PULSE_FROM or read is None or read.clarity < 1
+                        or held < (3 if alone else QUIET_PULSE_THIRDS)):
+                    bpm = None
         if bpm and bpm * 2 < self.bpm_range[1] and _half_bars(kicks, snares, 60 * fps / bpm, fps):
             # Whichever envelope found the beat, and however its octave was chosen (a bass on every
             # beat of drum & bass pulses at the slower beat too): the kicks and the snare say its
@@ -653,27 +675,32 @@ def _running_max(values: np.ndarray, reach: int) -> np.ndarray:
     return np.lib.stride_tricks.sliding_window_view(padded, 2 * reach + 1).max(axis=1)
 
 
-def _corroborated_tempo(candidates: list[tuple[float | None, float]]) -> tuple[float | None, float]:
+def _same_pulse(a: float | None, b: float | None) -> bool:
+    """Whether two tempi are one pulse: within 4% of each other, or of its double or half."""
+    return bool(a and b) and any(abs(a - b * f) <= 0.04 * b * f for f in (1, 2, 0.5))
+
+
+def _corroborated_tempo(candidates: list[tuple[float | None, float]],
+                        floor: float = NO_TEMPO_BELOW) -> tuple[float | None, float]:
     """Without a clear drum pulse, the drums' estimate (first) and the harmony's and the bass's.
 
     The most confident wins, but a harmony or bass estimate that no other envelope agrees with (the
     same tempo within 4%, or its double or half) is not trusted: a single band's flux of brown noise
     can show a chance period. Estimates that agree add half their confidence to the winner's:
-    three envelopes finding one pulse in a chorale is more evidence than any one of them."""
-    def same(a: float | None, b: float | None) -> bool:
-        return bool(a and b) and any(abs(a - b * f) <= 0.04 * b * f for f in (1, 2, 0.5))
-
+    three envelopes finding one pulse in a chorale is more evidence than any one of them. Below
+    `floor` no tempo is given."""
     usable = [c for c in candidates if c[0]]
     if not usable:
         return None, max((c[1] for c in candidates), default=0.0)
     best = max(usable, key=lambda c: c[1])
-    agreeing = [c for c in usable if c is not best and same(c[0], best[0])]
+    agreeing = [c for c in usable if c is not best and _same_pulse(c[0], best[0])]
     if best is not candidates[0] and not agreeing:
-        best, agreeing = candidates[0], [c for c in usable if c is not candidates[0] and same(c[0], candidates[0][0])]
+        best, agreeing = candidates[0], [c for c in usable if c is not candidates[0]
+                                         and _same_pulse(c[0], candidates[0][0])]
         if best[0] is None:
             return None, best[1]
     confidence = float(min(1.0, best[1] + 0.5 * sum(c[1] for c in agreeing)))
-    return (best[0] if confidence >= NO_TEMPO_BELOW else None), confidence
+    return (best[0] if confidence >= floor else None), confidence
 
 
 def _steadiness(envelope: np.ndarray, period: float) -> float:
