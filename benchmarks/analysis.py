@@ -1,7 +1,7 @@
 """How right and how fast the BPM and key analysis is, on labelled sets the benchmark makes itself.
 
     benchmarks/setup.sh                   (once: FluidSynth, four GM soundfonts, the bench extra)
-    python -m benchmarks.analysis [--part heldout11|heldout10|...|tune] [--folder /tmp/musicsync-broad] [--anchors]
+    python -m benchmarks.analysis [--part heldout11|heldout12|...|tune] [--folder /tmp/musicsync-broad] [--anchors]
     python -m benchmarks.analysis --set legacy [--tracks 60] [--seed 7] [--renderings synth,soundfont]
 
 Default: the broad set (benchmarks/broad_set.py), split once by a hash of each track's name into a
@@ -41,6 +41,9 @@ from benchmarks import labelled_set
 from benchmarks.labelled_set import Labelled
 from musicsync_assets.lib.audio.analysis import analyze_file
 from musicsync_assets.lib.audio.musickeys import ALL_KEYS, MusicalKey, parse_key
+
+# The broad set's groups of composed pieces, whose arrangement is the piece's name.
+COMPOSED = ("chorale", "classical", "madrigal")
 
 Estimate = tuple[float | None, MusicalKey | None, float, float]  # bpm, key, bpm confidence, key confidence
 
@@ -121,7 +124,7 @@ def main() -> int:
     parser.add_argument("--set", default="broad", choices=("broad", "legacy"),
                         help="broad: benchmarks/broad_set.py (default); legacy: benchmarks/labelled_set.py")
     parser.add_argument("--part", default="heldout11",
-                        choices=("heldout11", "heldout10", "heldout9", "heldout8", "heldout7", "heldout6", "heldout5", "heldout4", "heldout3", "heldout2",
+                        choices=("heldout12", "heldout11", "heldout10", "heldout9", "heldout8", "heldout7", "heldout6", "heldout5", "heldout4", "heldout3", "heldout2",
                                  "heldout", "tune", "all"),
                         help="which part of the broad set (quote only the held-out parts)")
     parser.add_argument("--folder", default="/tmp/musicsync-broad", help="where the broad set is rendered/reused")
@@ -361,6 +364,7 @@ def report(tracks, estimates: list[dict], brief: bool = False) -> None:
     chorales = [r for r in rows if r["track"].group == "chorale"]
     line("chorales", chorales)
     line("classical (string quartets)", [r for r in rows if r["track"].group == "classical"])
+    line("madrigals (Monteverdi)", [r for r in rows if r["track"].group == "madrigal"])
     if chorales:
         from benchmarks.broad_set import score_keys
 
@@ -375,8 +379,7 @@ def report(tracks, estimates: list[dict], brief: bool = False) -> None:
                              ("by rendering", "rendering"), ("by mastering", "master")):
         print(f"  -- {title}")
         values = sorted({getattr(r["track"], attribute) for r in rows
-                         if attribute != "arrangement" or r["track"].group not in ("chorale", "classical")})
-                  # a chorale's or a movement's arrangement is its name
+                         if attribute != "arrangement" or r["track"].group not in COMPOSED})
         for value in values:
             line(value or "(plain)", [r for r in rows if getattr(r["track"], attribute) == value])
     print("  Acc1/Acc2/±0.5: tempo (±4%; also x2 x½ x3 x⅓; ±0.5 BPM). DJ8ve: ±4% of the tempo or of its double/half\n"

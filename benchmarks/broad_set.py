@@ -93,6 +93,12 @@ movements** by Haydn, Mozart and Beethoven (group `classical`, _classical_pool):
 other hands than the Bach chorales the key model learned from, played by soundfont strings.
 Measured once, at the end.
 
+Held-out 12 (`--part heldout12`, names starting "l" and "z"), added when held-out 11 had shown
+string quartets read with no tempo and the drumless tempo had been changed on it: 24 drumless
+dance-style tracks with new seeds and the openings of 18 five-voice **madrigals** by Monteverdi
+(group `madrigal`), sung by soundfont voices, organ or recorders: drumless music nothing was
+tuned on. Measured once, at the end.
+
     python -m benchmarks.broad_set [--folder /tmp/musicsync-broad]   (renders and lists the set)
 """
 
@@ -215,13 +221,14 @@ _EVERY_GROOVE = _ALL_GROOVES | MORE_GROOVES
 _PADS, _BASSES, _LEADS = (0, 4, 16, 19, 48, 50, 52, 89, 90, 95), (32, 33, 38, 39, 35), (11, 56, 65, 73, 80, 81, 24)
 _CHORALE_PROGRAMS = (19, 48, 52, 0, 68, 20)
 _STRINGS = (40, 41, 42, 48, 49)  # violin, viola, cello, two string ensembles
+_VOICES = (52, 53, 54, 19, 74)  # choir aahs, voice oohs, synth voice, church organ, recorder
 _DRUM_NOTES = {"kick": 36, "snare": 38, "hat": 42, "open": 46}
 
 
 @dataclass(frozen=True)
 class Track:
     name: str
-    group: str  # the groove, "drumless", "chorale" or "classical"
+    group: str  # the groove, "drumless", or the composed pieces' ("chorale", "classical", "madrigal")
     arrangement: str
     rendering: str  # a soundfont name or "synth"
     bpm: float
@@ -256,12 +263,13 @@ _MORE_GROOVES_PREFIX = "t"
 _HELDOUT9_PREFIX = "u"
 _HELDOUT10_PREFIX = "m"
 _HELDOUT11_PREFIXES = ("a", "i")
+_HELDOUT12_PREFIXES = ("l", "z")
 
 
 def part(name: str) -> str:
     """The part a track belongs to, fixed by its name: decided once, never by what scores well. The
     first two batches split by the name's hash into 'tune' and 'heldout'; the later ones are whole
-    parts, by their names' first letter: 'heldout2' to 'heldout11', and the hip-hop, random
+    parts, by their names' first letter: 'heldout2' to 'heldout12', and the hip-hop, random
     progression, bass rhythm and groove batches 'tune'."""
     if name.startswith(_HELDOUT2_PREFIXES):
         return "heldout2"
@@ -283,6 +291,8 @@ def part(name: str) -> str:
         return "heldout10"
     if name.startswith(_HELDOUT11_PREFIXES):
         return "heldout11"
+    if name.startswith(_HELDOUT12_PREFIXES):
+        return "heldout12"
     if name.startswith((_HIPHOP_PREFIX, _RANDOM_PREFIX, _BASS_RHYTHM_PREFIX, _MORE_GROOVES_PREFIX)):
         return "tune"
     return "heldout" if hashlib.sha1(name.encode()).digest()[0] % 2 else "tune"
@@ -331,16 +341,20 @@ def plan() -> list[dict]:
                        rooms=True, bass_rhythms=True, swing=True)
     heldout11 = _batch(2041, *_HELDOUT11_PREFIXES, 112, 40, exclude=used, varied=True,
                        grooves=drummed + list(MORE_GROOVES) + ["drumless"], new_renderings=True, fresh=True,
-                       cut_in=True, rooms=True, bass_rhythms=True, swing=True, classical=True)
+                       cut_in=True, rooms=True, bass_rhythms=True, swing=True, pieces="classical")
+    heldout12 = _batch(2042, *_HELDOUT12_PREFIXES, 24, 40, exclude=used, varied=True,
+                       grooves=["drumless"], new_renderings=True, fresh=True, cut_in=True, rooms=True,
+                       pieces="madrigal")
     return (first + second + third + hiphop + heldout3 + heldout4 + random_progressions + heldout5 + heldout6
-            + bass_rhythms + heldout7 + heldout8 + more_grooves + heldout9 + heldout10 + heldout11)
+            + bass_rhythms + heldout7 + heldout8 + more_grooves + heldout9 + heldout10 + heldout11
+            + heldout12)
 
 
 def _batch(seed: int, dance_prefix: str, chorale_prefix: str, count_dance: int, count_chorales: int,
            exclude: tuple | set, varied: bool = False, grooves: list[str] | None = None,
            new_renderings: bool = False, fresh: bool = False, random_progressions: bool = False,
            cut_in: bool = False, whole_chorales: bool = False, rooms: bool = False,
-           bass_rhythms: bool = False, swing: bool = False, classical: bool = False) -> list[dict]:
+           bass_rhythms: bool = False, swing: bool = False, pieces: str = "chorale") -> list[dict]:
     """`varied` (held-out 2 on): arrangements from both tables, a voicing drawn for each dance
     track, chorales from the whole corpus; `grooves` (default: the first batches' and drumless);
     `new_renderings` (held-out 3 on): "mix-" renderings and the muffled and loud-with-noise masters;
@@ -352,8 +366,10 @@ def _batch(seed: int, dance_prefix: str, chorale_prefix: str, count_dance: int, 
     `whole_chorales` (held-out 6): each chorale to its last chord and that chord's release, not cut
     at 40 s; `rooms` (held-out 6): a reverberant master too; `bass_rhythms` (the bass rhythm batch and
     held-out 7): each track's bass in one of BASS_RHYTHMS, half of them as loud as the kick; `swing`
-    (held-out 7): a third of the tracks swing their off-beat sixteenths; `classical` (held-out 11):
-    the opening of string quartet movements (_classical_pool) played by strings, in place of the
+    (held-out 7): a third of the tracks swing their off-beat sixteenths; `pieces`: the
+    composed music, "chorale" (Bach), or from _composed_pool the opening of string quartet
+    movements ("classical", held-out 11) or of madrigals ("madrigal", held-out 12), played by
+    strings or voices, in place of the
     chorales. The earlier batches' recipes stay exactly as they were."""
     rng = np.random.default_rng(seed)
     recipes = []
@@ -402,19 +418,20 @@ def _batch(seed: int, dance_prefix: str, chorale_prefix: str, count_dance: int, 
         if swing and rng.random() < 1 / 3:
             recipe["swing"] = round(float(rng.uniform(0.04, 0.09)), 3)
         recipes.append(recipe)
-    pool = _classical_pool() if classical else _chorale_pool() + (_chorale_pool(160, None) if varied else [])
+    pool = (_composed_pool(pieces) if pieces in COMPOSERS
+            else _chorale_pool() + (_chorale_pool(160, None) if varied else []))
     chorales = [c for c in pool if c[0] not in exclude]
     picks = rng.choice(len(chorales), size=min(count_chorales, len(chorales)), replace=False)
     for n, index in enumerate(sorted(picks)):
         path, key = chorales[index]
         bpm = round(float(rng.uniform(60, 100)), 1)
         rendering = ("fluidr3", "timgm6mb", "opl3", "musescore", "synth")[int(rng.integers(5))]
-        piece = f"{Path(path).parent.name}-{Path(path).stem}" if classical else Path(path).stem
+        piece = f"{Path(path).parent.name}-{Path(path).stem}" if pieces in COMPOSERS else Path(path).stem
         name = f"{chorale_prefix}{n:03d}-{piece}-{rendering}-{bpm}-{parse_key(key).short}"
         if rendering == "musescore" and part(name) == "tune":
             rendering = "fluidr3"
             name = name.replace("musescore", "fluidr3")
-        recipes.append(dict(kind="chorale", name=name, group="classical" if classical else "chorale", arrangement=piece,
+        recipes.append(dict(kind="chorale", name=name, group=pieces, arrangement=piece,
                             rendering=rendering, bpm=bpm, key=key, seconds=40.0,
                             tuning_cents=float(rng.uniform(-40, 40)) if rng.random() < 0.35 else 0.0,
                             master=str(rng.choice(["", "", "", "noise"] + (["muffled"] if new_renderings else [])
@@ -483,23 +500,27 @@ def _chorale_pool(first: int = 0, stop: int | None = 160) -> list[tuple[str, str
     return pool
 
 
-def _classical_pool() -> list[tuple[str, str]]:
-    """String quartet movements of the corpus by Haydn, Mozart and Beethoven (not Bach: other hands
-    than the chorales the key model was fitted on) in simple metre, whose final bass note is the
-    tonic of their key signature's major or minor key, with that key. Only their first 40 s are
-    played, which classical movements spend in their home key. Cached in /tmp."""
-    cache = Path("/tmp/musicsync-classical-pool.json")
+COMPOSERS = {"classical": ("haydn", "mozart", "beethoven"), "madrigal": ("monteverdi",)}
+
+
+def _composed_pool(pieces: str) -> list[tuple[str, str]]:
+    """Scores of the corpus by COMPOSERS[pieces] (not Bach: other hands than the chorales the key
+    model was fitted on), in four or more parts and simple metre, whose final bass note is the
+    tonic of their key signature's major or minor key, with that key: string quartet movements
+    ("classical") and madrigals ("madrigal"). Only their first 40 s are played, which a movement
+    spends in its home key. Cached in /tmp."""
+    cache = Path(f"/tmp/musicsync-{pieces}-pool.json")
     if cache.exists():
         return [tuple(item) for item in json.loads(cache.read_text())]
     from music21 import corpus
 
     pool = []
-    for composer in ("haydn", "mozart", "beethoven"):
+    for composer in COMPOSERS[pieces]:
         for path in sorted((p for p in corpus.getComposer(composer) if p.suffix == ".mxl"), key=str):
             score = corpus.parse(path)
             metres = score.flatten().getElementsByClass("TimeSignature")
             signatures = score.flatten().getElementsByClass("KeySignature")
-            bass = score.parts[-1].flatten().notes if len(score.parts) == 4 else []
+            bass = score.parts[-1].flatten().notes if len(score.parts) >= 4 else []
             if not metres or metres[0].denominator not in (2, 4) or not signatures or not len(bass):
                 continue
             final = bass[-1].pitches[0].pitchClass
@@ -624,6 +645,7 @@ def _chorale_notes(recipe: dict) -> list[Note]:
     skip = recipe.get("skip_quarters", 0)
     until = float("inf") if recipe.get("whole") else recipe["seconds"]
     notes = []
+    last = len(score.parts) - 1  # the bass: a chorale's fourth voice, a madrigal's fifth
     for voice, part_ in enumerate(score.parts):
         for element in part_.flatten().notes:
             if element.duration.isGrace:  # on and off at one tick, it hangs in FluidSynth (held-out 3's
@@ -632,7 +654,7 @@ def _chorale_notes(recipe: dict) -> list[Note]:
                 start = (float(element.offset) - skip) * quarter
                 if 0 <= start < until:
                     notes.append((start, float(element.duration.quarterLength) * quarter * 0.95, pitch.midi,
-                                  70 + 8 * (voice in (0, 3)), "pad" if voice < 3 else "bass"))
+                                  70 + 8 * (voice in (0, last)), "pad" if voice < last else "bass"))
     return notes
 
 
@@ -642,7 +664,7 @@ def _render_soundfont(notes: list[Note], font: str, recipe: dict, seconds: float
     import mido
 
     rng = np.random.default_rng(recipe["seed"] + 1)
-    chorale = {"chorale": _CHORALE_PROGRAMS, "classical": _STRINGS}.get(recipe["group"])
+    chorale = {"chorale": _CHORALE_PROGRAMS, "classical": _STRINGS, "madrigal": _VOICES}.get(recipe["group"])
     programs = {"pad": int(rng.choice(chorale or _PADS)),
                 "bass": int(rng.choice(chorale or _BASSES)),
                 "lead": int(rng.choice(_LEADS))}
@@ -752,7 +774,7 @@ def _master(audio: np.ndarray, master: str, seed: int) -> np.ndarray:
 
 def build(folder: Path, which: str = "heldout") -> list[Track]:
     """Renders (or reuses, when `folder` already holds it) the part `which` ('tune', 'heldout',
-    'heldout2' ... 'heldout11' or 'all') and returns its tracks."""
+    'heldout2' ... 'heldout12' or 'all') and returns its tracks."""
     folder.mkdir(parents=True, exist_ok=True)
     manifest = folder / "manifest.json"
     known = {t["name"]: Track(**t) for t in json.loads(manifest.read_text())} if manifest.exists() else {}
