@@ -648,8 +648,6 @@ def _chorale_notes(recipe: dict) -> list[Note]:
     last = len(score.parts) - 1  # the bass: a chorale's fourth voice, a madrigal's fifth
     for voice, part_ in enumerate(score.parts):
         for element in part_.flatten().notes:
-            if element.duration.isGrace:  # on and off at one tick, it hangs in FluidSynth (held-out 3's
-                continue                    # y012 was rendered with one, held until its sample died away)
             for pitch in getattr(element, "pitches", ()):
                 start = (float(element.offset) - skip) * quarter
                 if 0 <= start < until:
@@ -680,6 +678,8 @@ def _render_soundfont(notes: list[Note], font: str, recipe: dict, seconds: float
             events.append((0, mido.Message("pitchwheel", channel=channel, pitch=bend)))
     for start, length, pitch, velocity, role in notes:
         on, off = int(round(start * ticks_per_s)), int(round((start + length) * ticks_per_s))
+        if off <= on:  # a grace note, or a madrigal's tied stub: its note-off would sort first, and the
+            continue   # note would sound for ever (an organ) or until its sample died away (held-out 3's y012)
         events.append((on, mido.Message("note_on", channel=channels[role], note=pitch, velocity=velocity)))
         events.append((off, mido.Message("note_off", channel=channels[role], note=pitch, velocity=0)))
     track = mido.MidiTrack()
@@ -692,7 +692,7 @@ def _render_soundfont(notes: list[Note], font: str, recipe: dict, seconds: float
     midi, wav = folder / f"{recipe['name']}.mid", folder / f"{recipe['name']}.wav"
     song.save(midi)
     subprocess.run(["fluidsynth", "-ni", "-q", "-g", "0.6", "-r", str(SR), "-F", str(wav), font, str(midi)],
-                   check=True, capture_output=True)
+                   check=True, capture_output=True, timeout=300)
     import soundfile
 
     audio, _ = soundfile.read(wav, dtype="float32", always_2d=True)
