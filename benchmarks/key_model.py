@@ -15,8 +15,8 @@ together, so every track teaches all 12 tonics.
 It fits on FIT_PARTS, every part of the broad set (benchmarks/broad_set.py) that has been read
 (the tune part's random progressions included), and prints, per part, what a fit on the *other*
 parts scores on it (leave one part out; the random progressions and the bass rhythms are parts of
-their own), next to each published profile alone and analyser 2.3's figures. Held-out 11 is never
-read here. `--write` then fits on all of FIT_PARTS and writes the weights.
+their own), next to each published profile alone and analyser 2.3's figures. Held-out 11 and 12
+are not read here. `--write` then fits on all of FIT_PARTS and writes the weights.
 
 Evidence tried on the parts left out: a treble-register profile and the arrivals on every root (not
 only from a fifth above) moved MIREX by under 0.003, top-note (melody) pitch classes lowered it,
