@@ -38,12 +38,10 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")  # one core for the estimators run
 import numpy as np
 
 from benchmarks import labelled_set
+from benchmarks.broad_set import COMPOSED
 from benchmarks.labelled_set import Labelled
 from musicsync_assets.lib.audio.analysis import analyze_file
 from musicsync_assets.lib.audio.musickeys import ALL_KEYS, MusicalKey, parse_key
-
-# The broad set's groups of composed pieces, whose arrangement is the piece's name.
-COMPOSED = ("chorale", "classical", "madrigal")
 
 Estimate = tuple[float | None, MusicalKey | None, float, float]  # bpm, key, bpm confidence, key confidence
 

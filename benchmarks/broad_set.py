@@ -366,11 +366,11 @@ def _batch(seed: int, dance_prefix: str, chorale_prefix: str, count_dance: int, 
     `whole_chorales` (held-out 6): each chorale to its last chord and that chord's release, not cut
     at 40 s; `rooms` (held-out 6): a reverberant master too; `bass_rhythms` (the bass rhythm batch and
     held-out 7): each track's bass in one of BASS_RHYTHMS, half of them as loud as the kick; `swing`
-    (held-out 7): a third of the tracks swing their off-beat sixteenths; `pieces`: the
-    composed music, "chorale" (Bach), or from _composed_pool the opening of string quartet
-    movements ("classical", held-out 11) or of madrigals ("madrigal", held-out 12), played by
-    strings or voices, in place of the
-    chorales. The earlier batches' recipes stay exactly as they were."""
+    (held-out 7): a third of the tracks swing their off-beat sixteenths; `pieces`: the composed
+    music (`chorale_prefix`, `count_chorales`), Bach chorales ("chorale") or, from _composed_pool,
+    the openings of string quartet movements ("classical", held-out 11) or of madrigals
+    ("madrigal", held-out 12), played by strings or voices. The earlier batches' recipes stay
+    exactly as they were."""
     rng = np.random.default_rng(seed)
     recipes = []
     grooves = grooves or list(GROOVES) + ["drumless"]
@@ -501,11 +501,13 @@ def _chorale_pool(first: int = 0, stop: int | None = 160) -> list[tuple[str, str
 
 
 COMPOSERS = {"classical": ("haydn", "mozart", "beethoven"), "madrigal": ("monteverdi",)}
+COMPOSED = ("chorale", *COMPOSERS)  # the groups of composed pieces, whose arrangement is the piece's name
 
 
 def _composed_pool(pieces: str) -> list[tuple[str, str]]:
     """Scores of the corpus by COMPOSERS[pieces] (not Bach: other hands than the chorales the key
-    model was fitted on), in four or more parts and simple metre, whose final bass note is the
+    model was fitted on), in four or more parts with a half- or quarter-note beat, whose final bass
+    note (the lowest of a closing chord) is the
     tonic of their key signature's major or minor key, with that key: string quartet movements
     ("classical") and madrigals ("madrigal"). Only their first 40 s are played, which a movement
     spends in its home key. Cached in /tmp."""
@@ -517,13 +519,16 @@ def _composed_pool(pieces: str) -> list[tuple[str, str]]:
     pool = []
     for composer in COMPOSERS[pieces]:
         for path in sorted((p for p in corpus.getComposer(composer) if p.suffix == ".mxl"), key=str):
-            score = corpus.parse(path)
+            try:
+                score = corpus.parse(path)
+            except Exception:  # noqa: BLE001 - a file music21 cannot read is simply not in the pool
+                continue
             metres = score.flatten().getElementsByClass("TimeSignature")
             signatures = score.flatten().getElementsByClass("KeySignature")
             bass = score.parts[-1].flatten().notes if len(score.parts) >= 4 else []
             if not metres or metres[0].denominator not in (2, 4) or not signatures or not len(bass):
                 continue
-            final = bass[-1].pitches[0].pitchClass
+            final = min(bass[-1].pitches).pitchClass
             for mode in ("major", "minor"):
                 if signatures[0].asKey(mode).tonic.pitchClass == final:
                     pool.append((str(path), f"{ALL_KEYS[final].name.split()[0]} {mode}"))
@@ -662,9 +667,9 @@ def _render_soundfont(notes: list[Note], font: str, recipe: dict, seconds: float
     import mido
 
     rng = np.random.default_rng(recipe["seed"] + 1)
-    chorale = {"chorale": _CHORALE_PROGRAMS, "classical": _STRINGS, "madrigal": _VOICES}.get(recipe["group"])
-    programs = {"pad": int(rng.choice(chorale or _PADS)),
-                "bass": int(rng.choice(chorale or _BASSES)),
+    composed = {"chorale": _CHORALE_PROGRAMS, "classical": _STRINGS, "madrigal": _VOICES}.get(recipe["group"])
+    programs = {"pad": int(rng.choice(composed or _PADS)),
+                "bass": int(rng.choice(composed or _BASSES)),
                 "lead": int(rng.choice(_LEADS))}
     channels = {"pad": 0, "bass": 1, "lead": 2, "drums": 9}
     tempo = 500000  # 120 BPM: 960 ticks a second
@@ -678,8 +683,8 @@ def _render_soundfont(notes: list[Note], font: str, recipe: dict, seconds: float
             events.append((0, mido.Message("pitchwheel", channel=channel, pitch=bend)))
     for start, length, pitch, velocity, role in notes:
         on, off = int(round(start * ticks_per_s)), int(round((start + length) * ticks_per_s))
-        if off <= on:  # a grace note, or a madrigal's tied stub: its note-off would sort first, and the
-            continue   # note would sound for ever (an organ) or until its sample died away (held-out 3's y012)
+        if off <= on:  # a grace note or a madrigal's tied stub: its note-off would sort first, and the
+            continue   # note sound for ever (an organ) or until its sample died away (held-out 3's y012)
         events.append((on, mido.Message("note_on", channel=channels[role], note=pitch, velocity=velocity)))
         events.append((off, mido.Message("note_off", channel=channels[role], note=pitch, velocity=0)))
     track = mido.MidiTrack()

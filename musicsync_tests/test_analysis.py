@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from musicsync_assets.lib.audio import codec, demo
-from musicsync_assets.lib.audio.analysis import (KEY_EVIDENCE, Analyzer, analyze_file, analyze_pcm, beat_offset,
-                                                 integrated_loudness, key_evidence)
+from musicsync_assets.lib.audio.analysis import (KEY_EVIDENCE, NO_TEMPO_BELOW, Analyzer, analyze_file,
+                                                 analyze_pcm, beat_offset, integrated_loudness, key_evidence)
 from musicsync_assets.lib.audio.musickeys import ALL_KEYS, parse_key
 
 SR = 44100
@@ -358,7 +358,8 @@ def bowed_voices(seconds: float, seed: int, bpm: float | None) -> np.ndarray:
             t = np.arange(length) / SR
             hz = 440 * 2 ** ((low + scale[degree % 7] + 12 * (degree // 7) - 69) / 12)
             envelope = np.minimum(1, t / 0.12) * np.minimum(1, (length - np.arange(length)) / (0.05 * SR))
-            out[start:start + length] += envelope * sum(np.sin(2 * np.pi * hz * h * t) / h for h in (1, 2, 3, 4))
+            tone = sum(np.sin(2 * np.pi * hz * h * t) / h for h in (1, 2, 3, 4))
+            out[start:start + length] += envelope * tone
             start_s += length_s
             degree = int(np.clip(degree + rng.choice([-2, -1, 1, 2]), 0, 9))
     return np.stack([out, out], axis=1) / np.abs(out).max() * 0.7
@@ -376,8 +377,11 @@ def test_bowed_voices_marking_the_beat_softly_get_a_tempo():
 @pytest.mark.parametrize("seed", [0, 8, 9, 10])
 def test_the_same_voices_in_free_time_get_no_tempo(seed):
     """The same voices moving at random times: clearly pitched, and the whole finds a chance
-    period (confidence 0.08-0.24), but its thirds do not share it."""
-    assert analyze_pcm(pcm_of(bowed_voices(40, seed, None)), SR).bpm is None
+    period (confidence 0.08-0.24), but its thirds do not share it. The confidence given is the
+    one the estimates earned together, not the passed-over one's."""
+    result = analyze_pcm(pcm_of(bowed_voices(40, seed, None)), SR)
+    assert result.bpm is None
+    assert result.bpm_confidence < NO_TEMPO_BELOW
 
 
 @pytest.mark.parametrize("bpm", [122.0, 128.0])
@@ -548,6 +552,25 @@ def test_a_kick_pitched_off_the_key_does_not_name_the_key(key, kick_hz):
     """A 42 Hz kick under G major is an E, a 55 Hz one an A: taken for music, they named E minor
     and A minor at confidences up to 0.94."""
     assert analyze_pcm(pcm_of(saw_chords_over_a_kick(key, 0.0, kick_hz)), SR).key_name == key
+
+
+def test_the_closing_bass_is_the_last_note_before_the_music_stops():
+    """Bass notes F, G, E, A, then four seconds of silence: the opening bass is the F, the closing
+    bass the A the music ends on, not the silence after it (music ends on its tonic as often as it
+    starts there)."""
+    out = np.zeros(int(12 * SR))
+    for n, midi in enumerate((41, 43, 40, 45)):
+        t = np.arange(2 * SR) / SR
+        hz = 440 * 2 ** ((midi - 69) / 12)
+        envelope = np.minimum(1, t / 0.02) * np.minimum(1, (len(t) - np.arange(len(t))) / (0.05 * SR))
+        tone = sum(np.sin(2 * np.pi * hz * h * t) / h for h in (1, 2, 3))
+        out[n * 2 * SR:(n + 1) * 2 * SR] = envelope * tone
+    analyzer = Analyzer(SR, 2)
+    analyzer.feed(pcm_of(np.stack([out, out], axis=1) * 0.5))
+    analyzer.result()
+    rows = key_evidence(analyzer.pitch_spectrum()).rows
+    assert int(np.argmax(rows[KEY_EVIDENCE.index("opening bass")])) == 5  # F
+    assert int(np.argmax(rows[KEY_EVIDENCE.index("closing bass")])) == 9  # A
 
 
 def test_the_bass_evidence_leaves_out_a_kick_below_c2():

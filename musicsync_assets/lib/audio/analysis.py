@@ -38,8 +38,8 @@ LOW_END_SHARE = 1 / 3  # the low end pulsing at the doubled beat less than this 
 LOW_END_FLOOR = 0.3  # ... provided its pulse at the beat rises this far above its background
 KICK_BAR_SHARE = 0.6  # kicks repeating every four beats less than this share of every eight: half-beats
 # Kicks repeating every two beats (this far above their background) and hardly every beat, with the
-# snare's phase holding fewer kicks than the phase half a beat away: the beats are half-bars. Over
-# 1320 drummed tracks no slower groove came near (its snare phase held 1.2 times as many or more).
+# snare's phase holding under nine tenths of the kicks of the phase half a beat away: the beats are
+# half-bars. Over 1320 drummed tracks no slower groove came near (1.2 times as many or more).
 HALF_BAR_KICKS, HALF_BAR_SHARE, BACKBEAT_KICKS = 0.4, 0.8, 0.9
 NO_TEMPO_BELOW = 0.15  # below this a tempo is a guess: report none (noise, speech, free time) ...
 # ... unless, from this confidence up, the sound is clearly pitched (PITCH_CLARITY: noise and speech
@@ -61,9 +61,9 @@ KICK_DROP_HZ = 40.0  # a kick's pitch falls this far within 35 ms of its attack;
 
 # What the key is read from, each folded to 12 pitch classes or chord roots (key_evidence); the
 # weights that score each of the 24 keys from them are fitted by benchmarks/key_model.py.
-KEY_EVIDENCE = ("pitch classes", "bass", "major triads", "minor triads", "arrivals a fifth down", "opening bass",
-                "closing bass")
-OPENING_S = 1.0  # the opening (closing) bass: the first (last) second the music is at a tenth of its typical level
+KEY_EVIDENCE = ("pitch classes", "bass", "major triads", "minor triads", "arrivals a fifth down",
+                "opening bass", "closing bass")
+OPENING_S = 1.0  # the opening (closing) bass: the first (last) second at a tenth of the music's typical level
 _CHORD_FRAMES = 3  # chroma frames (0.56 s) summed to read a chord
 # A stretch holds a chord when it correlates at least _CHORD_FIT with its best triad (a lone note
 # fits every triad it is in at 0.52) and at least _CHORD_MARGIN more than with the next (a bare fifth
@@ -305,26 +305,12 @@ class Analyzer:
         bpm, bpm_confidence = drums if drums[1] >= NO_TEMPO_BELOW else (None, drums[1])
         if bpm_confidence < DRUMLESS_BELOW:  # no clear drum pulse: the bass notes' or the harmony's
             harmonic = np.concatenate(self._harmonic)
-
-            def pulse(onsets: np.ndarray, treble: np.ndarray, bass: np.ndarray,
-                      kicks: np.ndarray) -> tuple[float | None, float]:
-                return estimate_tempo(onsets, fps, self.bpm_range, treble, floor=0.0, bass=bass,
-                                      slowest=SLOWEST_PULSE_BPM, kicks=kicks)
-
-            candidates = [drums, pulse(harmonic, treble, bass, kicks), pulse(bass, treble, bass, kicks)]
-            bpm, bpm_confidence = _corroborated_tempo(candidates, floor=0.0)
+            candidates = [drums, _drumless_pulse(harmonic, treble, bass, kicks, fps, self.bpm_range),
+                          _drumless_pulse(bass, treble, bass, kicks, fps, self.bpm_range)]
+            bpm, bpm_confidence = _corroborated_tempo(candidates)
             if bpm_confidence < NO_TEMPO_BELOW:
-                strongest = max(candidates, key=lambda candidate: candidate[1])
-                alone = strongest[1] > bpm_confidence  # found by one envelope, no other agreeing
-                if alone:
-                    bpm, bpm_confidence = strongest
-                read = key_evidence(self.pitch_spectrum())
-                envelopes = (harmonic, treble, bass, kicks)
-                thirds = zip(*(np.array_split(each, 3) for each in envelopes), strict=True)
-                held = sum(_same_pulse(pulse(*third)[0], bpm) for third in thirds) if bpm else 0
-                if (bpm_confidence < QUIET_PULSE_FROM or read is None or read.clarity < 1
-                        or held < (3 if alone else QUIET_PULSE_THIRDS)):
-                    bpm = None
+                bpm, bpm_confidence = self._quiet_pulse(candidates, (bpm, bpm_confidence),
+                                                        (harmonic, treble, bass, kicks), fps)
         if bpm and bpm * 2 < self.bpm_range[1] and _half_bars(kicks, snares, 60 * fps / bpm, fps):
             # Whichever envelope found the beat, and however its octave was chosen (a bass on every
             # beat of drum & bass pulses at the slower beat too): the kicks and the snare say its
@@ -339,6 +325,30 @@ class Analyzer:
                                       kicks=kicks, snares=snares) if bpm else None,
             intro_s=intro_s, outro_s=outro_s, energy=energy_score(loudness, envelope, fps),
         )
+
+    def _quiet_pulse(self, candidates: list[tuple[float | None, float]],
+                     corroborated: tuple[float | None, float], envelopes: tuple[np.ndarray, ...],
+                     fps: float) -> tuple[float | None, float]:
+        """The tempo of drumless music whose pulse is too weak to trust at once (`corroborated`, from
+        _corroborated_tempo, below NO_TEMPO_BELOW) and its confidence, or None with that confidence:
+        see QUIET_PULSE_FROM. A harmony or bass estimate no other envelope agrees with, which
+        _corroborated_tempo passes over, counts here when it is the strongest and all three thirds
+        of the harmony's onsets (`envelopes`: harmony, treble, bass, kicks) find it. A clip under
+        12 s has thirds too short to find any pulse in, so it gets none."""
+        strongest = max(candidates[1:], key=lambda candidate: candidate[1])
+        alone = strongest[1] > corroborated[1] and not any(
+            _same_pulse(other[0], strongest[0]) for other in candidates if other is not strongest)
+        tempo, confidence = strongest if alone else corroborated
+        if not tempo or confidence < QUIET_PULSE_FROM:
+            return None, corroborated[1]
+        read = key_evidence(self.pitch_spectrum())
+        if read is None or read.clarity < 1:
+            return None, corroborated[1]
+        thirds = zip(*(np.array_split(envelope, 3) for envelope in envelopes))
+        held = sum(_same_pulse(_drumless_pulse(*third, fps, self.bpm_range)[0], tempo) for third in thirds)
+        if held < (3 if alone else QUIET_PULSE_THIRDS):
+            return None, corroborated[1]
+        return tempo, confidence
 
 
 class _Spectrogram:
@@ -649,7 +659,7 @@ def _pulses_without_half(envelope: np.ndarray, slow_lag: float, fps: float, shar
 def _half_bars(kicks: np.ndarray, snares: np.ndarray, beat: float, fps: float) -> bool:
     """Whether beats of `beat` frames are half-bars of a groove twice as fast: the kicks repeat
     every two beats and hardly every beat, and the snare band's strongest phase lies between them,
-    holding fewer kicks than the phase half a beat away. Drum & bass read at half tempo
+    holding under nine tenths of the kicks of the phase half a beat away. Drum & bass read at half tempo
     (kicks on 1 and the "and" of 3, the snare on 2 and 4, a ride on the beat) has its snare on
     the slower reading's off-beats; a backbeat falls on the beat, where hip-hop's kicks fall as
     often as half a beat away, and hip-hop's kicks repeat once a bar, not every two beats."""
@@ -680,15 +690,21 @@ def _same_pulse(a: float | None, b: float | None) -> bool:
     return bool(a and b) and any(abs(a - b * f) <= 0.04 * b * f for f in (1, 2, 0.5))
 
 
-def _corroborated_tempo(candidates: list[tuple[float | None, float]],
-                        floor: float = NO_TEMPO_BELOW) -> tuple[float | None, float]:
+def _drumless_pulse(onsets: np.ndarray, treble: np.ndarray, bass: np.ndarray, kicks: np.ndarray, fps: float,
+                    bpm_range: tuple[float, float]) -> tuple[float | None, float]:
+    """estimate_tempo on the harmony's or the bass's onsets, searched down to SLOWEST_PULSE_BPM."""
+    return estimate_tempo(onsets, fps, bpm_range, treble, floor=0.0, bass=bass, slowest=SLOWEST_PULSE_BPM,
+                          kicks=kicks)
+
+
+def _corroborated_tempo(candidates: list[tuple[float | None, float]]) -> tuple[float | None, float]:
     """Without a clear drum pulse, the drums' estimate (first) and the harmony's and the bass's.
 
     The most confident wins, but a harmony or bass estimate that no other envelope agrees with (the
     same tempo within 4%, or its double or half) is not trusted: a single band's flux of brown noise
     can show a chance period. Estimates that agree add half their confidence to the winner's:
-    three envelopes finding one pulse in a chorale is more evidence than any one of them. Below
-    `floor` no tempo is given."""
+    three envelopes finding one pulse in a chorale is more evidence than any one of them. The
+    confidence may be too low to trust: see NO_TEMPO_BELOW."""
     usable = [c for c in candidates if c[0]]
     if not usable:
         return None, max((c[1] for c in candidates), default=0.0)
@@ -700,7 +716,7 @@ def _corroborated_tempo(candidates: list[tuple[float | None, float]],
         if best[0] is None:
             return None, best[1]
     confidence = float(min(1.0, best[1] + 0.5 * sum(c[1] for c in agreeing)))
-    return (best[0] if confidence >= floor else None), confidence
+    return best[0], confidence
 
 
 def _steadiness(envelope: np.ndarray, period: float) -> float:
@@ -1002,8 +1018,8 @@ def key_evidence(pitch: np.ndarray) -> KeyEvidence | None:
     end = len(sounding) - int(np.argmax(sounding[::-1]))
     closing = credited[max(start, end - span):end, : _BASS_TOP - _LOWEST_PITCH]
     rows = np.stack([_zscore(classes), _zscore(_fold(total[: _BASS_TOP - _LOWEST_PITCH])),
-                     _share(triads[:12]), _share(triads[12:]), _share(cadences), _zscore(_fold(opening.sum(axis=0))),
-                     _zscore(_fold(closing.sum(axis=0)))])
+                     _share(triads[:12]), _share(triads[12:]), _share(cadences),
+                     _zscore(_fold(opening.sum(axis=0))), _zscore(_fold(closing.sum(axis=0)))])
     low, high = PITCH_CLARITY
     return KeyEvidence(rows, float(np.clip((classes.std() / classes.mean() - low) / (high - low), 0, 1)),
                        float(sounding.sum()) * CHROMA_HOP / TEMPO_SR)
