@@ -122,7 +122,7 @@ def main() -> int:
     parser.add_argument("--set", default="broad", choices=("broad", "legacy"),
                         help="broad: benchmarks/broad_set.py (default); legacy: benchmarks/labelled_set.py")
     parser.add_argument("--part", default="heldout11",
-                        choices=("heldout12", "heldout11", "heldout10", "heldout9", "heldout8", "heldout7", "heldout6", "heldout5", "heldout4", "heldout3", "heldout2",
+                        choices=("heldout13", "heldout12", "heldout11", "heldout10", "heldout9", "heldout8", "heldout7", "heldout6", "heldout5", "heldout4", "heldout3", "heldout2",
                                  "heldout", "tune", "all"),
                         help="which part of the broad set (quote only the held-out parts)")
     parser.add_argument("--folder", default="/tmp/musicsync-broad", help="where the broad set is rendered/reused")

@@ -99,6 +99,10 @@ dance-style tracks with new seeds and the openings of 18 five-voice **madrigals*
 (group `madrigal`), sung by soundfont voices, organ or recorders: drumless music nothing was
 tuned on. Measured once, at the end.
 
+Held-out 13 (`--part heldout13`, names starting "H"), added when every earlier part had been read
+and the beat grid's near-tie rule was changed on them: held-out 10's recipe (112 dance-style
+tracks in every groove) with new seeds. Measured once, at the end.
+
     python -m benchmarks.broad_set [--folder /tmp/musicsync-broad]   (renders and lists the set)
 """
 
@@ -264,12 +268,13 @@ _HELDOUT9_PREFIX = "u"
 _HELDOUT10_PREFIX = "m"
 _HELDOUT11_PREFIXES = ("a", "i")
 _HELDOUT12_PREFIXES = ("l", "z")
+_HELDOUT13_PREFIX = "H"  # every lower-case letter had been taken
 
 
 def part(name: str) -> str:
     """The part a track belongs to, fixed by its name: decided once, never by what scores well. The
     first two batches split by the name's hash into 'tune' and 'heldout'; the later ones are whole
-    parts, by their names' first letter: 'heldout2' to 'heldout12', and the hip-hop, random
+    parts, by their names' first letter: 'heldout2' to 'heldout13', and the hip-hop, random
     progression, bass rhythm and groove batches 'tune'."""
     if name.startswith(_HELDOUT2_PREFIXES):
         return "heldout2"
@@ -293,6 +298,8 @@ def part(name: str) -> str:
         return "heldout11"
     if name.startswith(_HELDOUT12_PREFIXES):
         return "heldout12"
+    if name.startswith(_HELDOUT13_PREFIX):
+        return "heldout13"
     if name.startswith((_HIPHOP_PREFIX, _RANDOM_PREFIX, _BASS_RHYTHM_PREFIX, _MORE_GROOVES_PREFIX)):
         return "tune"
     return "heldout" if hashlib.sha1(name.encode()).digest()[0] % 2 else "tune"
@@ -345,9 +352,12 @@ def plan() -> list[dict]:
     heldout12 = _batch(2042, *_HELDOUT12_PREFIXES, 24, 40, exclude=used, varied=True,
                        grooves=["drumless"], new_renderings=True, fresh=True, cut_in=True, rooms=True,
                        pieces="madrigal")
+    heldout13 = _batch(2043, _HELDOUT13_PREFIX, "", 112, 0, exclude=used, varied=True,
+                       grooves=drummed + list(MORE_GROOVES), new_renderings=True, fresh=True, cut_in=True,
+                       rooms=True, bass_rhythms=True, swing=True)
     return (first + second + third + hiphop + heldout3 + heldout4 + random_progressions + heldout5 + heldout6
             + bass_rhythms + heldout7 + heldout8 + more_grooves + heldout9 + heldout10 + heldout11
-            + heldout12)
+            + heldout12 + heldout13)
 
 
 def _batch(seed: int, dance_prefix: str, chorale_prefix: str, count_dance: int, count_chorales: int,
@@ -779,7 +789,7 @@ def _master(audio: np.ndarray, master: str, seed: int) -> np.ndarray:
 
 def build(folder: Path, which: str = "heldout") -> list[Track]:
     """Renders (or reuses, when `folder` already holds it) the part `which` ('tune', 'heldout',
-    'heldout2' ... 'heldout12' or 'all') and returns its tracks."""
+    'heldout2' ... 'heldout13' or 'all') and returns its tracks."""
     folder.mkdir(parents=True, exist_ok=True)
     manifest = folder / "manifest.json"
     known = {t["name"]: Track(**t) for t in json.loads(manifest.read_text())} if manifest.exists() else {}
