@@ -501,13 +501,20 @@ def _chorale_pool(first: int = 0, stop: int | None = 160) -> list[tuple[str, str
         bass = score.parts[-1].flatten().notes
         if not signatures or not len(bass) or not hasattr(bass[-1], "pitch"):
             continue
-        final = bass[-1].pitch.pitchClass
-        signature = signatures[0]
-        for mode in ("major", "minor"):
-            if signature.asKey(mode).tonic.pitchClass == final:
-                pool.append((str(path), f"{ALL_KEYS[final].name.split()[0]} {mode}"))
+        key = _key_ending_on(signatures[0], bass[-1].pitch.pitchClass)
+        if key:
+            pool.append((str(path), key))
     cache.write_text(json.dumps(pool))
     return pool
+
+
+def _key_ending_on(signature, final: int) -> str | None:
+    """The major or minor key of a music21 key signature whose tonic is pitch class `final` (the
+    piece's last bass note), or None: a modal ending is left out."""
+    for mode in ("major", "minor"):
+        if signature.asKey(mode).tonic.pitchClass == final:
+            return f"{ALL_KEYS[final].name.split()[0]} {mode}"
+    return None
 
 
 COMPOSERS = {"classical": ("haydn", "mozart", "beethoven"), "madrigal": ("monteverdi",)}
@@ -517,9 +524,8 @@ COMPOSED = ("chorale", *COMPOSERS)  # the groups of composed pieces, whose arran
 def _composed_pool(pieces: str) -> list[tuple[str, str]]:
     """Scores of the corpus by COMPOSERS[pieces] (not Bach: other hands than the chorales the key
     model was fitted on), in four or more parts with a half- or quarter-note beat, whose final bass
-    note (the lowest of a closing chord) is the
-    tonic of their key signature's major or minor key, with that key: string quartet movements
-    ("classical") and madrigals ("madrigal"). Only their first 40 s are played, which a movement
+    note (the lowest of a closing chord) is the tonic of their key signature's major or minor key,
+    with that key: string quartet movements ("classical") and madrigals ("madrigal"). Only their first 40 s are played, which a movement
     spends in its home key. Cached in /tmp."""
     cache = Path(f"/tmp/musicsync-{pieces}-pool.json")
     if cache.exists():
@@ -538,10 +544,9 @@ def _composed_pool(pieces: str) -> list[tuple[str, str]]:
             bass = score.parts[-1].flatten().notes if len(score.parts) >= 4 else []
             if not metres or metres[0].denominator not in (2, 4) or not signatures or not len(bass):
                 continue
-            final = min(bass[-1].pitches).pitchClass
-            for mode in ("major", "minor"):
-                if signatures[0].asKey(mode).tonic.pitchClass == final:
-                    pool.append((str(path), f"{ALL_KEYS[final].name.split()[0]} {mode}"))
+            key = _key_ending_on(signatures[0], min(bass[-1].pitches).pitchClass)
+            if key:
+                pool.append((str(path), key))
     cache.write_text(json.dumps(pool))
     return pool
 
