@@ -2,6 +2,7 @@
 
     benchmarks/setup.sh                   (once: FluidSynth, four GM soundfonts, the bench extra)
     python -m benchmarks.analysis [--part heldout11|heldout12|...|tune] [--folder /tmp/musicsync-broad] [--anchors]
+    python -m benchmarks.analysis --set independent [--folder /tmp/musicsync-independent] [--anchors]
     python -m benchmarks.analysis --set legacy [--tracks 60] [--seed 7] [--renderings synth,soundfont]
 
 Default: the broad set (benchmarks/broad_set.py), split once by a hash of each track's name into a
@@ -18,6 +19,10 @@ held-out 13 (every groove, for the beat grid's last change). It runs
 - the beat grid's phase error against the labelled kicks (within 20 ms; a quarter beat or more off);
 - errors by confidence quintile; speed per CPU-second with start-up and decoding included.
 `--anchors` scores librosa's defaults and Essentia (RhythmExtractor2013 + KeyExtractor 'edma') too.
+
+`--set independent` scores benchmarks/independent_set.py, written by a session that never read the
+analyser or the broad set: its own genres, progressions, synthesis and label conventions. Nothing
+is tuned on it; it is read once per analyser version worth quoting.
 
 `--set legacy` is the earlier set (benchmarks/labelled_set.py) the analyser was first tuned on,
 with musicsync, librosa and Essentia side by side, speed on one pinned core, and a two-hour mix
@@ -120,13 +125,15 @@ def tempo_scores(truth: float, guess: float | None) -> tuple[bool, bool, bool]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--set", default="broad", choices=("broad", "legacy"),
-                        help="broad: benchmarks/broad_set.py (default); legacy: benchmarks/labelled_set.py")
+    parser.add_argument("--set", default="broad", choices=("broad", "independent", "legacy"),
+                        help="broad: benchmarks/broad_set.py (default); independent: benchmarks/independent_set.py;"
+                             " legacy: benchmarks/labelled_set.py")
     parser.add_argument("--part", default="heldout11",
                         choices=("heldout13", "heldout12", "heldout11", "heldout10", "heldout9", "heldout8", "heldout7", "heldout6", "heldout5", "heldout4", "heldout3", "heldout2",
                                  "heldout", "tune", "all"),
                         help="which part of the broad set (quote only the held-out parts)")
-    parser.add_argument("--folder", default="/tmp/musicsync-broad", help="where the broad set is rendered/reused")
+    parser.add_argument("--folder", help="where the set is rendered or reused (default /tmp/musicsync-broad, or"
+                                         " /tmp/musicsync-independent with --set independent)")
     parser.add_argument("--anchors", action="store_true", help="also score librosa's defaults (and Essentia)")
     parser.add_argument("--tracks", type=int, default=60, help="tracks per rendering")
     parser.add_argument("--seed", type=int, default=7)
@@ -135,6 +142,8 @@ def main() -> int:
     args = parser.parse_args()
     if args.set == "broad":
         return broad_main(args)
+    if args.set == "independent":
+        return independent_main(args)
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # children (ffmpeg) inherit it
 
@@ -309,17 +318,30 @@ def broad_main(args) -> int:
     if not broad_set.available():
         print("FluidSynth and the Debian soundfonts are missing: run benchmarks/setup.sh")
         return 1
-    print(f"Rendering (or reusing) the {args.part} part of the broad set in {args.folder} ...", flush=True)
-    tracks = broad_set.build(Path(args.folder), args.part)
+    folder = args.folder or "/tmp/musicsync-broad"
+    print(f"Rendering (or reusing) the {args.part} part of the broad set in {folder} ...", flush=True)
+    return measure(broad_set.build(Path(folder), args.part), f"{args.part} part", args.anchors)
+
+
+def independent_main(args) -> int:
+    from benchmarks import independent_set
+
+    folder = args.folder or "/tmp/musicsync-independent"
+    print(f"Rendering (or reusing) the independent set in {folder} ...", flush=True)
+    return measure(independent_set.build(Path(folder)), "independent set", args.anchors)
+
+
+def measure(tracks: list, label: str, with_anchors: bool) -> int:
+    """Runs `musicsync analyze --json` once over `tracks` and reports, then the anchors if asked."""
     estimates, cpu, wall = run_cli([t.path for t in tracks])
     by_path = {e["path"]: e for e in estimates}
     estimates = [by_path[t.path] for t in tracks]
     audio = sum(t.seconds for t in tracks)
-    print(f"\n{len(tracks)} tracks ({args.part} part), {audio / 60:.0f} min of audio, one `musicsync analyze --json`"
+    print(f"\n{len(tracks)} tracks ({label}), {audio / 60:.0f} min of audio, one `musicsync analyze --json`"
           f" call: {audio / cpu:.0f}x real time per CPU-second (start-up and ffmpeg included;"
           f" {cpu:.1f} CPU-s, {wall:.1f} s wall)")
     report(tracks, estimates)
-    if args.anchors:
+    if with_anchors:
         anchors = {"librosa defaults": librosa_defaults}
         essentia_estimate = essentia_extractors()
         if essentia_estimate:
@@ -359,7 +381,7 @@ def report(tracks, estimates: list[dict], brief: bool = False) -> None:
     drummed = [r for r in rows if r["track"].drummed]
     line("ALL", rows)
     line("drum-led (dance-style)", drummed)
-    line("drumless dance-style", [r for r in rows if r["track"].group == "drumless"])
+    line("drumless dance-style", [r for r in rows if not r["track"].drummed and r["track"].group not in COMPOSED])
     chorales = [r for r in rows if r["track"].group == "chorale"]
     line("chorales", chorales)
     line("classical (string quartets)", [r for r in rows if r["track"].group == "classical"])
