@@ -2,7 +2,7 @@
 
     benchmarks/setup.sh                   (once: FluidSynth, four GM soundfonts, the bench extra)
     python -m benchmarks.analysis [--part heldout11|heldout12|...|tune] [--folder /tmp/musicsync-broad] [--anchors]
-    python -m benchmarks.analysis --set independent [--folder /tmp/musicsync-independent] [--anchors]
+    python -m benchmarks.analysis --set independent [--batch 2] [--folder /tmp/musicsync-independent] [--anchors]
     python -m benchmarks.analysis --set legacy [--tracks 60] [--seed 7] [--renderings synth,soundfont]
 
 Default: the broad set (benchmarks/broad_set.py), split once by a hash of each track's name into a
@@ -133,7 +133,9 @@ def main() -> int:
                                  "heldout", "tune", "all"),
                         help="which part of the broad set (quote only the held-out parts)")
     parser.add_argument("--folder", help="where the set is rendered or reused (default /tmp/musicsync-broad, or"
-                                         " /tmp/musicsync-independent with --set independent)")
+                                         " /tmp/musicsync-independent[-2] with --set independent)")
+    parser.add_argument("--batch", type=int, default=1, choices=(1, 2),
+                        help="with --set independent: 1, or 2 (the same recipe with new seeds)")
     parser.add_argument("--anchors", action="store_true", help="also score librosa's defaults (and Essentia)")
     parser.add_argument("--tracks", type=int, default=60, help="tracks per rendering")
     parser.add_argument("--seed", type=int, default=7)
@@ -326,9 +328,9 @@ def broad_main(args) -> int:
 def independent_main(args) -> int:
     from benchmarks import independent_set
 
-    folder = args.folder or "/tmp/musicsync-independent"
-    print(f"Rendering (or reusing) the independent set in {folder} ...", flush=True)
-    return measure(independent_set.build(Path(folder)), "independent set", args.anchors)
+    folder = Path(args.folder) if args.folder else independent_set.default_folder(args.batch)
+    print(f"Rendering (or reusing) batch {args.batch} of the independent set in {folder} ...", flush=True)
+    return measure(independent_set.build(folder, args.batch), f"independent set, batch {args.batch}", args.anchors)
 
 
 def measure(tracks: list, label: str, with_anchors: bool) -> int:

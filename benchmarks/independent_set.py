@@ -1,6 +1,6 @@
 """An independent labelled set of synthesised music, to measure the analyser on music made by other hands.
 
-    python -m benchmarks.independent_set [--folder /tmp/musicsync-independent]    (from the repository root)
+    python -m benchmarks.independent_set [--batch 2] [--folder /tmp/musicsync-independent]    (from the repository root)
 
 The developers' labelled sets were written by the people who tune the analyser. This one was written
 independently of it, without reading the analyser, its tuning sets or its key model and without running
@@ -696,10 +696,13 @@ def mixdown(mix: Mix, plan: Plan, kicks: list[float], rng: np.random.Generator, 
     return master(out, plan.master, rng)
 
 
-def plans() -> list[Plan]:
+BATCH_SEEDS = {1: 20240611, 2: 20261207}  # batch 2: the same recipe with new seeds, a set nothing has seen
+
+
+def plans(batch: int = 1) -> list[Plan]:
     """The whole set in order: each genre cycles through its loops, sounds and masterings; each tonic goes
     to whichever of the 12 that mode has used least, so the keys spread over all 24."""
-    rng = np.random.default_rng(20240611)
+    rng = np.random.default_rng(BATCH_SEEDS[batch])
     used, out = {True: np.zeros(12, int), False: np.zeros(12, int)}, []
     for group, genre in GENRES.items():
         for j in range(genre.count):
@@ -714,7 +717,7 @@ def plans() -> list[Plan]:
             if genre.drums and rng.random() < genre.intro:
                 intro = 8 if seconds - offset > 8 * 4 * 60 / bpm + 12 else 4
             out.append(Plan(len(out), group, cycle(genre.renderings, j), bpm, tonic, mode, numerals, note,
-                            cycle(genre.masters, j), seconds, cents, offset, intro, 1000 + len(out)))
+                            cycle(genre.masters, j), seconds, cents, offset, intro, 1000 * batch + len(out)))
     return out
 
 
@@ -723,12 +726,16 @@ def _render_to(plan: Plan, path: str) -> int:
     return plan.index
 
 
-def build(folder: Path) -> list[Track]:
+def default_folder(batch: int) -> Path:
+    return Path("/tmp/musicsync-independent" + (f"-{batch}" if batch > 1 else ""))
+
+
+def build(folder: Path, batch: int = 1) -> list[Track]:
     """Renders every track into `folder` (reusing those its manifest lists unchanged); returns the labels."""
     folder.mkdir(parents=True, exist_ok=True)
     manifest = folder / "manifest.json"
     cached = {row["name"]: row for row in json.loads(manifest.read_text())} if manifest.exists() else {}
-    all_plans = plans()
+    all_plans = plans(batch)
     tracks = [plan.track(folder) for plan in all_plans]
     done = {i for i, track in enumerate(tracks)
             if cached.get(track.name) == dataclasses.asdict(track) and Path(track.path).exists()}
@@ -748,8 +755,10 @@ def build(folder: Path) -> list[Track]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--folder", type=Path, default=Path("/tmp/musicsync-independent"))
-    for track in build(parser.parse_args().folder):
+    parser.add_argument("--batch", type=int, choices=sorted(BATCH_SEEDS), default=1)
+    parser.add_argument("--folder", type=Path, help="default /tmp/musicsync-independent (batch 1), -2 ...")
+    args = parser.parse_args()
+    for track in build(args.folder or default_folder(args.batch), args.batch):
         print(f"{track.name:48} {track.group:17} {track.bpm:6.1f} {track.key:9} {track.first_beat_s}")
 
 
