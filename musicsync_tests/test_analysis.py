@@ -493,6 +493,30 @@ def test_a_near_tie_between_beat_phases_goes_to_the_one_the_music_starts_on(offb
     assert offset == pytest.approx(0.0, abs=0.005)
 
 
+@pytest.mark.parametrize("lead_in", ["swell 0.8 s", "swell 1 s", "crackle"])
+def test_a_near_tie_goes_to_the_first_attack_not_to_a_sound_heard_before_it(lead_in):
+    """The off-beat hits are a little stronger than the beat's, and something is heard about half a
+    beat before beat 1: a reversed cymbal swelling into it (crossing 20 dB under the peak there) or
+    a vinyl crackle's click, 10 dB under the peak but only 0.1 ms long. The music's first attack is
+    the kick on beat 1, so the near tie goes to the beat."""
+    envelope, fps, bpm, _, _ = onsets(beat_strength=1.0, offbeat_strength=1.2, first_s=1.0)
+    sr, beat = 22050, 60 / bpm
+    y = np.zeros(30 * sr)
+    t = np.arange(int(0.1 * sr)) / sr
+    hit = np.cos(2 * np.pi * 60 * t) * np.exp(-t / 0.03)
+    for n in range(int(28 / beat)):
+        for time, strength in ((1.0 + n * beat, 1.0), (1.0 + (n + 0.5) * beat, 1.2)):
+            y[int(time * sr):int(time * sr) + len(hit)] += strength * hit
+    if lead_in == "crackle":
+        y[int((1.0 - beat / 2) * sr):][:3] = 0.4
+    else:
+        swell_s = 0.8 if lead_in == "swell 0.8 s" else 1.0
+        t = np.arange(int(swell_s * sr)) / sr
+        y[sr - len(t):sr] += 0.4 * (t / swell_s) ** 3 * np.sin(2 * np.pi * 2000 * t)
+    offset = beat_offset(envelope, fps, bpm, y, sr)
+    assert abs((offset - 1.0 + beat / 2) % beat - beat / 2) <= 0.01
+
+
 def test_a_pickup_does_not_move_a_clear_beat_grid():
     """A track opening on an off-beat note keeps the grid its beats clearly mark."""
     envelope, fps, bpm, y, sr = onsets(beat_strength=1.0, offbeat_strength=0.3, first_s=1.0)
