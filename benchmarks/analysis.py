@@ -129,7 +129,7 @@ def main() -> int:
                         help="broad: benchmarks/broad_set.py (default); independent: benchmarks/independent_set.py;"
                              " legacy: benchmarks/labelled_set.py")
     parser.add_argument("--part", default="heldout11",
-                        choices=("heldout13", "heldout12", "heldout11", "heldout10", "heldout9", "heldout8", "heldout7", "heldout6", "heldout5", "heldout4", "heldout3", "heldout2",
+                        choices=("heldout14", "heldout13", "heldout12", "heldout11", "heldout10", "heldout9", "heldout8", "heldout7", "heldout6", "heldout5", "heldout4", "heldout3", "heldout2",
                                  "heldout", "tune", "all"),
                         help="which part of the broad set (quote only the held-out parts)")
     parser.add_argument("--folder", help="where the set is rendered or reused (default /tmp/musicsync-broad, or"

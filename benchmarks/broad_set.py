@@ -103,6 +103,10 @@ Held-out 13 (`--part heldout13`, names starting "H"), added when every earlier p
 and the beat grid's near-tie rule was changed on them: held-out 10's recipe (112 dance-style
 tracks in every groove) with new seeds. Measured once, at the end.
 
+Held-out 14 (`--part heldout14`, names starting "J"), added when the near tie was settled by the
+music's first attack, chosen on every earlier part and on the independent set's first batch: the
+same recipe with new seeds. Measured once, at the end.
+
     python -m benchmarks.broad_set [--folder /tmp/musicsync-broad]   (renders and lists the set)
 """
 
@@ -269,12 +273,13 @@ _HELDOUT10_PREFIX = "m"
 _HELDOUT11_PREFIXES = ("a", "i")
 _HELDOUT12_PREFIXES = ("l", "z")
 _HELDOUT13_PREFIX = "H"  # every lower-case letter had been taken
+_HELDOUT14_PREFIX = "J"
 
 
 def part(name: str) -> str:
     """The part a track belongs to, fixed by its name: decided once, never by what scores well. The
     first two batches split by the name's hash into 'tune' and 'heldout'; the later ones are whole
-    parts, by their names' first letter: 'heldout2' to 'heldout13', and the hip-hop, random
+    parts, by their names' first letter: 'heldout2' to 'heldout14', and the hip-hop, random
     progression, bass rhythm and groove batches 'tune'."""
     if name.startswith(_HELDOUT2_PREFIXES):
         return "heldout2"
@@ -300,6 +305,8 @@ def part(name: str) -> str:
         return "heldout12"
     if name.startswith(_HELDOUT13_PREFIX):
         return "heldout13"
+    if name.startswith(_HELDOUT14_PREFIX):
+        return "heldout14"
     if name.startswith((_HIPHOP_PREFIX, _RANDOM_PREFIX, _BASS_RHYTHM_PREFIX, _MORE_GROOVES_PREFIX)):
         return "tune"
     return "heldout" if hashlib.sha1(name.encode()).digest()[0] % 2 else "tune"
@@ -355,9 +362,12 @@ def plan() -> list[dict]:
     heldout13 = _batch(2043, _HELDOUT13_PREFIX, "", 112, 0, exclude=used, varied=True,
                        grooves=drummed + list(MORE_GROOVES), new_renderings=True, fresh=True, cut_in=True,
                        rooms=True, bass_rhythms=True, swing=True)
+    heldout14 = _batch(2044, _HELDOUT14_PREFIX, "", 112, 0, exclude=used, varied=True,
+                       grooves=drummed + list(MORE_GROOVES), new_renderings=True, fresh=True, cut_in=True,
+                       rooms=True, bass_rhythms=True, swing=True)
     return (first + second + third + hiphop + heldout3 + heldout4 + random_progressions + heldout5 + heldout6
             + bass_rhythms + heldout7 + heldout8 + more_grooves + heldout9 + heldout10 + heldout11
-            + heldout12 + heldout13)
+            + heldout12 + heldout13 + heldout14)
 
 
 def _batch(seed: int, dance_prefix: str, chorale_prefix: str, count_dance: int, count_chorales: int,
@@ -794,7 +804,7 @@ def _master(audio: np.ndarray, master: str, seed: int) -> np.ndarray:
 
 def build(folder: Path, which: str = "heldout") -> list[Track]:
     """Renders (or reuses, when `folder` already holds it) the part `which` ('tune', 'heldout',
-    'heldout2' ... 'heldout13' or 'all') and returns its tracks."""
+    'heldout2' ... 'heldout14' or 'all') and returns its tracks."""
     folder.mkdir(parents=True, exist_ok=True)
     manifest = folder / "manifest.json"
     known = {t["name"]: Track(**t) for t in json.loads(manifest.read_text())} if manifest.exists() else {}
