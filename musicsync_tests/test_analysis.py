@@ -483,13 +483,25 @@ def onsets(beat_strength: float, offbeat_strength: float, first_s: float, bpm: f
     return envelope, fps, bpm, y, sr
 
 
+def boom_bap_kicks(envelope: np.ndarray, fps: float, bpm: float, first_s: float) -> np.ndarray:
+    """The kicks among `onsets`' hits, as a boom-bap bar has them: on 1 and 3, and half a beat after
+    2 and after 4. Neither phase has a kick on every beat."""
+    kicks, beat = np.zeros_like(envelope), 60 / bpm
+    for n in range(int((30 - first_s) / beat) - 1):
+        frame = round((first_s + (n + 0.5 * (n % 2)) * beat) * fps)
+        kicks[frame] = envelope[frame]
+    return kicks
+
+
 @pytest.mark.parametrize("offbeat_strength", [1.1, 1.35])
 def test_a_near_tie_between_beat_phases_goes_to_the_one_the_music_starts_on(offbeat_strength):
     """Boom-bap's kick half a beat late, with hats and bass on every eighth, can give the off-beat
     a little more onset energy than the beat; the track starting on the beat settles it. Drum &
     bass kicking on the "and" of 1 and 3 over a bass off the beat gave it up to a third more (the
     beat at 0.7-0.8 of it): 2.16 called that no tie, and put ten grids in 1427 half a beat off."""
-    offset = beat_offset(*onsets(beat_strength=1.0, offbeat_strength=offbeat_strength, first_s=0.0))
+    envelope, fps, bpm, y, sr = onsets(beat_strength=1.0, offbeat_strength=offbeat_strength, first_s=0.0)
+    kicks = boom_bap_kicks(envelope, fps, bpm, first_s=0.0)
+    offset = beat_offset(envelope, fps, bpm, y, sr, kicks=kicks, snares=envelope)
     assert offset == pytest.approx(0.0, abs=0.005)
 
 
@@ -513,8 +525,30 @@ def test_a_near_tie_goes_to_the_first_attack_not_to_a_sound_heard_before_it(lead
         swell_s = 0.8 if lead_in == "swell 0.8 s" else 1.0
         t = np.arange(int(swell_s * sr)) / sr
         y[sr - len(t):sr] += 0.4 * (t / swell_s) ** 3 * np.sin(2 * np.pi * 2000 * t)
-    offset = beat_offset(envelope, fps, bpm, y, sr)
+    kicks = boom_bap_kicks(envelope, fps, bpm, first_s=1.0)
+    offset = beat_offset(envelope, fps, bpm, y, sr, kicks=kicks, snares=envelope)
     assert abs((offset - 1.0 + beat / 2) % beat - beat / 2) <= 0.01
+
+
+@pytest.mark.parametrize("intro_bars", [2, 3])
+def test_an_intro_of_off_beat_hats_leaves_a_four_to_the_floor_grid_on_the_kicks(intro_bars):
+    """Techno opening on open hi-hats between the beats before the kick comes in on every beat: the
+    hats' phase comes near the kicks' (they play longer), and they are the music's first attack,
+    half a beat off. Kicks on every beat are the grid, whatever starts the track."""
+    fps, sr, bpm = 100, 22050, 128.0
+    beat = 60 / bpm
+    intro_s = 4 * intro_bars * beat
+    kicks, snares, y = np.zeros(30 * fps), np.zeros(30 * fps), np.zeros(30 * sr)
+    t = np.arange(int(0.1 * sr)) / sr
+    kick = np.cos(2 * np.pi * 60 * t) * np.exp(-t / 0.03)
+    hat = np.sin(2 * np.pi * 7000 * t) * np.exp(-t / 0.02)
+    for n in range(int(29 / beat)):
+        for time, sound, envelope in ((intro_s + n * beat, kick, kicks), ((n + 0.5) * beat, hat, snares)):
+            if time < 29.5:
+                envelope[round(time * fps)] = 1.0
+                y[int(time * sr):int(time * sr) + len(sound)] += sound
+    offset = beat_offset(kicks + snares, fps, bpm, y, sr, kicks=kicks, snares=snares)
+    assert abs((offset - intro_s + beat / 2) % beat - beat / 2) <= 0.01
 
 
 def test_a_pickup_does_not_move_a_clear_beat_grid():
