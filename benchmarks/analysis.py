@@ -2,7 +2,7 @@
 
     benchmarks/setup.sh                   (once: FluidSynth, four GM soundfonts, the bench extra)
     python -m benchmarks.analysis [--part heldout11|heldout12|...|tune] [--folder /tmp/musicsync-broad] [--anchors]
-    python -m benchmarks.analysis --set independent [--batch 2] [--folder /tmp/musicsync-independent] [--anchors]
+    python -m benchmarks.analysis --set independent [--batch 2|3] [--folder /tmp/musicsync-independent] [--anchors]
     python -m benchmarks.analysis --set legacy [--tracks 60] [--seed 7] [--renderings synth,soundfont]
 
 Default: the broad set (benchmarks/broad_set.py), split once by a hash of each track's name into a
@@ -129,13 +129,13 @@ def main() -> int:
                         help="broad: benchmarks/broad_set.py (default); independent: benchmarks/independent_set.py;"
                              " legacy: benchmarks/labelled_set.py")
     parser.add_argument("--part", default="heldout11",
-                        choices=("heldout14", "heldout13", "heldout12", "heldout11", "heldout10", "heldout9", "heldout8", "heldout7", "heldout6", "heldout5", "heldout4", "heldout3", "heldout2",
+                        choices=("heldout15", "heldout14", "heldout13", "heldout12", "heldout11", "heldout10", "heldout9", "heldout8", "heldout7", "heldout6", "heldout5", "heldout4", "heldout3", "heldout2",
                                  "heldout", "tune", "all"),
                         help="which part of the broad set (quote only the held-out parts)")
     parser.add_argument("--folder", help="where the set is rendered or reused (default /tmp/musicsync-broad, or"
                                          " /tmp/musicsync-independent[-2] with --set independent)")
-    parser.add_argument("--batch", type=int, default=1, choices=(1, 2),
-                        help="with --set independent: 1, or 2 (the same recipe with new seeds)")
+    parser.add_argument("--batch", type=int, default=1, choices=(1, 2, 3),
+                        help="with --set independent: 1, or 2 or 3 (the same recipe with new seeds)")
     parser.add_argument("--anchors", action="store_true", help="also score librosa's defaults (and Essentia)")
     parser.add_argument("--tracks", type=int, default=60, help="tracks per rendering")
     parser.add_argument("--seed", type=int, default=7)

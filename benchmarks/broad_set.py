@@ -107,6 +107,10 @@ Held-out 14 (`--part heldout14`, names starting "J"), added when the near tie wa
 music's first attack, chosen on every earlier part and on the independent set's first batch: the
 same recipe with new seeds. Measured once, at the end.
 
+Held-out 15 (`--part heldout15`, names starting "K"), added when held-out 14 and the independent
+set's second batch had been read and kicks on every beat were made to settle the near tie alone:
+the same recipe with new seeds. Measured once, at the end.
+
     python -m benchmarks.broad_set [--folder /tmp/musicsync-broad]   (renders and lists the set)
 """
 
@@ -274,12 +278,13 @@ _HELDOUT11_PREFIXES = ("a", "i")
 _HELDOUT12_PREFIXES = ("l", "z")
 _HELDOUT13_PREFIX = "H"  # every lower-case letter had been taken
 _HELDOUT14_PREFIX = "J"
+_HELDOUT15_PREFIX = "K"
 
 
 def part(name: str) -> str:
     """The part a track belongs to, fixed by its name: decided once, never by what scores well. The
     first two batches split by the name's hash into 'tune' and 'heldout'; the later ones are whole
-    parts, by their names' first letter: 'heldout2' to 'heldout14', and the hip-hop, random
+    parts, by their names' first letter: 'heldout2' to 'heldout15', and the hip-hop, random
     progression, bass rhythm and groove batches 'tune'."""
     if name.startswith(_HELDOUT2_PREFIXES):
         return "heldout2"
@@ -307,6 +312,8 @@ def part(name: str) -> str:
         return "heldout13"
     if name.startswith(_HELDOUT14_PREFIX):
         return "heldout14"
+    if name.startswith(_HELDOUT15_PREFIX):
+        return "heldout15"
     if name.startswith((_HIPHOP_PREFIX, _RANDOM_PREFIX, _BASS_RHYTHM_PREFIX, _MORE_GROOVES_PREFIX)):
         return "tune"
     return "heldout" if hashlib.sha1(name.encode()).digest()[0] % 2 else "tune"
@@ -365,9 +372,12 @@ def plan() -> list[dict]:
     heldout14 = _batch(2044, _HELDOUT14_PREFIX, "", 112, 0, exclude=used, varied=True,
                        grooves=drummed + list(MORE_GROOVES), new_renderings=True, fresh=True, cut_in=True,
                        rooms=True, bass_rhythms=True, swing=True)
+    heldout15 = _batch(2045, _HELDOUT15_PREFIX, "", 112, 0, exclude=used, varied=True,
+                       grooves=drummed + list(MORE_GROOVES), new_renderings=True, fresh=True, cut_in=True,
+                       rooms=True, bass_rhythms=True, swing=True)
     return (first + second + third + hiphop + heldout3 + heldout4 + random_progressions + heldout5 + heldout6
             + bass_rhythms + heldout7 + heldout8 + more_grooves + heldout9 + heldout10 + heldout11
-            + heldout12 + heldout13 + heldout14)
+            + heldout12 + heldout13 + heldout14 + heldout15)
 
 
 def _batch(seed: int, dance_prefix: str, chorale_prefix: str, count_dance: int, count_chorales: int,
@@ -804,7 +814,7 @@ def _master(audio: np.ndarray, master: str, seed: int) -> np.ndarray:
 
 def build(folder: Path, which: str = "heldout") -> list[Track]:
     """Renders (or reuses, when `folder` already holds it) the part `which` ('tune', 'heldout',
-    'heldout2' ... 'heldout14' or 'all') and returns its tracks."""
+    'heldout2' ... 'heldout15' or 'all') and returns its tracks."""
     folder.mkdir(parents=True, exist_ok=True)
     manifest = folder / "manifest.json"
     known = {t["name"]: Track(**t) for t in json.loads(manifest.read_text())} if manifest.exists() else {}
