@@ -7,10 +7,10 @@
 
 Default: the broad set (benchmarks/broad_set.py), split once by a hash of each track's name into a
 part to tune on and a held-out part only to measure on, plus held-out batches added later, each
-measured once at the end of a round (`--part heldout2` ... `heldout13`). The key weights are
+measured once at the end of a round (`--part heldout2` ... `heldout15`). The key weights are
 fitted on every part up to held-out 10 (benchmarks/key_model.py), so quote held-out 11 (every
 groove, drumless tracks and string quartets), held-out 12 (drumless tracks and madrigals) and
-held-out 13 (every groove, for the beat grid's last change). It runs
+held-out 13 to 15 (every groove, each read once after a change to the beat grid). It runs
 `musicsync analyze --json` once over the part's files, as a user would, and reports per group
 (drum-led, drumless, each kind of composed piece; by groove, arrangement, rendering and mastering):
 - tempo Acc1 (within 4%), Acc2 (also x2, x1/2, x3, x1/3), within +-0.5 BPM, the DJ-octave rate
@@ -22,7 +22,8 @@ held-out 13 (every groove, for the beat grid's last change). It runs
 
 `--set independent` scores benchmarks/independent_set.py, written by a session that never read the
 analyser or the broad set: its own genres, progressions, synthesis and label conventions. Nothing
-is tuned on it; it is read once per analyser version worth quoting.
+is fitted on it. Each batch (`--batch 2`, `3`: its recipe with new seeds) is read once, for the
+analyser version it was added for, and is seen from then on.
 
 `--set legacy` is the earlier set (benchmarks/labelled_set.py) the analyser was first tuned on,
 with musicsync, librosa and Essentia side by side, speed on one pinned core, and a two-hour mix
