@@ -354,27 +354,20 @@ def plan() -> list[dict]:
                       new_renderings=True, fresh=True, cut_in=True, rooms=True, bass_rhythms=True, swing=True)
     more_grooves = _batch(2038, _MORE_GROOVES_PREFIX, "", 70, 0, exclude=used, varied=True, grooves=list(MORE_GROOVES),
                           new_renderings=True, fresh=True, cut_in=True, rooms=True, bass_rhythms=True, swing=True)
-    heldout9 = _batch(2039, _HELDOUT9_PREFIX, "", 112, 0, exclude=used, varied=True,
-                      grooves=drummed + list(MORE_GROOVES), new_renderings=True, fresh=True, cut_in=True,
-                      rooms=True, bass_rhythms=True, swing=True)
-    heldout10 = _batch(2040, _HELDOUT10_PREFIX, "", 112, 0, exclude=used, varied=True,
-                       grooves=drummed + list(MORE_GROOVES), new_renderings=True, fresh=True, cut_in=True,
-                       rooms=True, bass_rhythms=True, swing=True)
+
+    def every_groove(seed: int, prefix: str) -> list[dict]:  # held-out 9's recipe, for it and later parts
+        return _batch(seed, prefix, "", 112, 0, exclude=used, varied=True, grooves=drummed + list(MORE_GROOVES),
+                      new_renderings=True, fresh=True, cut_in=True, rooms=True, bass_rhythms=True, swing=True)
+
+    heldout9, heldout10 = every_groove(2039, _HELDOUT9_PREFIX), every_groove(2040, _HELDOUT10_PREFIX)
     heldout11 = _batch(2041, *_HELDOUT11_PREFIXES, 112, 40, exclude=used, varied=True,
                        grooves=drummed + list(MORE_GROOVES) + ["drumless"], new_renderings=True, fresh=True,
                        cut_in=True, rooms=True, bass_rhythms=True, swing=True, pieces="classical")
     heldout12 = _batch(2042, *_HELDOUT12_PREFIXES, 24, 40, exclude=used, varied=True,
                        grooves=["drumless"], new_renderings=True, fresh=True, cut_in=True, rooms=True,
                        pieces="madrigal")
-    heldout13 = _batch(2043, _HELDOUT13_PREFIX, "", 112, 0, exclude=used, varied=True,
-                       grooves=drummed + list(MORE_GROOVES), new_renderings=True, fresh=True, cut_in=True,
-                       rooms=True, bass_rhythms=True, swing=True)
-    heldout14 = _batch(2044, _HELDOUT14_PREFIX, "", 112, 0, exclude=used, varied=True,
-                       grooves=drummed + list(MORE_GROOVES), new_renderings=True, fresh=True, cut_in=True,
-                       rooms=True, bass_rhythms=True, swing=True)
-    heldout15 = _batch(2045, _HELDOUT15_PREFIX, "", 112, 0, exclude=used, varied=True,
-                       grooves=drummed + list(MORE_GROOVES), new_renderings=True, fresh=True, cut_in=True,
-                       rooms=True, bass_rhythms=True, swing=True)
+    heldout13, heldout14, heldout15 = (every_groove(2043, _HELDOUT13_PREFIX), every_groove(2044, _HELDOUT14_PREFIX),
+                                       every_groove(2045, _HELDOUT15_PREFIX))
     return (first + second + third + hiphop + heldout3 + heldout4 + random_progressions + heldout5 + heldout6
             + bass_rhythms + heldout7 + heldout8 + more_grooves + heldout9 + heldout10 + heldout11
             + heldout12 + heldout13 + heldout14 + heldout15)
