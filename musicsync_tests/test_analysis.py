@@ -551,6 +551,27 @@ def test_an_intro_of_off_beat_hats_leaves_a_four_to_the_floor_grid_on_the_kicks(
     assert abs((offset - intro_s + beat / 2) % beat - beat / 2) <= 0.01
 
 
+@pytest.mark.parametrize("intro_bars", [4, 8])
+def test_after_a_kickless_intro_a_near_tie_goes_to_the_first_kick(intro_bars):
+    """A garage or trap intro of open hats between the beats, then kicks on 1 and 3 only: the hats'
+    phase nearly ties the kicks', and the hats are the first attack, half a beat off. After a
+    kickless intro of four bars or more the drop's first kick marks the downbeat."""
+    fps, sr, bpm = 100, 22050, 132.0
+    beat = 60 / bpm
+    intro_s = 4 * intro_bars * beat
+    kicks, snares, y = np.zeros(40 * fps), np.zeros(40 * fps), np.zeros(40 * sr)
+    t = np.arange(int(0.1 * sr)) / sr
+    kick = np.cos(2 * np.pi * 60 * t) * np.exp(-t / 0.03)
+    hat = np.sin(2 * np.pi * 7000 * t) * np.exp(-t / 0.02)
+    for n in range(int(39 / beat)):
+        for time, sound, envelope in ((intro_s + 2 * n * beat, kick, kicks), ((n + 0.5) * beat, hat, snares)):
+            if time < 39.5:
+                envelope[round(time * fps)] = 1.0
+                y[int(time * sr):int(time * sr) + len(sound)] += sound
+    offset = beat_offset(kicks + snares, fps, bpm, y, sr, kicks=kicks, snares=snares)
+    assert abs((offset - intro_s + beat / 2) % beat - beat / 2) <= 0.01
+
+
 def test_a_pickup_does_not_move_a_clear_beat_grid():
     """A track opening on an off-beat note keeps the grid its beats clearly mark."""
     envelope, fps, bpm, y, sr = onsets(beat_strength=1.0, offbeat_strength=0.3, first_s=1.0)
