@@ -530,24 +530,34 @@ def test_a_near_tie_goes_to_the_first_attack_not_to_a_sound_heard_before_it(lead
     assert abs((offset - 1.0 + beat / 2) % beat - beat / 2) <= 0.01
 
 
+def hats_then_kicks(bpm: float, intro_s: float, kick_every: int, seconds: float):
+    """An open hat between every two beats from the start and, from `intro_s`, a kick on every
+    `kick_every`-th beat: the kicks' and the hats' (the snare band's) onsets, 100 frames a second,
+    and the waveform at 22.05 kHz."""
+    fps, sr, beat = 100, 22050, 60 / bpm
+    kicks, snares, y = np.zeros(int(seconds * fps)), np.zeros(int(seconds * fps)), np.zeros(int(seconds * sr))
+    t = np.arange(int(0.1 * sr)) / sr
+    kick = np.cos(2 * np.pi * 60 * t) * np.exp(-t / 0.03)
+    hat = np.sin(2 * np.pi * 7000 * t) * np.exp(-t / 0.02)
+    for n in range(int((seconds - 1) / beat)):
+        kick_at, hat_at = intro_s + kick_every * n * beat, (n + 0.5) * beat
+        for time, sound, onsets_of in ((kick_at, kick, kicks), (hat_at, hat, snares)):
+            if time < seconds - 0.5:
+                onsets_of[round(time * fps)] = 1.0
+                y[int(time * sr):int(time * sr) + len(sound)] += sound
+    return kicks, snares, y
+
+
 @pytest.mark.parametrize("intro_bars", [2, 3])
 def test_an_intro_of_off_beat_hats_leaves_a_four_to_the_floor_grid_on_the_kicks(intro_bars):
     """Techno opening on open hi-hats between the beats before the kick comes in on every beat: the
     hats' phase comes near the kicks' (they play longer), and they are the music's first attack,
     half a beat off. Kicks on every beat are the grid, whatever starts the track."""
-    fps, sr, bpm = 100, 22050, 128.0
+    bpm = 128.0
     beat = 60 / bpm
     intro_s = 4 * intro_bars * beat
-    kicks, snares, y = np.zeros(30 * fps), np.zeros(30 * fps), np.zeros(30 * sr)
-    t = np.arange(int(0.1 * sr)) / sr
-    kick = np.cos(2 * np.pi * 60 * t) * np.exp(-t / 0.03)
-    hat = np.sin(2 * np.pi * 7000 * t) * np.exp(-t / 0.02)
-    for n in range(int(29 / beat)):
-        for time, sound, envelope in ((intro_s + n * beat, kick, kicks), ((n + 0.5) * beat, hat, snares)):
-            if time < 29.5:
-                envelope[round(time * fps)] = 1.0
-                y[int(time * sr):int(time * sr) + len(sound)] += sound
-    offset = beat_offset(kicks + snares, fps, bpm, y, sr, kicks=kicks, snares=snares)
+    kicks, snares, y = hats_then_kicks(bpm, intro_s, kick_every=1, seconds=30)
+    offset = beat_offset(kicks + snares, 100, bpm, y, 22050, kicks=kicks, snares=snares)
     assert abs((offset - intro_s + beat / 2) % beat - beat / 2) <= 0.01
 
 
@@ -556,19 +566,11 @@ def test_after_a_kickless_intro_a_near_tie_goes_to_the_first_kick(intro_bars):
     """A garage or trap intro of open hats between the beats, then kicks on 1 and 3 only: the hats'
     phase nearly ties the kicks', and the hats are the first attack, half a beat off. After a
     kickless intro of four bars or more the drop's first kick marks the downbeat."""
-    fps, sr, bpm = 100, 22050, 132.0
+    bpm = 132.0
     beat = 60 / bpm
     intro_s = 4 * intro_bars * beat
-    kicks, snares, y = np.zeros(40 * fps), np.zeros(40 * fps), np.zeros(40 * sr)
-    t = np.arange(int(0.1 * sr)) / sr
-    kick = np.cos(2 * np.pi * 60 * t) * np.exp(-t / 0.03)
-    hat = np.sin(2 * np.pi * 7000 * t) * np.exp(-t / 0.02)
-    for n in range(int(39 / beat)):
-        for time, sound, envelope in ((intro_s + 2 * n * beat, kick, kicks), ((n + 0.5) * beat, hat, snares)):
-            if time < 39.5:
-                envelope[round(time * fps)] = 1.0
-                y[int(time * sr):int(time * sr) + len(sound)] += sound
-    offset = beat_offset(kicks + snares, fps, bpm, y, sr, kicks=kicks, snares=snares)
+    kicks, snares, y = hats_then_kicks(bpm, intro_s, kick_every=2, seconds=40)
+    offset = beat_offset(kicks + snares, 100, bpm, y, 22050, kicks=kicks, snares=snares)
     assert abs((offset - intro_s + beat / 2) % beat - beat / 2) <= 0.01
 
 
