@@ -771,8 +771,9 @@ def beat_offset(envelope: np.ndarray, fps: float, bpm: float, y: np.ndarray, sr:
     above all) starts on a beat. Its first attack, not its first sound: a reversed cymbal swelling
     into beat 1, or a vinyl crackle before it, is heard first but off the beat; after a kickless
     intro (KICKLESS_INTRO_BARS), the first kick. Kicks on every beat of the strongest phase
-    (FOUR_ON_THE_FLOOR) settle it alone. A track opening with a pickup still gets the stronger phase unless it is a near
-    tie, and its grid starts on the first beat after the pickup, not on the silent beat before it."""
+    (FOUR_ON_THE_FLOOR) settle it alone. A track opening with a pickup still gets the stronger
+    phase unless it is a near tie, and its grid starts on the first beat after the pickup, not on
+    the silent beat before it."""
     beat = 60 * fps / bpm
     usable = len(envelope) - 1
     if usable <= 4 * beat:
