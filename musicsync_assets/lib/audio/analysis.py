@@ -899,7 +899,8 @@ def _first_attack(y: np.ndarray, sr: int) -> float | None:
     framed = y[: frames * hop].reshape(frames, hop)
     level = np.sqrt(np.einsum("ij,ij->i", framed, framed) / hop)  # no squared copy of two minutes of samples
     before = np.lib.stride_tricks.sliding_window_view(np.concatenate([np.zeros(lookback), level]), lookback)
-    rising = np.flatnonzero((level >= 0.1 * level.max()) & (level >= ATTACK_RISE * before[:frames].min(axis=1)))
+    quietest_before = before[:frames].min(axis=1)
+    rising = np.flatnonzero((level >= 0.1 * level.max()) & (level >= ATTACK_RISE * quietest_before))
     if level.max() <= 0 or not rising.size:
         return None
     window = before[rising[0]]
