@@ -134,7 +134,7 @@ def main() -> int:
                                  "heldout", "tune", "all"),
                         help="which part of the broad set (quote only the held-out parts)")
     parser.add_argument("--folder", help="where the set is rendered or reused (default /tmp/musicsync-broad, or"
-                                         " /tmp/musicsync-independent[-2] with --set independent)")
+                                         " /tmp/musicsync-independent[-N] with --set independent --batch N)")
     parser.add_argument("--batch", type=int, default=1, choices=(1, 2, 3, 4),
                         help="with --set independent: 1, or 2 to 4 (the same recipe with new seeds)")
     parser.add_argument("--anchors", action="store_true", help="also score librosa's defaults (and Essentia)")

@@ -1,6 +1,6 @@
 """An independent labelled set of synthesised music, to measure the analyser on music made by other hands.
 
-    python -m benchmarks.independent_set [--batch 2] [--folder /tmp/musicsync-independent]    (from the repository root)
+    python -m benchmarks.independent_set [--batch N] [--folder /tmp/musicsync-independent]    (from the repository root)
 
 The developers' labelled sets were written by the people who tune the analyser. This one was written
 independently of it, without reading the analyser, its tuning sets or its key model and without running
@@ -757,7 +757,7 @@ def build(folder: Path, batch: int = 1) -> list[Track]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--batch", type=int, choices=sorted(BATCH_SEEDS), default=1)
-    parser.add_argument("--folder", type=Path, help="default /tmp/musicsync-independent (batch 1), -2 ...")
+    parser.add_argument("--folder", type=Path, help="default /tmp/musicsync-independent, or -N after it for batch N")
     args = parser.parse_args()
     for track in build(args.folder or default_folder(args.batch), args.batch):
         print(f"{track.name:48} {track.group:17} {track.bpm:6.1f} {track.key:9} {track.first_beat_s}")

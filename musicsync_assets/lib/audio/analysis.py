@@ -898,10 +898,12 @@ def _first_attack(y: np.ndarray, sr: int) -> float | None:
         return None
     framed = y[: frames * hop].reshape(frames, hop)
     level = np.sqrt(np.einsum("ij,ij->i", framed, framed) / hop)  # no squared copy of two minutes of samples
+    if level.max() <= 0:
+        return None
     before = np.lib.stride_tricks.sliding_window_view(np.concatenate([np.zeros(lookback), level]), lookback)
     quietest_before = before[:frames].min(axis=1)
     rising = np.flatnonzero((level >= 0.1 * level.max()) & (level >= ATTACK_RISE * quietest_before))
-    if level.max() <= 0 or not rising.size:
+    if not rising.size:
         return None
     window = before[rising[0]]
     quietest = lookback - 1 - int(np.argmin(window[::-1]))  # the latest, where the rise starts
