@@ -118,6 +118,8 @@ near tie: the same recipe with new seeds. Measured once, at the end.
     python -m benchmarks.broad_set [--folder /tmp/musicsync-broad]   (renders and lists the set)
 """
 
+import copy
+import functools
 import hashlib
 import json
 import shutil
@@ -327,8 +329,14 @@ def part(name: str) -> str:
 
 
 def plan() -> list[dict]:
-    """Every track's recipe (without audio). Deterministic. The second batch (names starting "e"
-    and "k") was added later to give the tune part more tracks to choose among profiles with; it
+    """Every track's recipe (without audio), a copy the caller may change. Deterministic."""
+    return copy.deepcopy(_plan())
+
+
+@functools.cache
+def _plan() -> list[dict]:
+    """Planned once per process: reading the scores takes a minute. The second batch (names starting
+    "e" and "k") was added later to give the tune part more tracks to choose among profiles with; it
     never reuses a chorale of the first batch, so no piece sits in both parts."""
     first = _batch(2026, "d", "c", 84, 36, exclude=())
     used = {recipe["source"] for recipe in first if recipe["kind"] == "chorale"}
