@@ -597,6 +597,18 @@ def test_a_minor_loop_leaning_on_its_relative_major_is_named_or_flagged(monkeypa
         assert result.key_name == key or result.key_confidence < 0.35, (key, result.key_name, result.key_confidence)
 
 
+@pytest.mark.parametrize("key", ["A minor", "F# minor", "C minor"])
+def test_a_minor_loop_on_its_relative_majors_chords_is_never_a_confident_key(monkeypatch, key):
+    """Am F C G is A minor's i VI III VII and C major's vi IV I V, C sounding as long as Am: even
+    named right, the key is in doubt. Each triad's time used to be counted as a share of its own
+    quality's, so the loop's one minor chord seemed to sound three times as long as its C: a minor
+    reading was never doubted, and I-V-vi-IV loops named as their relative minor came with 0.98."""
+    minor, major = (0, 3, 7), (0, 4, 7)
+    monkeypatch.setitem(demo.PROGRESSIONS, "minor", ((0, minor), (8, major), (3, major), (10, major)))
+    result = analyze_pcm(pcm_of(demo.render(124, parse_key(key), 24)), SR)
+    assert result.key_confidence < 0.35, (result.key_name, result.key_confidence)
+
+
 def saw_chords_over_a_kick(key: str, cents: float, kick_hz: float, seconds: float = 20.0) -> np.ndarray:
     """Band-limited saw chords (i VI iv V or I V vi IV, a bar each) over a bass note, detuned by
     `cents`, and a loud four-on-the-floor kick gliding from 180 Hz down to `kick_hz`, whose pitch

@@ -20,7 +20,7 @@ import numpy as np
 from musicsync_assets.lib.audio.key_weights import KEY_WEIGHTS
 from musicsync_assets.lib.audio.musickeys import ALL_KEYS, MusicalKey
 
-ANALYZER_VERSION = "2.20"
+ANALYZER_VERSION = "2.21"
 TEMPO_SR = 22050
 TEMPO_HOP = 256
 CHROMA_HOP = 4096  # with an 8192-point FFT at TEMPO_SR: 2.7 Hz bins, a semitone apart from 50 Hz up
@@ -1060,6 +1060,7 @@ class KeyEvidence(NamedTuple):
     rows: np.ndarray  # (len(KEY_EVIDENCE), 12), C first
     clarity: float  # how clearly pitched the sound is, 0 to 1 (PITCH_CLARITY)
     seconds: float  # how much of it sounds at a tenth of its typical level or more
+    triads: np.ndarray  # (24,) each triad's energy-weighted time: the 12 major roots, then the 12 minor
 
 
 def key_evidence(pitch: np.ndarray) -> KeyEvidence | None:
@@ -1096,7 +1097,7 @@ def key_evidence(pitch: np.ndarray) -> KeyEvidence | None:
                      _zscore(_fold(opening.sum(axis=0))), _zscore(_fold(closing.sum(axis=0)))])
     low, high = PITCH_CLARITY
     return KeyEvidence(rows, float(np.clip((classes.std() / classes.mean() - low) / (high - low), 0, 1)),
-                       float(sounding.sum()) * CHROMA_HOP / TEMPO_SR)
+                       float(sounding.sum()) * CHROMA_HOP / TEMPO_SR, triads)
 
 
 def _chords(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -1170,16 +1171,18 @@ def estimate_key(pitch: np.ndarray) -> tuple[MusicalKey | None, float]:
     read = key_evidence(pitch)
     if read is None:
         return None, 0.0
-    evidence = read.rows
-    probabilities = _key_probabilities(evidence)
+    probabilities = _key_probabilities(read.rows)
     best = int(np.argmax(probabilities))
     key = ALL_KEYS[best]
     relative = MusicalKey((key.tonic + 9) % 12, "minor") if key.mode == "major" else \
         MusicalKey((key.tonic + 3) % 12, "major")
-    closeness = _tonic_triad(evidence, relative) / max(_tonic_triad(evidence, key), 1e-12)
+    chosen = _tonic_triad(read, key)
+    # With neither tonic triad sounding (a bare fifth, one note), nothing tells the two apart either.
+    closeness = _tonic_triad(read, relative) / chosen if chosen > 0 else 1.0
     sameness = float(np.clip((closeness - RELATIVE_TRIADS[0]) / (RELATIVE_TRIADS[1] - RELATIVE_TRIADS[0]), 0, 1))
     amount = min(1.0, read.seconds / ENOUGH_MUSIC_S)
-    confidence = probabilities[best] * read.clarity * amount * (1 - 0.7 * sameness) * _agreement(pitch, best) ** 2
+    agreement = _agreement(pitch, best, holds_chords=bool(read.triads.any()))
+    confidence = probabilities[best] * read.clarity * amount * (1 - 0.7 * sameness) * agreement ** 2
     return key, float(confidence)
 
 
@@ -1189,7 +1192,7 @@ def _key_probabilities(evidence: np.ndarray) -> np.ndarray:
     return probabilities / probabilities.sum()
 
 
-def _agreement(pitch: np.ndarray, best: int) -> float:
+def _agreement(pitch: np.ndarray, best: int, holds_chords: bool) -> float:
     """How close each KEY_SEGMENT_S stretch on its own comes to rating key `best` its most probable,
     weighted by how much clearly pitched sound it holds (a drum intro or a quiet tail says nothing):
     1 when every stretch agrees, low for a track that changes key. The whole track's evidence
@@ -1199,7 +1202,9 @@ def _agreement(pitch: np.ndarray, best: int) -> float:
     ratios, weights = [], []
     for start in range(0, len(pitch), per_segment):
         read = key_evidence(pitch[start:start + per_segment])
-        if read is not None and read.clarity * read.seconds > 0:
+        # In a track that holds chords, a stretch holding none is drums alone (an intro, a break):
+        # a kick's partials are as clearly pitched as a note, and would be read as a key of their own.
+        if read is not None and read.clarity * read.seconds > 0 and (read.triads.any() or not holds_chords):
             rows = read.rows.copy()
             rows[KEY_EVIDENCE.index("opening bass")] = 0.0
             rows[KEY_EVIDENCE.index("closing bass")] = 0.0
@@ -1209,9 +1214,11 @@ def _agreement(pitch: np.ndarray, best: int) -> float:
     return float(np.average(ratios, weights=weights)) if ratios else 0.0
 
 
-def _tonic_triad(evidence: np.ndarray, key: MusicalKey) -> float:
-    """The share of chord time the key's tonic triad holds (1 = an even share of the 12 roots)."""
-    return float(evidence[KEY_EVIDENCE.index(f"{key.mode} triads"), key.tonic] + 1)
+def _tonic_triad(read: KeyEvidence, key: MusicalKey) -> float:
+    """How long (and how loud) the key's tonic triad sounds. Not read from the evidence rows: each
+    of those shares its time among triads of one quality, and I-V-vi-IV's one minor chord would
+    seem to sound three times as long as its I."""
+    return float(read.triads[key.tonic + (12 if key.mode == "minor" else 0)])
 
 
 def _zscore(rows: np.ndarray) -> np.ndarray:
