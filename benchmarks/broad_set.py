@@ -115,6 +115,11 @@ Held-out 16 (`--part heldout16`, names starting "M"), added when held-out 15 and
 set's third batch had been read and the first kick after a kickless intro was made to settle the
 near tie: the same recipe with new seeds. Measured once, at the end.
 
+Held-out 17 (`--part heldout17`, names starting "P"), added when the key model was refitted on every
+earlier part and on the independent set's first four batches (benchmarks/key_model.py): held-out
+11's recipe (every groove, and drumless tracks) without composed pieces, whose pools are used up,
+and with new seeds. Measured once, at the end.
+
     python -m benchmarks.broad_set [--folder /tmp/musicsync-broad]   (renders and lists the set)
 """
 
@@ -286,12 +291,13 @@ _HELDOUT13_PREFIX = "H"  # every lower-case letter had been taken
 _HELDOUT14_PREFIX = "J"
 _HELDOUT15_PREFIX = "K"
 _HELDOUT16_PREFIX = "M"
+_HELDOUT17_PREFIX = "P"
 
 
 def part(name: str) -> str:
     """The part a track belongs to, fixed by its name: decided once, never by what scores well. The
     first two batches split by the name's hash into 'tune' and 'heldout'; the later ones are whole
-    parts, by their names' first letter: 'heldout2' to 'heldout16', and the hip-hop, random
+    parts, by their names' first letter: 'heldout2' to 'heldout17', and the hip-hop, random
     progression, bass rhythm and groove batches 'tune'."""
     if name.startswith(_HELDOUT2_PREFIXES):
         return "heldout2"
@@ -323,6 +329,8 @@ def part(name: str) -> str:
         return "heldout15"
     if name.startswith(_HELDOUT16_PREFIX):
         return "heldout16"
+    if name.startswith(_HELDOUT17_PREFIX):
+        return "heldout17"
     if name.startswith((_HIPHOP_PREFIX, _RANDOM_PREFIX, _BASS_RHYTHM_PREFIX, _MORE_GROOVES_PREFIX)):
         return "tune"
     return "heldout" if hashlib.sha1(name.encode()).digest()[0] % 2 else "tune"
@@ -384,9 +392,12 @@ def _plan() -> list[dict]:
     latest = [every_groove(seed, prefix) for seed, prefix in
               ((2043, _HELDOUT13_PREFIX), (2044, _HELDOUT14_PREFIX), (2045, _HELDOUT15_PREFIX),
                (2046, _HELDOUT16_PREFIX))]
+    heldout17 = _batch(2047, _HELDOUT17_PREFIX, "", 112, 0, exclude=used, varied=True,
+                       grooves=drummed + list(MORE_GROOVES) + ["drumless"], new_renderings=True, fresh=True,
+                       cut_in=True, rooms=True, bass_rhythms=True, swing=True)
     return (first + second + third + hiphop + heldout3 + heldout4 + random_progressions + heldout5 + heldout6
             + bass_rhythms + heldout7 + heldout8 + more_grooves + heldout9 + heldout10 + heldout11
-            + heldout12 + sum(latest, []))
+            + heldout12 + sum(latest, []) + heldout17)
 
 
 def _batch(seed: int, dance_prefix: str, chorale_prefix: str, count_dance: int, count_chorales: int,
@@ -823,7 +834,7 @@ def _master(audio: np.ndarray, master: str, seed: int) -> np.ndarray:
 
 def build(folder: Path, which: str = "heldout") -> list[Track]:
     """Renders (or reuses, when `folder` already holds it) the part `which` ('tune', 'heldout',
-    'heldout2' ... 'heldout16' or 'all') and returns its tracks."""
+    'heldout2' ... 'heldout17' or 'all') and returns its tracks."""
     folder.mkdir(parents=True, exist_ok=True)
     manifest = folder / "manifest.json"
     known = {t["name"]: Track(**t) for t in json.loads(manifest.read_text())} if manifest.exists() else {}
