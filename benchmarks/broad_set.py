@@ -120,6 +120,10 @@ earlier part and on the independent set's first four batches (benchmarks/key_mod
 11's recipe (every groove, and drumless tracks) without composed pieces, whose pools are used up,
 and with new seeds. Measured once, at the end.
 
+Held-out 18 (`--part heldout18`, names starting "Q"), added when held-out 17 and the independent
+set's fifth batch had been read, the key was read from E2 up and the key model refitted on every
+earlier part: held-out 17's recipe with new seeds. Measured once, at the end.
+
     python -m benchmarks.broad_set [--folder /tmp/musicsync-broad]   (renders and lists the set)
 """
 
@@ -292,12 +296,13 @@ _HELDOUT14_PREFIX = "J"
 _HELDOUT15_PREFIX = "K"
 _HELDOUT16_PREFIX = "M"
 _HELDOUT17_PREFIX = "P"
+_HELDOUT18_PREFIX = "Q"
 
 
 def part(name: str) -> str:
     """The part a track belongs to, fixed by its name: decided once, never by what scores well. The
     first two batches split by the name's hash into 'tune' and 'heldout'; the later ones are whole
-    parts, by their names' first letter: 'heldout2' to 'heldout17', and the hip-hop, random
+    parts, by their names' first letter: 'heldout2' to 'heldout18', and the hip-hop, random
     progression, bass rhythm and groove batches 'tune'."""
     if name.startswith(_HELDOUT2_PREFIXES):
         return "heldout2"
@@ -331,6 +336,8 @@ def part(name: str) -> str:
         return "heldout16"
     if name.startswith(_HELDOUT17_PREFIX):
         return "heldout17"
+    if name.startswith(_HELDOUT18_PREFIX):
+        return "heldout18"
     if name.startswith((_HIPHOP_PREFIX, _RANDOM_PREFIX, _BASS_RHYTHM_PREFIX, _MORE_GROOVES_PREFIX)):
         return "tune"
     return "heldout" if hashlib.sha1(name.encode()).digest()[0] % 2 else "tune"
@@ -392,12 +399,17 @@ def _plan() -> list[dict]:
     latest = [every_groove(seed, prefix) for seed, prefix in
               ((2043, _HELDOUT13_PREFIX), (2044, _HELDOUT14_PREFIX), (2045, _HELDOUT15_PREFIX),
                (2046, _HELDOUT16_PREFIX))]
-    heldout17 = _batch(2047, _HELDOUT17_PREFIX, "", 112, 0, exclude=used, varied=True,
-                       grooves=drummed + list(MORE_GROOVES) + ["drumless"], new_renderings=True, fresh=True,
-                       cut_in=True, rooms=True, bass_rhythms=True, swing=True)
+
+    def every_groove_and_drumless(seed: int, prefix: str) -> list[dict]:  # held-out 17's recipe, and later
+        return _batch(seed, prefix, "", 112, 0, exclude=used, varied=True,
+                      grooves=drummed + list(MORE_GROOVES) + ["drumless"], new_renderings=True, fresh=True,
+                      cut_in=True, rooms=True, bass_rhythms=True, swing=True)
+
+    heldout17 = every_groove_and_drumless(2047, _HELDOUT17_PREFIX)
+    heldout18 = every_groove_and_drumless(2048, _HELDOUT18_PREFIX)
     return (first + second + third + hiphop + heldout3 + heldout4 + random_progressions + heldout5 + heldout6
             + bass_rhythms + heldout7 + heldout8 + more_grooves + heldout9 + heldout10 + heldout11
-            + heldout12 + sum(latest, []) + heldout17)
+            + heldout12 + sum(latest, []) + heldout17 + heldout18)
 
 
 def _batch(seed: int, dance_prefix: str, chorale_prefix: str, count_dance: int, count_chorales: int,
@@ -834,7 +846,7 @@ def _master(audio: np.ndarray, master: str, seed: int) -> np.ndarray:
 
 def build(folder: Path, which: str = "heldout") -> list[Track]:
     """Renders (or reuses, when `folder` already holds it) the part `which` ('tune', 'heldout',
-    'heldout2' ... 'heldout17' or 'all') and returns its tracks."""
+    'heldout2' ... 'heldout18' or 'all') and returns its tracks."""
     folder.mkdir(parents=True, exist_ok=True)
     manifest = folder / "manifest.json"
     known = {t["name"]: Track(**t) for t in json.loads(manifest.read_text())} if manifest.exists() else {}
