@@ -57,8 +57,8 @@ the bass's C to D# stood half a standard deviation above its other pitch classes
 and tail), which the transposed weights cannot learn away. Leaving each part out (L2 0.1, before
 held-out 17 and batch 5 joined the fit), the independent batches went from 82% to 88% exact (MIREX
 0.86 to 0.90) and the broad set from 85.8% to 86.4%; the bass rows alone from E2 gave +1 and +0.5
-points (independent, broad), everything from G2 +2.7 and +0.1. Fitted with held-out 17 and batch 5 too (3029 tracks, 25 folds): MIREX 0.894
-leaving each part out, every hymn right.
+points (independent, broad), everything from G2 +2.7 and +0.1. Fitted with held-out 17 and batch 5
+too (3029 tracks, 25 folds): MIREX 0.894 leaving each part out, every hymn right.
 """
 
 import argparse
@@ -171,7 +171,8 @@ def _profile(name: str) -> np.ndarray:
 
 def _evidence(folder: Path, part: str) -> list[tuple]:
     """(track, key evidence) for each track of the broad set's part."""
-    return _read(broad_set.build(folder, part), folder / f"key-features-{part}-{analysis.ANALYZER_VERSION}.npz", part)
+    cache = folder / f"key-features-{part}-{analysis.ANALYZER_VERSION}.npz"
+    return _read(broad_set.build(folder, part), cache, part)
 
 
 def _independent_evidence(batch: int) -> list[tuple]:

@@ -587,16 +587,6 @@ def test_a_snare_pickup_before_the_first_kick_leaves_the_grid_on_the_kick(bpm):
     assert analyze_pcm(pcm_of(track), SR).beat_offset_s == pytest.approx(start, abs=0.02)  # a DJ grid: 20 ms
 
 
-def test_a_minor_loop_leaning_on_its_relative_major_is_named_or_flagged(monkeypatch):
-    """i VI III VII (Am F C G) sounds the same chords as C major's vi IV I V: the key is either
-    right or reported with a low confidence, never a confident relative major."""
-    minor, major = (0, 3, 7), (0, 4, 7)
-    monkeypatch.setitem(demo.PROGRESSIONS, "minor", ((0, minor), (8, major), (3, major), (10, major)))
-    for key in ("A minor", "F# minor", "C minor"):
-        result = analyze_pcm(pcm_of(demo.render(124, parse_key(key), 24)), SR)
-        assert result.key_name == key or result.key_confidence < 0.35, (key, result.key_name, result.key_confidence)
-
-
 @pytest.mark.parametrize("key", ["A minor", "F# minor", "C minor"])
 def test_a_minor_loop_on_its_relative_majors_chords_is_never_a_confident_key(monkeypatch, key):
     """Am F C G is A minor's i VI III VII and C major's vi IV I V, C sounding as long as Am: even
