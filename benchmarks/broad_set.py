@@ -385,8 +385,10 @@ def _plan() -> list[dict]:
     more_grooves = _batch(2038, _MORE_GROOVES_PREFIX, "", 70, 0, exclude=used, varied=True, grooves=list(MORE_GROOVES),
                           new_renderings=True, fresh=True, cut_in=True, rooms=True, bass_rhythms=True, swing=True)
 
-    def every_groove(seed: int, prefix: str) -> list[dict]:  # held-out 9's recipe, for it and later parts
-        return _batch(seed, prefix, "", 112, 0, exclude=used, varied=True, grooves=drummed + list(MORE_GROOVES),
+    def every_groove(seed: int, prefix: str, drumless: bool = False) -> list[dict]:
+        """Held-out 9's recipe, for it and later parts; with `drumless`, held-out 17's."""
+        return _batch(seed, prefix, "", 112, 0, exclude=used, varied=True,
+                      grooves=drummed + list(MORE_GROOVES) + (["drumless"] if drumless else []),
                       new_renderings=True, fresh=True, cut_in=True, rooms=True, bass_rhythms=True, swing=True)
 
     heldout9, heldout10 = every_groove(2039, _HELDOUT9_PREFIX), every_groove(2040, _HELDOUT10_PREFIX)
@@ -399,14 +401,8 @@ def _plan() -> list[dict]:
     latest = [every_groove(seed, prefix) for seed, prefix in
               ((2043, _HELDOUT13_PREFIX), (2044, _HELDOUT14_PREFIX), (2045, _HELDOUT15_PREFIX),
                (2046, _HELDOUT16_PREFIX))]
-
-    def every_groove_and_drumless(seed: int, prefix: str) -> list[dict]:  # held-out 17's recipe, and later
-        return _batch(seed, prefix, "", 112, 0, exclude=used, varied=True,
-                      grooves=drummed + list(MORE_GROOVES) + ["drumless"], new_renderings=True, fresh=True,
-                      cut_in=True, rooms=True, bass_rhythms=True, swing=True)
-
-    heldout17 = every_groove_and_drumless(2047, _HELDOUT17_PREFIX)
-    heldout18 = every_groove_and_drumless(2048, _HELDOUT18_PREFIX)
+    heldout17 = every_groove(2047, _HELDOUT17_PREFIX, drumless=True)
+    heldout18 = every_groove(2048, _HELDOUT18_PREFIX, drumless=True)
     return (first + second + third + hiphop + heldout3 + heldout4 + random_progressions + heldout5 + heldout6
             + bass_rhythms + heldout7 + heldout8 + more_grooves + heldout9 + heldout10 + heldout11
             + heldout12 + sum(latest, []) + heldout17 + heldout18)
