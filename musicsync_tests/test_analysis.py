@@ -628,6 +628,17 @@ def test_a_kick_pitched_off_the_key_does_not_name_the_key(key, kick_hz):
     assert analyze_pcm(pcm_of(saw_chords_over_a_kick(key, 0.0, kick_hz)), SR).key_name == key
 
 
+@pytest.mark.parametrize("kick_hz", [66.0, 70.0, 74.0])
+def test_a_kick_whose_body_sits_at_c2_to_d2_does_not_name_the_key(kick_hz):
+    """A kick tuned between C2 and D2 is loud there on every beat, whatever the key. Read from C2 up
+    (2.21), E minor over a 66 Hz kick was named C major, A minor over a 70 Hz one D minor, F# minor
+    over a 74 Hz one D major."""
+    keys = ("G major", "A minor", "Eb major", "F# minor", "Bb major", "E minor")
+    wrong = [(key, result.key_name) for key in keys
+             if (result := analyze_pcm(pcm_of(saw_chords_over_a_kick(key, 0.0, kick_hz)), SR)).key_name != key]
+    assert wrong == []
+
+
 def test_the_closing_bass_is_the_last_note_before_the_music_stops():
     """Bass notes F, G, E, A, then four seconds of silence: the opening bass is the F, the closing
     bass the A the music ends on, not the silence after it (music ends on its tonic as often as it
