@@ -631,8 +631,8 @@ def test_a_kick_pitched_off_the_key_does_not_name_the_key(key, kick_hz):
 @pytest.mark.parametrize("kick_hz", [66.0, 70.0, 74.0])
 def test_a_kick_whose_body_sits_at_c2_to_d2_does_not_name_the_key(kick_hz):
     """A kick tuned between C2 and D2 is loud there on every beat, whatever the key. Read from C2 up
-    (2.21), E minor over a 66 Hz kick was named C major, A minor over a 70 Hz one D minor, F# minor
-    over a 74 Hz one D major."""
+    (2.21), four of these keys were named wrongly over a 66 Hz kick (Eb major as C minor), A minor
+    over a 70 Hz one as D minor, F# minor over a 74 Hz one as D major."""
     keys = ("G major", "A minor", "Eb major", "F# minor", "Bb major", "E minor")
     wrong = [(key, result.key_name) for key in keys
              if (result := analyze_pcm(pcm_of(saw_chords_over_a_kick(key, 0.0, kick_hz)), SR)).key_name != key]
