@@ -296,7 +296,7 @@ def key_relation(truth: MusicalKey, guess: MusicalKey | None) -> str:
         return "none"
     if guess == truth:
         return "exact"
-    if guess.mode != truth.mode and guess.camelot[:-1] == truth.camelot[:-1]:
+    if guess == truth.relative:
         return "relative"
     if guess.mode != truth.mode and guess.tonic == truth.tonic:
         return "parallel"

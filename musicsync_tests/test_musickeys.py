@@ -24,6 +24,15 @@ def test_every_key_has_its_wheel_position(name):
     assert key.open_key == OPEN_KEY[name]
 
 
+def test_a_key_and_its_relative_share_a_wheel_number_and_swap_back():
+    assert parse_key("C major").relative == parse_key("A minor")
+    assert parse_key("F#m").relative == parse_key("A major")
+    for key in ALL_KEYS:
+        assert key.relative.mode != key.mode
+        assert key.relative.camelot[:-1] == key.camelot[:-1]
+        assert key.relative.relative == key
+
+
 def test_the_24_keys_are_distinct_in_every_notation():
     assert len(ALL_KEYS) == 24
     for notation in ("name", "short", "camelot", "open_key"):

@@ -1176,11 +1176,9 @@ def estimate_key(pitch: np.ndarray) -> tuple[MusicalKey | None, float]:
     probabilities = _key_probabilities(read.rows)
     best = int(np.argmax(probabilities))
     key = ALL_KEYS[best]
-    relative = MusicalKey((key.tonic + 9) % 12, "minor") if key.mode == "major" else \
-        MusicalKey((key.tonic + 3) % 12, "major")
     chosen = _tonic_triad(read, key)
     # With neither tonic triad sounding (a bare fifth, one note), nothing tells the two apart either.
-    closeness = _tonic_triad(read, relative) / chosen if chosen > 0 else 1.0
+    closeness = _tonic_triad(read, key.relative) / chosen if chosen > 0 else 1.0
     sameness = float(np.clip((closeness - RELATIVE_TRIADS[0]) / (RELATIVE_TRIADS[1] - RELATIVE_TRIADS[0]), 0, 1))
     amount = min(1.0, read.seconds / ENOUGH_MUSIC_S)
     agreement = _agreement(pitch, best, holds_chords=bool(read.triads.any()))

@@ -29,9 +29,16 @@ class MusicalKey:
         return PITCH_NAMES[self.tonic] + ("m" if self.mode == "minor" else "")
 
     @property
+    def relative(self) -> "MusicalKey":
+        """The key of the same scale on the other mode's tonic: A minor for C major, and back."""
+        if self.mode == "major":
+            return MusicalKey((self.tonic + 9) % 12, "minor")
+        return MusicalKey((self.tonic + 3) % 12, "major")
+
+    @property
     def _circle_position(self) -> int:
         """0 for C major / A minor, +1 per fifth."""
-        relative_major = self.tonic if self.mode == "major" else (self.tonic + 3) % 12
+        relative_major = self.tonic if self.mode == "major" else self.relative.tonic
         return (relative_major * 7) % 12
 
     @property
