@@ -123,6 +123,26 @@ def test_a_long_mix_is_analysed_in_bounded_memory(tmp_path):
     assert peak < 40e6, f"peak {peak / 1e6:.0f} MB"
 
 
+@pytest.mark.parametrize(("extension", "encoder"), [("mp3", "libmp3lame"), ("ogg", "libvorbis")])
+def test_a_lossy_file_keeps_its_beat_grid_and_its_loudness(tmp_path, extension, encoder):
+    """An MP3 or Vorbis file starts with the encoder's delay (1105 samples, 25 ms, for LAME), which
+    the decoder must take off or every beat grid moves by it; and a brickwalled master decodes past
+    full scale, which must clip, not wrap round to the other extreme. The analysis agrees with
+    ffmpeg's decode of the same file, and with the lossless original."""
+    original = np.concatenate([np.zeros((int(0.3 * SR), 2), np.float32), demo.render(124, parse_key("F minor"), 16)])
+    brickwalled = np.clip(original / np.abs(original).max() * 2.0, -1, 1).astype(np.float32)
+    lossless = demo.write_audio(brickwalled, tmp_path / "master.wav", "wav")
+    lossy = tmp_path / f"master.{extension}"
+    subprocess.run([codec.ffmpeg_exe(), "-v", "error", "-i", str(lossless), "-c:a", encoder, "-b:a", "192k",
+                    str(lossy)], check=True)
+    read = analyze_file(lossy)
+    decoded_by_ffmpeg = analyze_pcm(codec.decode(lossy, SR, 2), SR)
+    assert read.beat_offset_s == pytest.approx(analyze_file(lossless).beat_offset_s, abs=0.002)
+    assert read.beat_offset_s == pytest.approx(decoded_by_ffmpeg.beat_offset_s, abs=0.001)
+    assert read.loudness_lufs == pytest.approx(decoded_by_ffmpeg.loudness_lufs, abs=0.05)
+    assert (read.key_name, read.energy) == ("F minor", decoded_by_ffmpeg.energy)
+
+
 @pytest.mark.parametrize("amplitude", [0.1, 0.5])
 def test_loudness_of_a_1khz_sine_matches_bs1770(amplitude):
     t = np.arange(SR * 5) / SR

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from musicsync_assets.lib.catalog.store import Store
@@ -77,6 +78,18 @@ def test_analyze_runs_its_matrix_products_on_one_thread():
 def test_analyze_explains_a_bad_file(tmp_path, audio_set):
     done = musicsync("analyze", str(audio_set["not_audio"].path), data_dir=tmp_path)
     assert done.returncode == 1 and "is not an audio file" in done.stderr
+
+
+def test_analyze_explains_a_damaged_mp3_in_one_line(tmp_path, audio_set):
+    """The MP3 decoder inside libsndfile writes its own complaints to stderr; the user sees only
+    musicsync's line, without ffmpeg's internals."""
+    damaged = tmp_path / "damaged.mp3"
+    damaged.write_bytes(audio_set["mp3"].path.read_bytes()[:4000] + np.random.default_rng(1).bytes(60_000))
+    done = musicsync("analyze", str(damaged), data_dir=tmp_path)
+    assert done.returncode == 1
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith(f"{damaged}: damaged.mp3 could not be decoded: ") and "@ 0x" not in line
+    assert line.endswith("the file is damaged or truncated; download or copy it again")
 
 
 def test_sync_then_library_json(tmp_path, audio_set):

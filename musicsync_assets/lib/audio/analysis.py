@@ -10,7 +10,10 @@ labelled music (key_weights.py, benchmarks/key_model.py). It imports nothing hea
 scipy.fft, soxr and soundfile, so `musicsync analyze` on one file starts fast.
 """
 
+import contextlib
 import functools
+import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -170,37 +173,50 @@ def analyze_pcm(pcm: np.ndarray, sample_rate: int, bpm_range: tuple[float, float
 
 def analyze_file(path: Path, bpm_range: tuple[float, float] = DEFAULT_BPM_RANGE) -> Analysis:
     """Decodes a file and analyses it a block at a time: a two-hour mix needs no more memory than
-    a three-minute track. FLAC, WAV and AIFF are read in-process (libsndfile, which librosa
-    brings): starting ffmpeg twice per file cost more CPU than analysing a 30-second track.
-    Everything else, and any file libsndfile stumbles on, goes through ffmpeg as the pipeline
-    decodes it, whose errors say what is wrong with the file."""
+    a three-minute track. FLAC, WAV, AIFF, MP3 and Ogg Vorbis are read in-process
+    (libsndfile, which librosa brings): starting ffmpeg twice per file cost more CPU than analysing
+    a 30-second track, and ffmpeg decodes an MP3 or Vorbis file with three times the CPU (both take
+    the encoder's delay off). Everything else (M4A, WebM, Opus, which ffmpeg decodes a little
+    faster), and any file libsndfile stumbles on, goes through ffmpeg as the pipeline decodes it,
+    whose errors say what is wrong with the file; at the file's own sample rate, since the analysis
+    resamples anyway."""
     in_process = _analyze_with_libsndfile(path, bpm_range)
     if in_process is not None:
         return in_process
     from musicsync_assets.lib.audio import codec
 
-    analyzer = Analyzer(44100, 2, bpm_range)
-    for block in codec.stream(path, 44100, 2, BLOCK_S, codec.probe(path).duration_s):
+    probe = codec.probe(path)
+    analyzer = Analyzer(probe.sample_rate, 2, bpm_range)
+    for block in codec.stream(path, probe.sample_rate, 2, BLOCK_S, probe.duration_s):
         analyzer.feed(block)
     return analyzer.result()
 
 
-_LIBSNDFILE_FORMATS = frozenset({"FLAC", "WAV", "WAVEX", "AIFF", "W64", "RF64"})
+_LIBSNDFILE_FORMATS = frozenset({"FLAC", "WAV", "WAVEX", "AIFF", "W64", "RF64", "MP3", "OGG"})
+# These decode to floating point, which a loud master takes past full scale: read as floats and
+# clipped, since libsndfile wraps such samples round when asked for 16-bit integers.
+_FLOAT_DECODED = frozenset({"MP3", "OGG"})
 
 
 def _analyze_with_libsndfile(path: Path, bpm_range: tuple[float, float]) -> Analysis | None:
-    """The analysis of a FLAC/WAV/AIFF file decoded in-process, or None to leave it to ffmpeg."""
+    """The analysis of a file libsndfile decodes (_LIBSNDFILE_FORMATS) in-process, or None to leave
+    it to ffmpeg."""
     try:
         import soundfile
     except ImportError:
         return None
     try:
-        with soundfile.SoundFile(str(path)) as audio:
-            if audio.format not in _LIBSNDFILE_FORMATS or audio.channels > 2 or not audio.frames:
+        with _decoder_messages_hidden(), soundfile.SoundFile(str(path)) as audio:
+            if (audio.format not in _LIBSNDFILE_FORMATS or audio.subtype == "OPUS" or audio.channels > 2
+                    or not audio.frames):
                 return None
+            as_floats = audio.format in _FLOAT_DECODED
             analyzer = Analyzer(audio.samplerate, 2, bpm_range)  # mono as dual mono, as ffmpeg's -ac 2
             decoded = 0
-            while len(block := audio.read(BLOCK_S * audio.samplerate, dtype="int16", always_2d=True)):
+            while len(block := audio.read(BLOCK_S * audio.samplerate, dtype="float32" if as_floats else "int16",
+                                          always_2d=True)):
+                if as_floats:
+                    block = np.clip(block * 32768, -32768, 32767).astype(np.int16)
                 analyzer.feed(block if block.shape[1] == 2 else np.repeat(block, 2, axis=1))
                 decoded += len(block)
             if decoded < 0.97 * audio.frames:
@@ -208,6 +224,22 @@ def _analyze_with_libsndfile(path: Path, bpm_range: tuple[float, float]) -> Anal
     except (RuntimeError, OSError, ValueError):  # soundfile.LibsndfileError is a RuntimeError
         return None
     return analyzer.result()
+
+
+@contextlib.contextmanager
+def _decoder_messages_hidden():
+    """libsndfile's MP3 decoder (libmpg123) writes what it finds wrong with a damaged file straight
+    to the process's stderr, beside musicsync's own one line about it (from ffmpeg, which such a
+    file falls back to): that stderr goes to /dev/null meanwhile."""
+    sys.stderr.flush()
+    kept = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(kept, 2)
+        os.close(kept)
 
 
 class Analyzer:

@@ -242,5 +242,8 @@ def copy_audio_stream(source: Path, destination: Path, muxer: str = "ipod") -> N
         raise OSError(f"ffmpeg could not copy the audio stream: {_first_line(result.stderr)}")
 
 
+_COMPONENT = re.compile(r"^\[[^\]]* @ 0x[0-9a-f]+\] ")  # "[mp3float @ 0x55c41dd84e80] ": where in ffmpeg
+
+
 def _first_line(text: str) -> str:
-    return text.strip().splitlines()[0] if text.strip() else ""
+    return _COMPONENT.sub("", text.strip().splitlines()[0]) if text.strip() else ""
