@@ -3,6 +3,7 @@
     benchmarks/setup.sh                   (once: FluidSynth, four GM soundfonts, the bench extra)
     python -m benchmarks.analysis [--part heldout18|heldout17|...|tune] [--folder /tmp/musicsync-broad] [--anchors]
     python -m benchmarks.analysis --set independent [--batch 2|...|6] [--folder /tmp/musicsync-independent] [--anchors]
+    python -m benchmarks.analysis ... --encode mp3|aac|opus    (either set, decoded from a lossy file as downloads are)
     python -m benchmarks.analysis --set legacy [--tracks 60] [--seed 7] [--renderings synth,soundfont]
 
 Default: the broad set (benchmarks/broad_set.py), split once by a hash of each track's name into a
@@ -139,6 +140,9 @@ def main() -> int:
     parser.add_argument("--batch", type=int, default=1, choices=sorted(independent_set.BATCH_SEEDS),
                         help="with --set independent: 1, or a later batch (the same recipe with new seeds)")
     parser.add_argument("--anchors", action="store_true", help="also score librosa's defaults (and Essentia)")
+    parser.add_argument("--encode", choices=sorted(LOSSY), help="with --set broad or independent: measure the"
+                        " tracks encoded as a download would come (mp3: 192 kbit/s at 44.1 kHz; aac: 192 kbit/s"
+                        " at 48 kHz, in M4A; opus: 128 kbit/s, in Ogg)")
     parser.add_argument("--tracks", type=int, default=60, help="tracks per rendering")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--renderings", default="synth,soundfont")
@@ -324,17 +328,53 @@ def broad_main(args) -> int:
         return 1
     folder = args.folder or "/tmp/musicsync-broad"
     print(f"Rendering (or reusing) the {args.part} part of the broad set in {folder} ...", flush=True)
-    return measure(broad_set.build(Path(folder), args.part), f"{args.part} part", args.anchors)
+    return measure(broad_set.build(Path(folder), args.part), f"{args.part} part", args.anchors, args.encode)
 
 
 def independent_main(args) -> int:
     folder = Path(args.folder) if args.folder else independent_set.default_folder(args.batch)
     print(f"Rendering (or reusing) batch {args.batch} of the independent set in {folder} ...", flush=True)
-    return measure(independent_set.build(folder, args.batch), f"independent set, batch {args.batch}", args.anchors)
+    return measure(independent_set.build(folder, args.batch), f"independent set, batch {args.batch}", args.anchors,
+                   args.encode)
 
 
-def measure(tracks: list, label: str, with_anchors: bool) -> int:
-    """Runs `musicsync analyze --json` once over `tracks` and reports, then the anchors if asked."""
+LOSSY = {"mp3": ("mp3", ["-c:a", "libmp3lame", "-b:a", "192k"]),
+         "aac": ("m4a", ["-ar", "48000", "-c:a", "aac", "-b:a", "192k"]),
+         "opus": ("opus", ["-c:a", "libopus", "-b:a", "128k"])}
+
+
+def measure(tracks: list, label: str, with_anchors: bool, encode: str | None = None) -> int:
+    """Runs `musicsync analyze --json` once over `tracks` (encoded first, if asked) and reports,
+    then the anchors if asked."""
+    with tempfile.TemporaryDirectory(prefix="musicsync-encoded-") as encoded:
+        if encode:
+            print(f"Encoding the tracks as {encode} ...", flush=True)
+            tracks = _encoded(tracks, encode, Path(encoded))
+            label += f", encoded as {encode}"
+        return _measure(tracks, label, with_anchors)
+
+
+def _encoded(tracks: list, encode: str, folder: Path) -> list:
+    """The tracks encoded into `folder` (two ffmpeg processes at once), labels unchanged: the
+    decoder must take the encoder's delay off, or every beat grid moves by it."""
+    import dataclasses
+    import subprocess
+    from concurrent.futures import ThreadPoolExecutor
+
+    from musicsync_assets.lib.audio import codec
+
+    extension, options = LOSSY[encode]
+
+    def one(track):
+        target = folder / f"{Path(track.path).stem}.{extension}"
+        subprocess.run([codec.ffmpeg_exe(), "-v", "error", "-i", track.path, *options, str(target)], check=True)
+        return dataclasses.replace(track, path=str(target))
+
+    with ThreadPoolExecutor(2) as pool:
+        return list(pool.map(one, tracks))
+
+
+def _measure(tracks: list, label: str, with_anchors: bool) -> int:
     estimates, cpu, wall = run_cli([t.path for t in tracks])
     by_path = {e["path"]: e for e in estimates}
     estimates = [by_path[t.path] for t in tracks]
