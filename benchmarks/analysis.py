@@ -3,7 +3,7 @@
     benchmarks/setup.sh                   (once: FluidSynth, four GM soundfonts, the bench extra)
     python -m benchmarks.analysis [--part heldout18|heldout17|...|tune] [--folder /tmp/musicsync-broad] [--anchors]
     python -m benchmarks.analysis --set independent [--batch 2|...|6] [--folder /tmp/musicsync-independent] [--anchors]
-    python -m benchmarks.analysis ... --encode mp3|aac|opus    (either set, decoded from a lossy file as downloads are)
+    python -m benchmarks.analysis ... --encode mp3|aac|opus    (either set, decoded from lossy files)
     python -m benchmarks.analysis --set legacy [--tracks 60] [--seed 7] [--renderings synth,soundfont]
 
 Default: the broad set (benchmarks/broad_set.py), split once by a hash of each track's name into a
@@ -140,9 +140,10 @@ def main() -> int:
     parser.add_argument("--batch", type=int, default=1, choices=sorted(independent_set.BATCH_SEEDS),
                         help="with --set independent: 1, or a later batch (the same recipe with new seeds)")
     parser.add_argument("--anchors", action="store_true", help="also score librosa's defaults (and Essentia)")
-    parser.add_argument("--encode", choices=sorted(LOSSY), help="with --set broad or independent: measure the"
-                        " tracks encoded as a download would come (mp3: 192 kbit/s at 44.1 kHz; aac: 192 kbit/s"
-                        " at 48 kHz, in M4A; opus: 128 kbit/s, in Ogg)")
+    parser.add_argument("--encode", choices=sorted(LOSSY),
+                        help="with --set broad or independent: measure the tracks encoded as downloads come"
+                             " (mp3: 192 kbit/s at 44.1 kHz; aac: 192 kbit/s at 48 kHz, in M4A; opus: 128"
+                             " kbit/s, in Ogg)")
     parser.add_argument("--tracks", type=int, default=60, help="tracks per rendering")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--renderings", default="synth,soundfont")
@@ -334,8 +335,8 @@ def broad_main(args) -> int:
 def independent_main(args) -> int:
     folder = Path(args.folder) if args.folder else independent_set.default_folder(args.batch)
     print(f"Rendering (or reusing) batch {args.batch} of the independent set in {folder} ...", flush=True)
-    return measure(independent_set.build(folder, args.batch), f"independent set, batch {args.batch}", args.anchors,
-                   args.encode)
+    tracks = independent_set.build(folder, args.batch)
+    return measure(tracks, f"independent set, batch {args.batch}", args.anchors, args.encode)
 
 
 LOSSY = {"mp3": ("mp3", ["-c:a", "libmp3lame", "-b:a", "192k"]),
@@ -367,7 +368,8 @@ def _encoded(tracks: list, encode: str, folder: Path) -> list:
 
     def one(track):
         target = folder / f"{Path(track.path).stem}.{extension}"
-        subprocess.run([codec.ffmpeg_exe(), "-v", "error", "-i", track.path, *options, str(target)], check=True)
+        subprocess.run([codec.ffmpeg_exe(), "-v", "error", "-i", track.path, *options, str(target)],
+                       check=True)
         return dataclasses.replace(track, path=str(target))
 
     with ThreadPoolExecutor(2) as pool:

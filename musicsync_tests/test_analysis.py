@@ -129,7 +129,8 @@ def test_a_lossy_file_keeps_its_beat_grid_and_its_loudness(tmp_path, extension, 
     the decoder must take off or every beat grid moves by it; and a brickwalled master decodes past
     full scale, which must clip, not wrap round to the other extreme. The analysis agrees with
     ffmpeg's decode of the same file, and with the lossless original."""
-    original = np.concatenate([np.zeros((int(0.3 * SR), 2), np.float32), demo.render(124, parse_key("F minor"), 16)])
+    silence = np.zeros((int(0.3 * SR), 2), np.float32)
+    original = np.concatenate([silence, demo.render(124, parse_key("F minor"), 16)])
     brickwalled = np.clip(original / np.abs(original).max() * 2.0, -1, 1).astype(np.float32)
     lossless = demo.write_audio(brickwalled, tmp_path / "master.wav", "wav")
     lossy = tmp_path / f"master.{extension}"

@@ -213,8 +213,8 @@ def _analyze_with_libsndfile(path: Path, bpm_range: tuple[float, float]) -> Anal
             as_floats = audio.format in _FLOAT_DECODED
             analyzer = Analyzer(audio.samplerate, 2, bpm_range)  # mono as dual mono, as ffmpeg's -ac 2
             decoded = 0
-            while len(block := audio.read(BLOCK_S * audio.samplerate, dtype="float32" if as_floats else "int16",
-                                          always_2d=True)):
+            dtype = "float32" if as_floats else "int16"
+            while len(block := audio.read(BLOCK_S * audio.samplerate, dtype=dtype, always_2d=True)):
                 if as_floats:
                     block = np.clip(block * 32768, -32768, 32767).astype(np.int16)
                 analyzer.feed(block if block.shape[1] == 2 else np.repeat(block, 2, axis=1))
