@@ -124,6 +124,10 @@ Held-out 18 (`--part heldout18`, names starting "Q"), added when held-out 17 and
 set's fifth batch had been read, the key was read from E2 up and the key model refitted on every
 earlier part: held-out 17's recipe with new seeds. Measured once, at the end.
 
+Held-out 19 (`--part heldout19`, names starting "R"), added after held-out 18 had been read, with no
+change to the estimates since (analyser 2.22): held-out 17's recipe with new seeds, a third part to
+measure 2.22 on. Measured once.
+
     python -m benchmarks.broad_set [--folder /tmp/musicsync-broad]   (renders and lists the set)
 """
 
@@ -297,12 +301,13 @@ _HELDOUT15_PREFIX = "K"
 _HELDOUT16_PREFIX = "M"
 _HELDOUT17_PREFIX = "P"
 _HELDOUT18_PREFIX = "Q"
+_HELDOUT19_PREFIX = "R"
 
 
 def part(name: str) -> str:
     """The part a track belongs to, fixed by its name: decided once, never by what scores well. The
     first two batches split by the name's hash into 'tune' and 'heldout'; the later ones are whole
-    parts, by their names' first letter: 'heldout2' to 'heldout18', and the hip-hop, random
+    parts, by their names' first letter: 'heldout2' to 'heldout19', and the hip-hop, random
     progression, bass rhythm and groove batches 'tune'."""
     if name.startswith(_HELDOUT2_PREFIXES):
         return "heldout2"
@@ -338,6 +343,8 @@ def part(name: str) -> str:
         return "heldout17"
     if name.startswith(_HELDOUT18_PREFIX):
         return "heldout18"
+    if name.startswith(_HELDOUT19_PREFIX):
+        return "heldout19"
     if name.startswith((_HIPHOP_PREFIX, _RANDOM_PREFIX, _BASS_RHYTHM_PREFIX, _MORE_GROOVES_PREFIX)):
         return "tune"
     return "heldout" if hashlib.sha1(name.encode()).digest()[0] % 2 else "tune"
@@ -403,9 +410,10 @@ def _plan() -> list[dict]:
                (2046, _HELDOUT16_PREFIX))]
     heldout17 = every_groove(2047, _HELDOUT17_PREFIX, drumless=True)
     heldout18 = every_groove(2048, _HELDOUT18_PREFIX, drumless=True)
+    heldout19 = every_groove(2049, _HELDOUT19_PREFIX, drumless=True)
     return (first + second + third + hiphop + heldout3 + heldout4 + random_progressions + heldout5 + heldout6
             + bass_rhythms + heldout7 + heldout8 + more_grooves + heldout9 + heldout10 + heldout11
-            + heldout12 + sum(latest, []) + heldout17 + heldout18)
+            + heldout12 + sum(latest, []) + heldout17 + heldout18 + heldout19)
 
 
 def _batch(seed: int, dance_prefix: str, chorale_prefix: str, count_dance: int, count_chorales: int,
@@ -842,7 +850,7 @@ def _master(audio: np.ndarray, master: str, seed: int) -> np.ndarray:
 
 def build(folder: Path, which: str = "heldout") -> list[Track]:
     """Renders (or reuses, when `folder` already holds it) the part `which` ('tune', 'heldout',
-    'heldout2' ... 'heldout18' or 'all') and returns its tracks."""
+    'heldout2' ... 'heldout19' or 'all') and returns its tracks."""
     folder.mkdir(parents=True, exist_ok=True)
     manifest = folder / "manifest.json"
     known = {t["name"]: Track(**t) for t in json.loads(manifest.read_text())} if manifest.exists() else {}
