@@ -1,18 +1,18 @@
 """How right and how fast the BPM and key analysis is, on labelled sets the benchmark makes itself.
 
     benchmarks/setup.sh                   (once: FluidSynth, four GM soundfonts, the bench extra)
-    python -m benchmarks.analysis [--part heldout19|heldout18|...|tune] [--folder /tmp/musicsync-broad] [--anchors]
-    python -m benchmarks.analysis --set independent [--batch 2|...|7] [--folder /tmp/musicsync-independent] [--anchors]
+    python -m benchmarks.analysis [--part heldout20|heldout19|...|tune] [--folder /tmp/musicsync-broad] [--anchors]
+    python -m benchmarks.analysis --set independent [--batch 2|...|8] [--folder /tmp/musicsync-independent] [--anchors]
     python -m benchmarks.analysis ... --encode mp3|aac|opus    (either set, decoded from lossy files)
     python -m benchmarks.analysis --set legacy [--tracks 60] [--seed 7] [--renderings synth,soundfont]
 
 Default: the broad set (benchmarks/broad_set.py), split once by a hash of each track's name into a
 part to tune on and a held-out part only to measure on, plus held-out batches added later, each
-measured once at the end of a round (`--part heldout2` ... `heldout19`). From analyser 2.22 the
+measured once at the end of a round (`--part heldout2` ... `heldout20`). From analyser 2.22 the
 key weights are fitted on every part up to held-out 17 and on the independent set's batches 1 to 5
-(benchmarks/key_model.py), so quote held-out 18 and 19 (every groove and drumless tracks) and the
-independent set's batches 6 and 7 (19 and 7 were added later, with no change to the estimates, to
-measure 2.22 again). Held-out 11 (string quartets), 12 (madrigals), 13 to 16 (every groove,
+(benchmarks/key_model.py); held-out 18 and 19 (every groove and drumless tracks) and the
+independent set's batches 6 and 7 were each read once for 2.22, and held-out 20 and batch 8 for
+2.23 (the tempo's dotted-beat rule): quote those. Held-out 11 (string quartets), 12 (madrigals), 13 to 16 (every groove,
 each read once after a change to the beat grid) and 17 were quoted for earlier versions. It runs
 `musicsync analyze --json` once over the part's files, as a user would, and reports per group
 (drum-led, drumless, each kind of composed piece; by groove, arrangement, rendering and mastering):
@@ -25,7 +25,7 @@ each read once after a change to the beat grid) and 17 were quoted for earlier v
 
 `--set independent` scores benchmarks/independent_set.py, written by a session that never read the
 analyser or the broad set: its own genres, progressions, synthesis and label conventions. Each
-batch (`--batch 2` to `7`: its recipe with new seeds) is read once, for the analyser version it was
+batch (`--batch 2` to `8`: its recipe with new seeds) is read once, for the analyser version it was
 added for, and is seen from then on; the key model is fitted on the batches read (1 to 4 for 2.21,
 1 to 5 for 2.22).
 
@@ -133,8 +133,8 @@ def main() -> int:
     parser.add_argument("--set", default="broad", choices=("broad", "independent", "legacy"),
                         help="broad: benchmarks/broad_set.py (default); independent: benchmarks/independent_set.py;"
                              " legacy: benchmarks/labelled_set.py")
-    parser.add_argument("--part", default="heldout19",
-                        choices=[f"heldout{n}" for n in range(19, 1, -1)] + ["heldout", "tune", "all"],
+    parser.add_argument("--part", default="heldout20",
+                        choices=[f"heldout{n}" for n in range(20, 1, -1)] + ["heldout", "tune", "all"],
                         help="which part of the broad set (quote only the held-out parts)")
     parser.add_argument("--folder", help="where the set is rendered or reused (default /tmp/musicsync-broad, or"
                                          " /tmp/musicsync-independent[-N] with --set independent --batch N)")

@@ -128,6 +128,10 @@ Held-out 19 (`--part heldout19`, names starting "R"), added after held-out 18 ha
 change to the estimates since (analyser 2.22): held-out 17's recipe with new seeds, a third part to
 measure 2.22 on. Measured once.
 
+Held-out 20 (`--part heldout20`, names starting "S"), added when held-out 19 had shown a breakbeat
+read at the period between its kicks and analyser 2.23 changed that: the same recipe with new
+seeds. Measured once, at the end.
+
     python -m benchmarks.broad_set [--folder /tmp/musicsync-broad]   (renders and lists the set)
 """
 
@@ -302,12 +306,13 @@ _HELDOUT16_PREFIX = "M"
 _HELDOUT17_PREFIX = "P"
 _HELDOUT18_PREFIX = "Q"
 _HELDOUT19_PREFIX = "R"
+_HELDOUT20_PREFIX = "S"
 
 
 def part(name: str) -> str:
     """The part a track belongs to, fixed by its name: decided once, never by what scores well. The
     first two batches split by the name's hash into 'tune' and 'heldout'; the later ones are whole
-    parts, by their names' first letter: 'heldout2' to 'heldout19', and the hip-hop, random
+    parts, by their names' first letter: 'heldout2' to 'heldout20', and the hip-hop, random
     progression, bass rhythm and groove batches 'tune'."""
     if name.startswith(_HELDOUT2_PREFIXES):
         return "heldout2"
@@ -345,6 +350,8 @@ def part(name: str) -> str:
         return "heldout18"
     if name.startswith(_HELDOUT19_PREFIX):
         return "heldout19"
+    if name.startswith(_HELDOUT20_PREFIX):
+        return "heldout20"
     if name.startswith((_HIPHOP_PREFIX, _RANDOM_PREFIX, _BASS_RHYTHM_PREFIX, _MORE_GROOVES_PREFIX)):
         return "tune"
     return "heldout" if hashlib.sha1(name.encode()).digest()[0] % 2 else "tune"
@@ -411,9 +418,11 @@ def _plan() -> list[dict]:
     heldout17 = every_groove(2047, _HELDOUT17_PREFIX, drumless=True)
     heldout18 = every_groove(2048, _HELDOUT18_PREFIX, drumless=True)
     heldout19 = every_groove(2049, _HELDOUT19_PREFIX, drumless=True)
+    heldout20 = every_groove(2050, _HELDOUT20_PREFIX, drumless=True)
     return (first + second + third + hiphop + heldout3 + heldout4 + random_progressions + heldout5 + heldout6
             + bass_rhythms + heldout7 + heldout8 + more_grooves + heldout9 + heldout10 + heldout11
-            + heldout12 + sum(latest, []) + heldout17 + heldout18 + heldout19)
+            + heldout12 + sum(latest, []) + heldout17 + heldout18 + heldout19
+            + heldout20)
 
 
 def _batch(seed: int, dance_prefix: str, chorale_prefix: str, count_dance: int, count_chorales: int,
@@ -850,7 +859,7 @@ def _master(audio: np.ndarray, master: str, seed: int) -> np.ndarray:
 
 def build(folder: Path, which: str = "heldout") -> list[Track]:
     """Renders (or reuses, when `folder` already holds it) the part `which` ('tune', 'heldout',
-    'heldout2' ... 'heldout19' or 'all') and returns its tracks."""
+    'heldout2' ... 'heldout20' or 'all') and returns its tracks."""
     folder.mkdir(parents=True, exist_ok=True)
     manifest = folder / "manifest.json"
     known = {t["name"]: Track(**t) for t in json.loads(manifest.read_text())} if manifest.exists() else {}

@@ -23,7 +23,7 @@ import numpy as np
 from musicsync_assets.lib.audio.key_weights import KEY_WEIGHTS
 from musicsync_assets.lib.audio.musickeys import ALL_KEYS, MusicalKey
 
-ANALYZER_VERSION = "2.22"
+ANALYZER_VERSION = "2.23"
 TEMPO_SR = 22050
 TEMPO_HOP = 256
 CHROMA_HOP = 4096  # with an 8192-point FFT at TEMPO_SR: 2.7 Hz bins, a semitone apart from 50 Hz up
@@ -75,6 +75,10 @@ BAR_FIT_WEIGHT = 0.5  # the bar's fit (_bar_fit) beside the beat's onset energy,
 DRUMLESS_BELOW = 0.5  # a drum-led estimate less confident than this is checked against the harmony's
 ANCHOR_WITHIN_S = 20.0  # the grid is timed on a kick this close to its first beat: the tempo's error (0.02%,
 # 0.03% for one track in a hundred on the broad set) then moves the first beat by 4-6 ms
+# A beat spans one, two, four or eight of the hats' pulses. A strongest period of any of these many
+# is made by the groove, not the beat: a dotted one (1.5, 3, 6, 12), or the two and a half beats
+# between a breakbeat's kicks on 1 and the "and" of 3 (5, and 2.5 and 10), which read 174 as 139.5.
+DOTTED_TATUMS = (1.5, 2.5, 3, 5, 6, 10, 12)
 DOTTED_RIVAL = 0.65  # a beat of a whole number of the hats' pulses wins over a dotted one this strong ...
 KICKS_DECIDE = 0.5  # ... unless the kicks pulse this much more at the dotted one (or at its double)
 SLOWEST_PULSE_BPM = 45.0  # the harmony and bass are searched for a pulse this slow, then doubled into range
@@ -618,7 +622,7 @@ def estimate_tempo(envelope: np.ndarray, fps: float, bpm_range: tuple[float, flo
     tatum, rise = _tatum_lag(treble_autocorr, fps) if treble_autocorr is not None else (None, 0.0)
     if tatum is None:
         tatum, rise = _tatum_lag(autocorr, fps)
-    if tatum and any(abs(best / tatum / dotted - 1) <= 0.05 for dotted in (1.5, 3, 6, 12)):
+    if tatum and any(abs(best / tatum / dotted - 1) <= 0.05 for dotted in DOTTED_TATUMS):
         best = _undotted(best, tatum, support, lags, kicks)
     period = _refine_period(autocorr, best)
     bpm = 60 * fps / period
