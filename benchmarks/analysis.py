@@ -12,8 +12,9 @@ measured once at the end of a round (`--part heldout2` ... `heldout20`). From an
 key weights are fitted on every part up to held-out 17 and on the independent set's batches 1 to 5
 (benchmarks/key_model.py); held-out 18 and 19 (every groove and drumless tracks) and the
 independent set's batches 6 and 7 were each read once for 2.22, and held-out 20 and batch 8 for
-2.23 (the tempo's dotted-beat rule): quote those. Held-out 11 (string quartets), 12 (madrigals), 13 to 16 (every groove,
-each read once after a change to the beat grid) and 17 were quoted for earlier versions. It runs
+2.23 (the tempo's dotted-beat rule): quote those. Held-out 11 (string quartets), 12 (madrigals),
+13 to 16 (every groove, each read once after a change to the beat grid) and 17 were quoted for
+earlier versions. It runs
 `musicsync analyze --json` once over the part's files, as a user would, and reports per group
 (drum-led, drumless, each kind of composed piece; by groove, arrangement, rendering and mastering):
 - tempo Acc1 (within 4%), Acc2 (also x2, x1/2, x3, x1/3), within +-0.5 BPM, the DJ-octave rate
