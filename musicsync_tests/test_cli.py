@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from musicsync_assets.lib.audio import codec
 from musicsync_assets.lib.catalog.store import Store
 
 REPO = Path(__file__).resolve().parent.parent
@@ -78,6 +79,23 @@ def test_analyze_runs_its_matrix_products_on_one_thread():
 def test_analyze_explains_a_bad_file(tmp_path, audio_set):
     done = musicsync("analyze", str(audio_set["not_audio"].path), data_dir=tmp_path)
     assert done.returncode == 1 and "is not an audio file" in done.stderr
+
+
+def test_analyze_decodes_mp3_and_vorbis_without_ffmpeg(tmp_path, audio_set):
+    """ffmpeg took three times libsndfile's CPU to decode an MP3, and a second process to probe it.
+    With no ffmpeg to be found, an MP3 and a Vorbis file are still analysed; the M4A beside them,
+    which only ffmpeg decodes, shows that there was none."""
+    vorbis = tmp_path / "flac-as.ogg"
+    subprocess.run([codec.ffmpeg_exe(), "-v", "error", "-i", str(audio_set["flac"].path), "-vn",
+                    "-c:a", "libvorbis", str(vorbis)], check=True)
+    no_ffmpeg = {"PATH": str(Path(sys.executable).parent), "IMAGEIO_FFMPEG_EXE": str(tmp_path / "no-ffmpeg")}
+    done = run([sys.executable, "-m", "musicsync_assets.cli", "analyze", "--json", str(audio_set["mp3"].path),
+                str(vorbis), str(audio_set["aac"].path)], tmp_path, **no_ffmpeg)
+    mp3, ogg, m4a = (json.loads(line) for line in done.stdout.splitlines())
+    assert mp3["bpm"] == pytest.approx(audio_set["mp3"].bpm, abs=0.5), done.stderr
+    assert ogg.get("key") == "E minor", ogg
+    assert ogg["bpm"] == pytest.approx(audio_set["flac"].bpm, abs=0.5)
+    assert "IMAGEIO_FFMPEG_EXE" in m4a["error"] and "bpm" not in m4a, "a missing ffmpeg is one line, no traceback"
 
 
 def test_analyze_explains_a_damaged_mp3_in_one_line(tmp_path, audio_set):

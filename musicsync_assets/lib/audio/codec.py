@@ -43,7 +43,15 @@ def ffmpeg_exe() -> str:
         import imageio_ffmpeg
     except ImportError as error:
         raise ToolMissing("no ffmpeg on PATH and imageio-ffmpeg is not installed") from error
-    return imageio_ffmpeg.get_ffmpeg_exe()
+    try:
+        bundled = imageio_ffmpeg.get_ffmpeg_exe()
+    except RuntimeError as error:
+        raise ToolMissing(f"no ffmpeg on PATH, and imageio-ffmpeg has none: {error}") from error
+    # IMAGEIO_FFMPEG_EXE is returned unchecked: a path naming nothing would fail at the first
+    # decode with a traceback.
+    if not Path(bundled).is_file():
+        raise ToolMissing(f"no ffmpeg on PATH, and {bundled} (IMAGEIO_FFMPEG_EXE?) is not a file")
+    return bundled
 
 
 @dataclass(frozen=True)
