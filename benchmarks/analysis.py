@@ -349,12 +349,11 @@ LOSSY = {"mp3": ("mp3", ["-c:a", "libmp3lame", "-b:a", "192k"]),
 def measure(tracks: list, label: str, with_anchors: bool, encode: str | None = None) -> int:
     """Runs `musicsync analyze --json` once over `tracks` (encoded first, if asked) and reports,
     then the anchors if asked."""
-    with tempfile.TemporaryDirectory(prefix="musicsync-encoded-") as encoded:
-        if encode:
-            print(f"Encoding the tracks as {encode} ...", flush=True)
-            tracks = _encoded(tracks, encode, Path(encoded))
-            label += f", encoded as {encode}"
+    if not encode:
         return _measure(tracks, label, with_anchors)
+    with tempfile.TemporaryDirectory(prefix="musicsync-encoded-") as encoded:
+        print(f"Encoding the tracks as {encode} ...", flush=True)
+        return _measure(_encoded(tracks, encode, Path(encoded)), f"{label}, encoded as {encode}", with_anchors)
 
 
 def _encoded(tracks: list, encode: str, folder: Path) -> list:
