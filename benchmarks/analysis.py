@@ -1,14 +1,14 @@
 """How right and how fast the BPM and key analysis is, on labelled sets the benchmark makes itself.
 
     benchmarks/setup.sh                   (once: FluidSynth, four GM soundfonts, the bench extra)
-    python -m benchmarks.analysis [--part heldout20|heldout19|...|tune] [--folder /tmp/musicsync-broad] [--anchors]
-    python -m benchmarks.analysis --set independent [--batch 2|...|8] [--folder /tmp/musicsync-independent] [--anchors]
+    python -m benchmarks.analysis [--part heldout21|heldout20|...|tune] [--folder /tmp/musicsync-broad] [--anchors]
+    python -m benchmarks.analysis --set independent [--batch 2|...|9] [--folder /tmp/musicsync-independent] [--anchors]
     python -m benchmarks.analysis ... --encode mp3|aac|opus    (either set, decoded from lossy files)
     python -m benchmarks.analysis --set legacy [--tracks 60] [--seed 7] [--renderings synth,soundfont]
 
 Default: the broad set (benchmarks/broad_set.py), split once by a hash of each track's name into a
 part to tune on and a held-out part only to measure on, plus held-out batches added later, each
-measured once at the end of a round (`--part heldout2` ... `heldout20`). From analyser 2.22 the
+measured once at the end of a round (`--part heldout2` ... `heldout21`). From analyser 2.22 the
 key weights are fitted on every part up to held-out 17 and on the independent set's batches 1 to 5
 (benchmarks/key_model.py); held-out 18 and 19 (every groove and drumless tracks) and the
 independent set's batches 6 and 7 were each read once for 2.22, and held-out 20 and batch 8 for
@@ -26,7 +26,7 @@ earlier versions. It runs
 
 `--set independent` scores benchmarks/independent_set.py, written by a session that never read the
 analyser or the broad set: its own genres, progressions, synthesis and label conventions. Each
-batch (`--batch 2` to `8`: its recipe with new seeds) is read once, for the analyser version it was
+batch (`--batch 2` to `9`: its recipe with new seeds) is read once, for the analyser version it was
 added for, and is seen from then on; the key model is fitted on the batches read (1 to 4 for 2.21,
 1 to 5 for 2.22).
 
@@ -49,8 +49,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")  # one core for the estimators run
 
 import numpy as np
 
-from benchmarks import independent_set, labelled_set
-from benchmarks.broad_set import COMPOSED
+from benchmarks import broad_set, independent_set, labelled_set
 from benchmarks.labelled_set import Labelled
 from musicsync_assets.lib.audio.analysis import analyze_file
 from musicsync_assets.lib.audio.musickeys import ALL_KEYS, MusicalKey, parse_key
@@ -134,8 +133,8 @@ def main() -> int:
     parser.add_argument("--set", default="broad", choices=("broad", "independent", "legacy"),
                         help="broad: benchmarks/broad_set.py (default); independent: benchmarks/independent_set.py;"
                              " legacy: benchmarks/labelled_set.py")
-    parser.add_argument("--part", default="heldout20",
-                        choices=[f"heldout{n}" for n in range(20, 1, -1)] + ["heldout", "tune", "all"],
+    parser.add_argument("--part", default=broad_set.HELDOUT_PARTS[-1],
+                        choices=list(reversed(broad_set.HELDOUT_PARTS)) + ["heldout", "tune", "all"],
                         help="which part of the broad set (quote only the held-out parts)")
     parser.add_argument("--folder", help="where the set is rendered or reused (default /tmp/musicsync-broad, or"
                                          " /tmp/musicsync-independent[-N] with --set independent --batch N)")
@@ -324,8 +323,6 @@ def beat_phase_error(track, estimate: dict) -> float | None:
 
 
 def broad_main(args) -> int:
-    from benchmarks import broad_set
-
     if not broad_set.available():
         print("FluidSynth and the Debian soundfonts are missing: run benchmarks/setup.sh")
         return 1
@@ -426,15 +423,13 @@ def report(tracks, estimates: list[dict], brief: bool = False) -> None:
     drummed = [r for r in rows if r["track"].drummed]
     line("ALL", rows)
     line("drum-led (dance-style)", drummed)
-    line("drumless dance-style", [r for r in rows if not r["track"].drummed and r["track"].group not in COMPOSED])
+    line("drumless dance-style", [r for r in rows if not r["track"].drummed and r["track"].group not in broad_set.COMPOSED])
     chorales = [r for r in rows if r["track"].group == "chorale"]
     line("chorales", chorales)
     line("classical (string quartets)", [r for r in rows if r["track"].group == "classical"])
     line("madrigals (Monteverdi)", [r for r in rows if r["track"].group == "madrigal"])
     if chorales:
-        from benchmarks.broad_set import score_keys
-
-        keys = score_keys()
+        keys = broad_set.score_keys()
         read = [parse_key(keys[r["track"].arrangement]) for r in chorales]
         print(f"  chorales against music21's reading of each score (Krumhansl-Schmuckler), not the final bass:"
               f" {_pct(r['guess'] == k for r, k in zip(chorales, read, strict=True))} exact; the two labels agree"
@@ -445,7 +440,7 @@ def report(tracks, estimates: list[dict], brief: bool = False) -> None:
                              ("by rendering", "rendering"), ("by mastering", "master")):
         print(f"  -- {title}")
         values = sorted({getattr(r["track"], attribute) for r in rows
-                         if attribute != "arrangement" or r["track"].group not in COMPOSED})
+                         if attribute != "arrangement" or r["track"].group not in broad_set.COMPOSED})
         for value in values:
             line(value or "(plain)", [r for r in rows if getattr(r["track"], attribute) == value])
     print("  Acc1/Acc2/±0.5: tempo (±4%; also x2 x½ x3 x⅓; ±0.5 BPM). DJ8ve: ±4% of the tempo or of its double/half\n"

@@ -132,6 +132,10 @@ Held-out 20 (`--part heldout20`, names starting "S"), added when held-out 19 had
 read at the period between its kicks and analyser 2.23 changed that: the same recipe with new
 seeds. Measured once, at the end.
 
+Held-out 21 (`--part heldout21`, names starting "T"), added after held-out 20 and the independent
+set's batch 8 had been read: the same recipe with new seeds, for the next change. Measured once, at
+the end.
+
     python -m benchmarks.broad_set [--folder /tmp/musicsync-broad]   (renders and lists the set)
 """
 
@@ -284,74 +288,35 @@ class Track:
         return self.first_beat_s is not None
 
 
-_HELDOUT2_PREFIXES = ("v", "w")
+# Each later batch is a whole part, named by its tracks' first letters (lower case ran out at held-out 13).
+_HELDOUT_PREFIXES = {
+    "heldout2": ("v", "w"), "heldout3": ("x", "y"), "heldout4": ("p", "q"), "heldout5": ("f", "g"),
+    "heldout6": ("h", "j"), "heldout7": ("o",), "heldout8": ("n",), "heldout9": ("u",), "heldout10": ("m",),
+    "heldout11": ("a", "i"), "heldout12": ("l", "z"), "heldout13": ("H",), "heldout14": ("J",),
+    "heldout15": ("K",), "heldout16": ("M",), "heldout17": ("P",), "heldout18": ("Q",), "heldout19": ("R",),
+    "heldout20": ("S",), "heldout21": ("T",),
+}
 _HIPHOP_PREFIX = "b"
-_HELDOUT3_PREFIXES = ("x", "y")
-_HELDOUT4_PREFIXES = ("p", "q")
 _RANDOM_PREFIX = "r"
-_HELDOUT5_PREFIXES = ("f", "g")
-_HELDOUT6_PREFIXES = ("h", "j")
 _BASS_RHYTHM_PREFIX = "s"
-_HELDOUT7_PREFIX = "o"
-_HELDOUT8_PREFIX = "n"
 _MORE_GROOVES_PREFIX = "t"
-_HELDOUT9_PREFIX = "u"
-_HELDOUT10_PREFIX = "m"
-_HELDOUT11_PREFIXES = ("a", "i")
-_HELDOUT12_PREFIXES = ("l", "z")
-_HELDOUT13_PREFIX = "H"  # every lower-case letter had been taken
-_HELDOUT14_PREFIX = "J"
-_HELDOUT15_PREFIX = "K"
-_HELDOUT16_PREFIX = "M"
-_HELDOUT17_PREFIX = "P"
-_HELDOUT18_PREFIX = "Q"
-_HELDOUT19_PREFIX = "R"
-_HELDOUT20_PREFIX = "S"
+HELDOUT_PARTS = tuple(_HELDOUT_PREFIXES)
+
+
+def _prefix(heldout: str) -> str:
+    """The one first letter of a part whose tracks are all dance-style."""
+    (prefix,) = _HELDOUT_PREFIXES[heldout]
+    return prefix
 
 
 def part(name: str) -> str:
     """The part a track belongs to, fixed by its name: decided once, never by what scores well. The
     first two batches split by the name's hash into 'tune' and 'heldout'; the later ones are whole
-    parts, by their names' first letter: 'heldout2' to 'heldout20', and the hip-hop, random
+    parts, by their names' first letter: 'heldout2' to 'heldout21', and the hip-hop, random
     progression, bass rhythm and groove batches 'tune'."""
-    if name.startswith(_HELDOUT2_PREFIXES):
-        return "heldout2"
-    if name.startswith(_HELDOUT3_PREFIXES):
-        return "heldout3"
-    if name.startswith(_HELDOUT4_PREFIXES):
-        return "heldout4"
-    if name.startswith(_HELDOUT5_PREFIXES):
-        return "heldout5"
-    if name.startswith(_HELDOUT6_PREFIXES):
-        return "heldout6"
-    if name.startswith(_HELDOUT7_PREFIX):
-        return "heldout7"
-    if name.startswith(_HELDOUT8_PREFIX):
-        return "heldout8"
-    if name.startswith(_HELDOUT9_PREFIX):
-        return "heldout9"
-    if name.startswith(_HELDOUT10_PREFIX):
-        return "heldout10"
-    if name.startswith(_HELDOUT11_PREFIXES):
-        return "heldout11"
-    if name.startswith(_HELDOUT12_PREFIXES):
-        return "heldout12"
-    if name.startswith(_HELDOUT13_PREFIX):
-        return "heldout13"
-    if name.startswith(_HELDOUT14_PREFIX):
-        return "heldout14"
-    if name.startswith(_HELDOUT15_PREFIX):
-        return "heldout15"
-    if name.startswith(_HELDOUT16_PREFIX):
-        return "heldout16"
-    if name.startswith(_HELDOUT17_PREFIX):
-        return "heldout17"
-    if name.startswith(_HELDOUT18_PREFIX):
-        return "heldout18"
-    if name.startswith(_HELDOUT19_PREFIX):
-        return "heldout19"
-    if name.startswith(_HELDOUT20_PREFIX):
-        return "heldout20"
+    for heldout, prefixes in _HELDOUT_PREFIXES.items():
+        if name.startswith(prefixes):
+            return heldout
     if name.startswith((_HIPHOP_PREFIX, _RANDOM_PREFIX, _BASS_RHYTHM_PREFIX, _MORE_GROOVES_PREFIX)):
         return "tune"
     return "heldout" if hashlib.sha1(name.encode()).digest()[0] % 2 else "tune"
@@ -371,58 +336,52 @@ def _plan() -> list[dict]:
     used = {recipe["source"] for recipe in first if recipe["kind"] == "chorale"}
     second = _batch(2027, "e", "k", 56, 40, exclude=used)
     used |= {recipe["source"] for recipe in second if recipe["kind"] == "chorale"}
-    third = _batch(2028, *_HELDOUT2_PREFIXES, 72, 40, exclude=used, varied=True)
+    third = _batch(2028, *_HELDOUT_PREFIXES["heldout2"], 72, 40, exclude=used, varied=True)
     used |= {recipe["source"] for recipe in third if recipe["kind"] == "chorale"}
     hiphop = _batch(2029, _HIPHOP_PREFIX, "", 24, 0, exclude=used, grooves=list(HIPHOP_GROOVES))
-    heldout3 = _batch(2030, *_HELDOUT3_PREFIXES, 96, 48, exclude=used, varied=True,
+    heldout3 = _batch(2030, *_HELDOUT_PREFIXES["heldout3"], 96, 48, exclude=used, varied=True,
                       grooves=list(_ALL_GROOVES) + ["drumless"], new_renderings=True)
     used |= {recipe["source"] for recipe in heldout3 if recipe["kind"] == "chorale"}
-    heldout4 = _batch(2031, *_HELDOUT4_PREFIXES, 96, 48, exclude=used, varied=True,
+    heldout4 = _batch(2031, *_HELDOUT_PREFIXES["heldout4"], 96, 48, exclude=used, varied=True,
                       grooves=list(_ALL_GROOVES) + ["drumless"], new_renderings=True, fresh=True)
     used |= {recipe["source"] for recipe in heldout4 if recipe["kind"] == "chorale"}
     random_progressions = _batch(2032, _RANDOM_PREFIX, "", 192, 0, exclude=used, varied=True,
                                  grooves=list(_ALL_GROOVES) + ["drumless"], new_renderings=True,
                                  random_progressions=True)
-    heldout5 = _batch(2033, *_HELDOUT5_PREFIXES, 96, 48, exclude=used, varied=True,
+    heldout5 = _batch(2033, *_HELDOUT_PREFIXES["heldout5"], 96, 48, exclude=used, varied=True,
                       grooves=list(_ALL_GROOVES) + ["drumless"], new_renderings=True, fresh=True, cut_in=True)
     used |= {recipe["source"] for recipe in heldout5 if recipe["kind"] == "chorale"}
-    heldout6 = _batch(2034, *_HELDOUT6_PREFIXES, 96, 48, exclude=used, varied=True,
+    heldout6 = _batch(2034, *_HELDOUT_PREFIXES["heldout6"], 96, 48, exclude=used, varied=True,
                       grooves=list(_ALL_GROOVES) + ["drumless"], new_renderings=True, fresh=True, cut_in=True,
                       whole_chorales=True, rooms=True)
     drummed = list(_ALL_GROOVES)
     bass_rhythms = _batch(2035, _BASS_RHYTHM_PREFIX, "", 96, 0, exclude=used, varied=True, grooves=drummed,
                           new_renderings=True, fresh=True, cut_in=True, rooms=True, bass_rhythms=True)
-    heldout7 = _batch(2036, _HELDOUT7_PREFIX, "", 96, 0, exclude=used, varied=True, grooves=drummed,
+    heldout7 = _batch(2036, _prefix("heldout7"), "", 96, 0, exclude=used, varied=True, grooves=drummed,
                       new_renderings=True, fresh=True, cut_in=True, rooms=True, bass_rhythms=True, swing=True)
-    heldout8 = _batch(2037, _HELDOUT8_PREFIX, "", 96, 0, exclude=used, varied=True, grooves=drummed,
+    heldout8 = _batch(2037, _prefix("heldout8"), "", 96, 0, exclude=used, varied=True, grooves=drummed,
                       new_renderings=True, fresh=True, cut_in=True, rooms=True, bass_rhythms=True, swing=True)
     more_grooves = _batch(2038, _MORE_GROOVES_PREFIX, "", 70, 0, exclude=used, varied=True, grooves=list(MORE_GROOVES),
                           new_renderings=True, fresh=True, cut_in=True, rooms=True, bass_rhythms=True, swing=True)
 
-    def every_groove(seed: int, prefix: str, drumless: bool = False) -> list[dict]:
+    def every_groove(seed: int, heldout: str, drumless: bool = False) -> list[dict]:
         """Held-out 9's recipe, for it and later parts; with `drumless`, held-out 17's."""
-        return _batch(seed, prefix, "", 112, 0, exclude=used, varied=True,
+        return _batch(seed, _prefix(heldout), "", 112, 0, exclude=used, varied=True,
                       grooves=drummed + list(MORE_GROOVES) + (["drumless"] if drumless else []),
                       new_renderings=True, fresh=True, cut_in=True, rooms=True, bass_rhythms=True, swing=True)
 
-    heldout9, heldout10 = every_groove(2039, _HELDOUT9_PREFIX), every_groove(2040, _HELDOUT10_PREFIX)
-    heldout11 = _batch(2041, *_HELDOUT11_PREFIXES, 112, 40, exclude=used, varied=True,
+    heldout9, heldout10 = every_groove(2039, "heldout9"), every_groove(2040, "heldout10")
+    heldout11 = _batch(2041, *_HELDOUT_PREFIXES["heldout11"], 112, 40, exclude=used, varied=True,
                        grooves=drummed + list(MORE_GROOVES) + ["drumless"], new_renderings=True, fresh=True,
                        cut_in=True, rooms=True, bass_rhythms=True, swing=True, pieces="classical")
-    heldout12 = _batch(2042, *_HELDOUT12_PREFIXES, 24, 40, exclude=used, varied=True,
+    heldout12 = _batch(2042, *_HELDOUT_PREFIXES["heldout12"], 24, 40, exclude=used, varied=True,
                        grooves=["drumless"], new_renderings=True, fresh=True, cut_in=True, rooms=True,
                        pieces="madrigal")
-    latest = [every_groove(seed, prefix) for seed, prefix in
-              ((2043, _HELDOUT13_PREFIX), (2044, _HELDOUT14_PREFIX), (2045, _HELDOUT15_PREFIX),
-               (2046, _HELDOUT16_PREFIX))]
-    heldout17 = every_groove(2047, _HELDOUT17_PREFIX, drumless=True)
-    heldout18 = every_groove(2048, _HELDOUT18_PREFIX, drumless=True)
-    heldout19 = every_groove(2049, _HELDOUT19_PREFIX, drumless=True)
-    heldout20 = every_groove(2050, _HELDOUT20_PREFIX, drumless=True)
+    drummed_only = [every_groove(2030 + number, f"heldout{number}") for number in range(13, 17)]
+    with_drumless = [every_groove(2030 + number, f"heldout{number}", drumless=True) for number in range(17, 22)]
     return (first + second + third + hiphop + heldout3 + heldout4 + random_progressions + heldout5 + heldout6
             + bass_rhythms + heldout7 + heldout8 + more_grooves + heldout9 + heldout10 + heldout11
-            + heldout12 + sum(latest, []) + heldout17 + heldout18 + heldout19
-            + heldout20)
+            + heldout12 + sum(drummed_only, []) + sum(with_drumless, []))
 
 
 def _batch(seed: int, dance_prefix: str, chorale_prefix: str, count_dance: int, count_chorales: int,
@@ -859,7 +818,7 @@ def _master(audio: np.ndarray, master: str, seed: int) -> np.ndarray:
 
 def build(folder: Path, which: str = "heldout") -> list[Track]:
     """Renders (or reuses, when `folder` already holds it) the part `which` ('tune', 'heldout',
-    'heldout2' ... 'heldout20' or 'all') and returns its tracks."""
+    'heldout2' ... 'heldout21' or 'all') and returns its tracks."""
     folder.mkdir(parents=True, exist_ok=True)
     manifest = folder / "manifest.json"
     known = {t["name"]: Track(**t) for t in json.loads(manifest.read_text())} if manifest.exists() else {}
