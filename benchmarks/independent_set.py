@@ -360,7 +360,8 @@ def sweep_lowpass(x: np.ndarray, cutoff: np.ndarray, q: float = 0.707, block: in
 def sidechain(kicks: list[float], n: int, depth: float) -> np.ndarray:
     """Gain that ducks at every kick and recovers, as a compressor keyed by the kick does."""
     marks = np.full(n, -10 ** 9)
-    pos = np.array([round(t * SR) for t in kicks if t * SR < n], dtype=int)
+    pos = np.array([round(t * SR) for t in kicks], dtype=int)
+    pos = pos[pos < n]  # a kick in the last half sample rounds to n
     marks[pos] = pos
     since = (np.arange(n) - np.maximum.accumulate(marks)) / SR
     return (1 - depth * np.exp(-np.maximum(since - 0.004, 0) / 0.09) * np.minimum(since / 0.004, 1))[:, None]
