@@ -23,7 +23,7 @@ import numpy as np
 from musicsync_assets.lib.audio.key_weights import KEY_WEIGHTS
 from musicsync_assets.lib.audio.musickeys import ALL_KEYS, MusicalKey
 
-ANALYZER_VERSION = "2.23"
+ANALYZER_VERSION = "2.24"
 TEMPO_SR = 22050
 TEMPO_HOP = 256
 CHROMA_HOP = 4096  # with an 8192-point FFT at TEMPO_SR: 2.7 Hz bins, a semitone apart from 50 Hz up
@@ -726,7 +726,10 @@ def _half_bars(kicks: np.ndarray, snares: np.ndarray, beat: float, fps: float) -
     kick_energy, snare_energy = _phase_energy(kicks, beat), _phase_energy(snares, beat)
     snare_phase = int(np.argmax(snare_energy))
     across = (snare_phase + len(snare_energy) // 2) % len(snare_energy)
-    return bool(kick_energy[snare_phase] < BACKBEAT_KICKS * kick_energy[across])
+    # The kicks within a frame (four phases) of each: their energy peaks a phase or two wide, and the
+    # snare's strongest phase may lie a frame from the kicks' (an FM snare's attack is slower).
+    kicks_near = _running_max(kick_energy, 4, circular=True)
+    return bool(kicks_near[snare_phase] < BACKBEAT_KICKS * kicks_near[across])
 
 
 def _phase_energy(envelope: np.ndarray, beat: float) -> np.ndarray:
@@ -737,9 +740,10 @@ def _phase_energy(envelope: np.ndarray, beat: float) -> np.ndarray:
     return envelope[grid.astype(int)].mean(axis=1)
 
 
-def _running_max(values: np.ndarray, reach: int) -> np.ndarray:
-    """The maximum within `reach` either side of each element."""
-    padded = np.pad(values, reach, mode="edge")
+def _running_max(values: np.ndarray, reach: int, circular: bool = False) -> np.ndarray:
+    """The maximum within `reach` either side of each element; `circular` for beat phases, whose
+    last wraps round to the first."""
+    padded = np.pad(values, reach, mode="wrap" if circular else "edge")
     return np.lib.stride_tricks.sliding_window_view(padded, 2 * reach + 1).max(axis=1)
 
 
