@@ -11,8 +11,9 @@ part to tune on and a held-out part only to measure on, plus held-out batches ad
 measured once at the end of a round (`--part heldout2` ... `heldout21`). From analyser 2.22 the
 key weights are fitted on every part up to held-out 17 and on the independent set's batches 1 to 5
 (benchmarks/key_model.py); held-out 18 and 19 (every groove and drumless tracks) and the
-independent set's batches 6 and 7 were each read once for 2.22, and held-out 20 and batch 8 for
-2.23 (the tempo's dotted-beat rule): quote those. Held-out 11 (string quartets), 12 (madrigals),
+independent set's batches 6 and 7 were each read once for 2.22, held-out 20 and batch 8 for 2.23
+(the tempo's dotted-beat rule), and held-out 21 and batch 9 for 2.24 (drum & bass at half): quote
+those. Held-out 11 (string quartets), 12 (madrigals),
 13 to 16 (every groove, each read once after a change to the beat grid) and 17 were quoted for
 earlier versions. It runs
 `musicsync analyze --json` once over the part's files, as a user would, and reports per group
