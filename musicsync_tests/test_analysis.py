@@ -263,6 +263,17 @@ def test_hip_hop_with_sixteenth_hats_is_not_read_at_double_tempo(bpm, bass_at):
     assert analyze_pcm(pcm_of(track), SR).bpm == pytest.approx(bpm, abs=0.5)
 
 
+@pytest.mark.parametrize("bass_every", [None, 2], ids=["kicks alone", "bass every two beats"])
+def test_trap_with_sixteenth_hats_is_not_read_at_half_tempo(bass_every):
+    """Trap at 148: kicks on 1, the "a" of 1 and the "and" of 3, the clap on 3, a hat on every
+    sixteenth. Its kicks repeat once a bar, as hip-hop's do, and hip-hop's rule halved it to 74
+    (analyser 2.24); at 74 the hats would be thirty-seconds, eight to the beat, which no groove
+    keeps up."""
+    track = kicks_and_hats(148.0, kicks=(0, 0.75, 2.5), hats=SIXTEENTHS, snares=(2,), bass_every=bass_every,
+                           seconds=24.0)
+    assert analyze_pcm(pcm_of(track), SR).bpm == pytest.approx(148.0, abs=0.5)
+
+
 @pytest.mark.parametrize(("bpm", "kicks"), [(174.0, (0, 2.5)), (171.0, (0, 0.5, 2.5))])
 def test_drum_and_bass_with_a_ride_on_the_beat_is_not_read_at_half_tempo(bpm, kicks):
     """No hats between the beats, so nothing subdivides the faster beat: read at half, the snare

@@ -23,7 +23,7 @@ import numpy as np
 from musicsync_assets.lib.audio.key_weights import KEY_WEIGHTS
 from musicsync_assets.lib.audio.musickeys import ALL_KEYS, MusicalKey
 
-ANALYZER_VERSION = "2.24"
+ANALYZER_VERSION = "2.25"
 TEMPO_SR = 22050
 TEMPO_HOP = 256
 CHROMA_HOP = 4096  # with an 8192-point FFT at TEMPO_SR: 2.7 Hz bins, a semitone apart from 50 Hz up
@@ -649,8 +649,11 @@ def estimate_tempo(envelope: np.ndarray, fps: float, bpm_range: tuple[float, flo
         # too; then the kicks tell: a groove repeats its kicks every bar, so kicks that repeat every
         # eight beats and hardly every four make those beats half-beats. The hats and the drums
         # disagreeing is an octave in doubt: the confidence says so.
+        # Not when the slower beat would span eight sure hat pulses: trap's sixteenth hats at 140
+        # would be thirty-seconds at 70, which no groove keeps up.
         beat = 60 * fps / bpm
-        if ((bass is not None and _pulses_without_half(bass, 2 * beat, fps, LOW_END_SHARE))
+        eight_pulses = bool(tatum) and rise >= TATUM_SURE and 2 * beat / tatum >= 7
+        if not eight_pulses and ((bass is not None and _pulses_without_half(bass, 2 * beat, fps, LOW_END_SHARE))
                 or (kicks is not None and _pulses_without_half(kicks, 8 * beat, fps, KICK_BAR_SHARE))):
             bpm, octave_evidence = bpm / 2, 0.6
 
