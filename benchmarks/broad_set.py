@@ -133,8 +133,10 @@ read at the period between its kicks and analyser 2.23 changed that: the same re
 seeds. Measured once, at the end.
 
 Held-out 21 (`--part heldout21`, names starting "T"), added after held-out 20 and the independent
-set's batch 8 had been read: the same recipe with new seeds, for the next change. Measured once, at
-the end.
+set's batch 8 had been read: the same recipe with new seeds, read once for analyser 2.24.
+
+Held-out 22 (`--part heldout22`, names starting "U"), added after held-out 21 and batch 9 had been
+read, for analyser 2.25 (trap's sixteenth hats): the same recipe with new seeds. Measured once.
 
     python -m benchmarks.broad_set [--folder /tmp/musicsync-broad]   (renders and lists the set)
 """
@@ -294,7 +296,7 @@ _HELDOUT_PREFIXES = {
     "heldout6": ("h", "j"), "heldout7": ("o",), "heldout8": ("n",), "heldout9": ("u",), "heldout10": ("m",),
     "heldout11": ("a", "i"), "heldout12": ("l", "z"), "heldout13": ("H",), "heldout14": ("J",),
     "heldout15": ("K",), "heldout16": ("M",), "heldout17": ("P",), "heldout18": ("Q",), "heldout19": ("R",),
-    "heldout20": ("S",), "heldout21": ("T",),
+    "heldout20": ("S",), "heldout21": ("T",), "heldout22": ("U",),
 }
 _HIPHOP_PREFIX = "b"
 _RANDOM_PREFIX = "r"
@@ -312,7 +314,7 @@ def _prefix(heldout: str) -> str:
 def part(name: str) -> str:
     """The part a track belongs to, fixed by its name: decided once, never by what scores well. The
     first two batches split by the name's hash into 'tune' and 'heldout'; the later ones are whole
-    parts, by their names' first letter: 'heldout2' to 'heldout21', and the hip-hop, random
+    parts, by their names' first letter: 'heldout2' to 'heldout22', and the hip-hop, random
     progression, bass rhythm and groove batches 'tune'."""
     for heldout, prefixes in _HELDOUT_PREFIXES.items():
         if name.startswith(prefixes):
@@ -378,7 +380,7 @@ def _plan() -> list[dict]:
                        grooves=["drumless"], new_renderings=True, fresh=True, cut_in=True, rooms=True,
                        pieces="madrigal")
     drummed_only = [every_groove(2030 + number, f"heldout{number}") for number in range(13, 17)]
-    with_drumless = [every_groove(2030 + number, f"heldout{number}", drumless=True) for number in range(17, 22)]
+    with_drumless = [every_groove(2030 + number, f"heldout{number}", drumless=True) for number in range(17, 23)]
     return (first + second + third + hiphop + heldout3 + heldout4 + random_progressions + heldout5 + heldout6
             + bass_rhythms + heldout7 + heldout8 + more_grooves + heldout9 + heldout10 + heldout11
             + heldout12 + sum(drummed_only, []) + sum(with_drumless, []))
@@ -818,7 +820,7 @@ def _master(audio: np.ndarray, master: str, seed: int) -> np.ndarray:
 
 def build(folder: Path, which: str = "heldout") -> list[Track]:
     """Renders (or reuses, when `folder` already holds it) the part `which` ('tune', 'heldout',
-    'heldout2' ... 'heldout21' or 'all') and returns its tracks."""
+    'heldout2' ... 'heldout22' or 'all') and returns its tracks."""
     folder.mkdir(parents=True, exist_ok=True)
     manifest = folder / "manifest.json"
     known = {t["name"]: Track(**t) for t in json.loads(manifest.read_text())} if manifest.exists() else {}
