@@ -12,8 +12,8 @@ measured once at the end of a round (`--part heldout2` ... `heldout22`). From an
 key weights are fitted on every part up to held-out 17 and on the independent set's batches 1 to 5
 (benchmarks/key_model.py); held-out 18 and 19 (every groove and drumless tracks) and the
 independent set's batches 6 and 7 were each read once for 2.22, held-out 20 and batch 8 for 2.23
-(the tempo's dotted-beat rule), and held-out 21 and batch 9 for 2.24 (drum & bass at half): quote
-those. Held-out 11 (string quartets), 12 (madrigals),
+(the tempo's dotted-beat rule), held-out 21 and batch 9 for 2.24 (drum & bass at half), and
+held-out 22 and batch 10 for 2.25 (trap's sixteenth hats): quote those. Held-out 11 (string quartets), 12 (madrigals),
 13 to 16 (every groove, each read once after a change to the beat grid) and 17 were quoted for
 earlier versions. It runs
 `musicsync analyze --json` once over the part's files, as a user would, and reports per group
