@@ -291,6 +291,7 @@ class Track:
 
 
 # Each later batch is a whole part, named by its tracks' first letters (lower case ran out at held-out 13).
+# A row added here is planned with held-out 17's recipe and the seed 2030 + its number.
 _HELDOUT_PREFIXES = {
     "heldout2": ("v", "w"), "heldout3": ("x", "y"), "heldout4": ("p", "q"), "heldout5": ("f", "g"),
     "heldout6": ("h", "j"), "heldout7": ("o",), "heldout8": ("n",), "heldout9": ("u",), "heldout10": ("m",),
@@ -380,7 +381,8 @@ def _plan() -> list[dict]:
                        grooves=["drumless"], new_renderings=True, fresh=True, cut_in=True, rooms=True,
                        pieces="madrigal")
     drummed_only = [every_groove(2030 + number, f"heldout{number}") for number in range(13, 17)]
-    with_drumless = [every_groove(2030 + number, f"heldout{number}", drumless=True) for number in range(17, 23)]
+    with_drumless = [every_groove(2030 + int(name.removeprefix("heldout")), name, drumless=True)
+                     for name in HELDOUT_PARTS[HELDOUT_PARTS.index("heldout17"):]]
     return (first + second + third + hiphop + heldout3 + heldout4 + random_progressions + heldout5 + heldout6
             + bass_rhythms + heldout7 + heldout8 + more_grooves + heldout9 + heldout10 + heldout11
             + heldout12 + sum(drummed_only, []) + sum(with_drumless, []))

@@ -653,9 +653,9 @@ def estimate_tempo(envelope: np.ndarray, fps: float, bpm_range: tuple[float, flo
         # would be thirty-seconds at 70, which no groove keeps up.
         beat = 60 * fps / bpm
         eight_pulses = bool(tatum) and rise >= TATUM_SURE and 2 * beat / tatum >= 7
-        slower = ((bass is not None and _pulses_without_half(bass, 2 * beat, fps, LOW_END_SHARE))
-                  or (kicks is not None and _pulses_without_half(kicks, 8 * beat, fps, KICK_BAR_SHARE)))
-        if slower and not eight_pulses:
+        if not eight_pulses and (
+                (bass is not None and _pulses_without_half(bass, 2 * beat, fps, LOW_END_SHARE))
+                or (kicks is not None and _pulses_without_half(kicks, 8 * beat, fps, KICK_BAR_SHARE))):
             bpm, octave_evidence = bpm / 2, 0.6
 
     background = float(np.median(autocorr[lags]))
