@@ -138,6 +138,10 @@ set's batch 8 had been read: the same recipe with new seeds, read once for analy
 Held-out 22 (`--part heldout22`, names starting "U"), added after held-out 21 and batch 9 had been
 read, for analyser 2.25 (trap's sixteenth hats): the same recipe with new seeds. Measured once.
 
+Held-out 23 (`--part heldout23`, names starting "V") and 24 ("W"), added after held-out 22 and batch
+10 had been read: the same recipe with new seeds. Held-out 23 was read once by a first version of
+analyser 2.26's half-time backbeat, which the tests then showed wanting; held-out 24 by 2.26.
+
     python -m benchmarks.broad_set [--folder /tmp/musicsync-broad]   (renders and lists the set)
 """
 
@@ -298,6 +302,7 @@ _HELDOUT_PREFIXES = {
     "heldout11": ("a", "i"), "heldout12": ("l", "z"), "heldout13": ("H",), "heldout14": ("J",),
     "heldout15": ("K",), "heldout16": ("M",), "heldout17": ("P",), "heldout18": ("Q",), "heldout19": ("R",),
     "heldout20": ("S",), "heldout21": ("T",), "heldout22": ("U",),
+    "heldout23": ("V",), "heldout24": ("W",),
 }
 _HIPHOP_PREFIX = "b"
 _RANDOM_PREFIX = "r"
@@ -315,7 +320,7 @@ def _prefix(heldout: str) -> str:
 def part(name: str) -> str:
     """The part a track belongs to, fixed by its name: decided once, never by what scores well. The
     first two batches split by the name's hash into 'tune' and 'heldout'; the later ones are whole
-    parts, by their names' first letter: 'heldout2' to 'heldout22', and the hip-hop, random
+    parts, by their names' first letter: 'heldout2' to 'heldout24', and the hip-hop, random
     progression, bass rhythm and groove batches 'tune'."""
     for heldout, prefixes in _HELDOUT_PREFIXES.items():
         if name.startswith(prefixes):
@@ -822,7 +827,7 @@ def _master(audio: np.ndarray, master: str, seed: int) -> np.ndarray:
 
 def build(folder: Path, which: str = "heldout") -> list[Track]:
     """Renders (or reuses, when `folder` already holds it) the part `which` ('tune', 'heldout',
-    'heldout2' ... 'heldout22' or 'all') and returns its tracks."""
+    'heldout2' ... 'heldout24' or 'all') and returns its tracks."""
     folder.mkdir(parents=True, exist_ok=True)
     manifest = folder / "manifest.json"
     known = {t["name"]: Track(**t) for t in json.loads(manifest.read_text())} if manifest.exists() else {}
