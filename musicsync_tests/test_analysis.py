@@ -644,6 +644,34 @@ def test_an_intro_of_off_beat_hats_leaves_the_grid_on_the_kicks(bpm, intro_bars,
     assert abs((offset - intro_s + beat / 2) % beat - beat / 2) <= 0.01
 
 
+@pytest.mark.parametrize("bpm", [135.0, 145.0])
+@pytest.mark.parametrize(("claps", "kicks"), [((2,), (0, 1.5, 2.5, 3.25)), ((1, 3), (0, 1.5, 2.5))],
+                         ids=["half-time clap on 3", "backbeat on 2 and 4"])
+def test_trap_kicking_on_the_and_keeps_its_grid_on_the_clap_not_on_the_kicks(bpm, claps, kicks):
+    """Trap: the kick on 1 rising less than the others out of the 808 still ringing from the bar
+    before, two kicks on the "and" of 2 and of 3, hats on every eighth nearly as loud as the clap
+    in the snare band. The off-beat held the most kicks, and a backbeat bar fits no better with
+    the clap on 3 alone: analyser 2.25 put eight trap grids of the broad and independent sets half
+    a beat off. A bar with a kick on its 1 whose loudest snare falls on its 3, and none on its
+    other beats, is a half-time backbeat (envelopes built directly). With the clap on 2 and 4 the
+    grid stays where it always was."""
+    fps, sr, beat, first_s = TEMPO_SR / TEMPO_HOP, TEMPO_SR, 60 / bpm, 0.3
+    kick_onsets, snare_onsets, y = np.zeros(int(30 * fps)), np.zeros(int(30 * fps)), np.zeros(30 * sr)
+    t = np.arange(int(0.1 * sr)) / sr
+    kick = np.cos(2 * np.pi * 60 * t) * np.exp(-t / 0.03)
+    for bar in range(int((30 - first_s) / (4 * beat)) - 1):
+        start = first_s + 4 * bar * beat
+        for position in kicks:
+            kick_onsets[round((start + position * beat) * fps)] = 0.6 if position == 0 else 1.0
+            y[int((start + position * beat) * sr):][:len(kick)] += kick
+        for eighth in range(8):
+            snare_onsets[round((start + eighth / 2 * beat) * fps)] += 0.5
+        for position in claps:
+            snare_onsets[round((start + position * beat) * fps)] += 0.6
+    offset = beat_offset(kick_onsets + snare_onsets, fps, bpm, y, sr, kicks=kick_onsets, snares=snare_onsets)
+    assert abs((offset - first_s + beat / 2) % beat - beat / 2) <= 0.01
+
+
 def test_a_pickup_does_not_move_a_clear_beat_grid():
     """A track opening on an off-beat note keeps the grid its beats clearly mark."""
     envelope, fps, bpm, y, sr = onsets(beat_strength=1.0, offbeat_strength=0.3, first_s=1.0)

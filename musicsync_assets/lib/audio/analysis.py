@@ -23,7 +23,7 @@ import numpy as np
 from musicsync_assets.lib.audio.key_weights import KEY_WEIGHTS
 from musicsync_assets.lib.audio.musickeys import ALL_KEYS, MusicalKey
 
-ANALYZER_VERSION = "2.25"
+ANALYZER_VERSION = "2.26"
 TEMPO_SR = 22050
 TEMPO_HOP = 256
 CHROMA_HOP = 4096  # with an 8192-point FFT at TEMPO_SR: 2.7 Hz bins, a semitone apart from 50 Hz up
@@ -71,6 +71,9 @@ FOUR_ON_THE_FLOOR = 0.9
 # 13 -> 6, the broad set's unchanged; 3.5 to 6 bars and 0.1 to 0.3 alike, but 2 or 3 bars put
 # one or two broad-set grids off, and at 0.5 a weak first kick was missed for the next one.
 KICKLESS_INTRO_BARS, FIRST_KICK_SHARE = 3.5, 0.2
+# A half-time backbeat (_bar_fit) counts in a bar whose 1 holds this share of its strongest kick:
+# trap's, under the 808 ringing on from the bar before, held 0.66-1.0; 0.4 to 0.6 alike.
+HALF_TIME_DOWNBEAT = 0.5
 BAR_FIT_WEIGHT = 0.5  # the bar's fit (_bar_fit) beside the beat's onset energy, each scaled to its best
 DRUMLESS_BELOW = 0.5  # a drum-led estimate less confident than this is checked against the harmony's
 ANCHOR_WITHIN_S = 20.0  # the grid is timed on a kick this close to its first beat: the tempo's error (0.02%,
@@ -894,17 +897,25 @@ def _kicks_on_beats(kicks: np.ndarray, first: float, beat: float,
 def _bar_fit(kicks: np.ndarray, snares: np.ndarray, beat: float) -> np.ndarray:
     """For each beat phase (as _phase_energy): how well a four-beat bar on it fits a backbeat
     groove, at the best of its four places in the bar: the kicks on its first beat, and the snare
-    band on 2 and 4 more than on 1 and 3. An off-beat bass or open hat fills the snare band on
-    every off-beat alike, and so cancels out, where it outweighs a snare on every other beat in
-    the beat's onset energy; and grooves whose kicks fall off the beat as often as on it (drum &
-    bass, garage) still have their downbeat kick and backbeat. 0 at the worst phase."""
+    band on 2 and 4 more than on 1 and 3, or, in a bar with a kick on its 1, on 3 more than on
+    any other beat (a half-time backbeat: trap, dubstep). An off-beat bass or open hat fills the
+    snare band on every off-beat alike, and so cancels out, where it outweighs a snare on every
+    other beat in the beat's onset energy; and grooves whose kicks fall off the beat as often as
+    on it (drum & bass, garage, trap kicking on the "and" of 2 and 3) still have their downbeat
+    kick and backbeat. 0 at the worst phase."""
     kick_bar, snare_bar = _phase_energy(kicks, 4 * beat), _phase_energy(snares, 4 * beat)
 
     def later(beats: int) -> np.ndarray:
         return np.roll(snare_bar, -round(beats * beat / 0.25))
 
-    fit = kick_bar / max(float(kick_bar.max()), 1e-12) + \
-        (later(1) + later(3) - snare_bar - later(2)) / max(float(snare_bar.max()), 1e-12)
+    downbeat_kick = kick_bar / max(float(kick_bar.max()), 1e-12)
+    backbeat = later(1) + later(3) - snare_bar - later(2)
+    # Doubled, as the backbeat counts two snares: the one clap on 3 fits as well as two on 2 and 4.
+    # Only on a kick: a hat on every beat whose onset frame rounds differently from bar to bar
+    # seems louder on one beat than the others, and an intro of off-beat hats would fit it.
+    half_time = 2 * (later(2) - np.maximum(snare_bar, np.maximum(later(1), later(3))))
+    half_time[downbeat_kick < HALF_TIME_DOWNBEAT] = -np.inf
+    fit = downbeat_kick + np.maximum(backbeat, half_time) / max(float(snare_bar.max()), 1e-12)
     per_beat = np.full(len(np.arange(0, beat, 0.25)), -np.inf)
     np.maximum.at(per_beat, np.round(np.arange(len(fit)) * 0.25 % beat / 0.25).astype(int) % len(per_beat), fit)
     return per_beat - per_beat.min()
