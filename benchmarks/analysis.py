@@ -14,11 +14,11 @@ key weights are fitted on every part up to held-out 17 and on the independent se
 independent set's batches 6 and 7 were each read once for 2.22, held-out 20 and batch 8 for 2.23
 (the tempo's dotted-beat rule), held-out 21 and batch 9 for 2.24 (drum & bass at half), and
 held-out 22 and batch 10 for 2.25 (trap's sixteenth hats), held-out 24 and batch 12 for 2.26 (the
-half-time backbeat; held-out 23 and batch 11 were read by a first version of it): quote those. Held-out 11 (string
-quartets), 12 (madrigals), 13 to 16 (every groove, each read once after a change to the beat grid)
-and 17 were quoted for earlier versions. It runs `musicsync analyze --json` once over the part's
-files, as a user would, and reports per group (drum-led, drumless, each kind of composed piece; by
-groove, arrangement, rendering and mastering):
+half-time backbeat; held-out 23 and batch 11 were read by a first version of it): quote those.
+Held-out 11 (string quartets), 12 (madrigals), 13 to 16 (every groove, each read once after a change
+to the beat grid) and 17 were quoted for earlier versions. It runs `musicsync analyze --json` once
+over the part's files, as a user would, and reports per group (drum-led, drumless, each kind of
+composed piece; by groove, arrangement, rendering and mastering):
 - tempo Acc1 (within 4%), Acc2 (also x2, x1/2, x3, x1/3), within +-0.5 BPM, the DJ-octave rate
   (the tempo or its double/half inside 70-180) and how often no tempo was given;
 - key exact, MIREX weighted score (mir_eval), relative/parallel and fifth confusions;
