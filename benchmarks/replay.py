@@ -46,16 +46,19 @@ def _row(item: tuple[str, str, broad_set.Track]) -> dict:
     kind, part, track = item
     result = analysis.analyze_file(Path(track.path))
     estimate = result.as_json()
-    return {"set": kind, "part": part, "name": track.name, "group": track.group, "arrangement": track.arrangement,
-            "drummed": track.drummed, "bpm_true": track.bpm, "key_true": track.musical_key.name,
-            "bpm": estimate["bpm"], "bpm_confidence": estimate["bpm_confidence"], "key": estimate["key"],
-            "key_confidence": estimate["key_confidence"], "key_relation": key_relation(track.musical_key, result.key),
-            "beat_offset_s": estimate["beat_offset_s"], "phase_error_s": beat_phase_error(track, estimate)}
+    labels = {"set": kind, "part": part, "name": track.name, "group": track.group,
+              "arrangement": track.arrangement, "drummed": track.drummed, "bpm_true": track.bpm,
+              "key_true": track.musical_key.name}
+    read = {name: estimate[name]
+            for name in ("bpm", "bpm_confidence", "key", "key_confidence", "beat_offset_s")}
+    return {**labels, **read, "key_relation": key_relation(track.musical_key, result.key),
+            "phase_error_s": beat_phase_error(track, estimate)}
 
 
 def run(out: Path, jobs: int) -> int:
     tracks = read_tracks()
-    print(f"Analysing {len(tracks)} read tracks with analyser {analysis.ANALYZER_VERSION} into {out} ...", flush=True)
+    print(f"Analysing {len(tracks)} read tracks with analyser {analysis.ANALYZER_VERSION} into {out} ...",
+          flush=True)
     with Pool(jobs) as pool, out.open("w") as rows:
         for done, row in enumerate(pool.imap(_row, tracks, chunksize=4), 1):
             rows.write(json.dumps(row) + "\n")
@@ -65,7 +68,8 @@ def run(out: Path, jobs: int) -> int:
 
 
 MEASURES = {"tempo within 4%": "drummed tracks", "key exact": "all tracks",
-            "grid within 20 ms": "drummed, at the right tempo", "grid on the beat": "drummed, at the right tempo"}
+            "grid within 20 ms": "drummed, at the right tempo",
+            "grid on the beat": "drummed, at the right tempo"}
 
 
 def _verdicts(row: dict) -> dict[str, bool | None]:
