@@ -274,6 +274,17 @@ def test_trap_with_sixteenth_hats_is_not_read_at_half_tempo(bass_every):
     assert analyze_pcm(pcm_of(track), SR).bpm == pytest.approx(148.0, abs=0.5)
 
 
+@pytest.mark.parametrize("bpm", [142.0, 150.0])
+def test_half_time_with_a_bass_every_two_beats_is_not_read_at_half_tempo(bpm):
+    """Dubstep and trap: kicks on 1 and the "and" of 3, the snare on 3, eighth hats, a bass on 1 and
+    3. The low end pulses at the slower beat and hardly at the faster, as hip-hop's does, and
+    hip-hop's rule halved it to 71 (analyser 2.26). But its kicks repeat every bar of the faster
+    beat, where hip-hop's repeat every two, and not on every other beat, as four to the floor at
+    half the tempo would (reggaeton at 88 read as 176)."""
+    track = kicks_and_hats(bpm, kicks=(0, 2.5), hats=(0, 0.5), snares=(2,), bass_every=2, seconds=24.0)
+    assert analyze_pcm(pcm_of(track), SR).bpm == pytest.approx(bpm, abs=0.5)
+
+
 @pytest.mark.parametrize(("bpm", "kicks"), [(174.0, (0, 2.5)), (171.0, (0, 0.5, 2.5))])
 def test_drum_and_bass_with_a_ride_on_the_beat_is_not_read_at_half_tempo(bpm, kicks):
     """No hats between the beats, so nothing subdivides the faster beat: read at half, the snare

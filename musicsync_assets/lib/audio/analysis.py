@@ -40,6 +40,10 @@ TATUM_SURE = 0.3  # a sub-beat pulse rising less than this above the background 
 LOW_END_SHARE = 1 / 3  # the low end pulsing at the doubled beat less than this share of the beat: not doubled
 LOW_END_FLOOR = 0.3  # ... provided its pulse at the beat rises this far above its background
 KICK_BAR_SHARE = 0.6  # kicks repeating every four beats less than this share of every eight: half-beats
+# Kicks repeating every four beats this share of every eight or more, and every two beats under
+# KICK_BAR_SHARE of every four: those beats' bars hold the groove, so a low end pulsing at the
+# slower beat is half-time, not the beat (_half_time_bar).
+HALF_TIME_KICKS = 0.8
 # Kicks repeating every two beats (this far above their background) and hardly every beat, with the
 # snare's phase holding under nine tenths of the kicks of the phase half a beat away: the beats are
 # half-bars. Over 1320 drummed tracks no slower groove came near (1.2 times as many or more).
@@ -657,7 +661,8 @@ def estimate_tempo(envelope: np.ndarray, fps: float, bpm_range: tuple[float, flo
         beat = 60 * fps / bpm
         eight_pulses = bool(tatum) and rise >= TATUM_SURE and 2 * beat / tatum >= 7
         if not eight_pulses and (
-                (bass is not None and _pulses_without_half(bass, 2 * beat, fps, LOW_END_SHARE))
+                (bass is not None and _pulses_without_half(bass, 2 * beat, fps, LOW_END_SHARE)
+                 and not (kicks is not None and _half_time_bar(kicks, beat, fps)))
                 or (kicks is not None and _pulses_without_half(kicks, 8 * beat, fps, KICK_BAR_SHARE))):
             bpm, octave_evidence = bpm / 2, 0.6
 
@@ -708,17 +713,29 @@ def _pulses_without_half(envelope: np.ndarray, slow_lag: float, fps: float, shar
     """Whether `envelope` pulses at `slow_lag` (frames), at least `floor`, but at half of it less
     than `share` as much: its autocorrelation peak near each lag, above the background (the median
     over 0.1-2 s)."""
-    autocorr = _autocorrelation(envelope)
-    if autocorr is None or slow_lag + 3 >= len(autocorr):
+    pulses = _pulses(envelope, (slow_lag, slow_lag / 2), fps)
+    return pulses is not None and pulses[0] >= floor and pulses[1] < share * pulses[0]
+
+
+def _half_time_bar(kicks: np.ndarray, beat: float, fps: float) -> bool:
+    """Whether the kicks repeat every four beats of `beat` frames nearly as much as every eight
+    (HALF_TIME_KICKS) but hardly every two (KICK_BAR_SHARE): a bar of these beats holds the
+    groove, and its kicks do not fall on every other beat (four to the floor at half the tempo)."""
+    pulses = _pulses(kicks, (8 * beat, 4 * beat, 2 * beat), fps)
+    if pulses is None:
         return False
+    eight, four, two = pulses
+    return eight >= LOW_END_FLOOR and four >= HALF_TIME_KICKS * eight and two < KICK_BAR_SHARE * four
+
+
+def _pulses(envelope: np.ndarray, lags: tuple[float, ...], fps: float) -> tuple[float, ...] | None:
+    """How far `envelope`'s autocorrelation peaks near each lag (frames) rise above its background
+    (the median over 0.1-2 s); None when the envelope is too short for the longest lag."""
+    autocorr = _autocorrelation(envelope)
+    if autocorr is None or max(lags) + 3 >= len(autocorr):
+        return None
     background = float(np.median(autocorr[int(0.1 * fps):int(2 * fps)]))
-
-    def pulse(lag: float) -> float:
-        centre = round(lag)
-        return float(autocorr[max(centre - 2, 0):centre + 3].max()) - background
-
-    slow = pulse(slow_lag)
-    return slow >= floor and pulse(slow_lag / 2) < share * slow
+    return tuple(float(autocorr[max(round(lag) - 2, 0):round(lag) + 3].max()) - background for lag in lags)
 
 
 def _half_bars(kicks: np.ndarray, snares: np.ndarray, beat: float, fps: float) -> bool:
