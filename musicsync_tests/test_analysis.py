@@ -274,6 +274,16 @@ def test_trap_with_sixteenth_hats_is_not_read_at_half_tempo(bass_every):
     assert analyze_pcm(pcm_of(track), SR).bpm == pytest.approx(148.0, abs=0.5)
 
 
+@pytest.mark.parametrize("bpm", [150.0, 160.0, 168.0])
+def test_sixteenth_hats_a_fraction_of_a_frame_apart_still_subdivide_the_beat(bpm):
+    """Trap at 150-168 with a hat on every sixteenth, 8.6 frames apart at 150 (a frame is 11.6 ms):
+    the hats' autocorrelation peaks higher at the multiples that land nearest a whole frame, and at
+    150 it peaked highest at five sixteenths, which no beat divides into. 150 was read as 75 and
+    168 as 112 (analyser 2.26)."""
+    track = kicks_and_hats(bpm, kicks=(0, 0.75, 2.5), hats=SIXTEENTHS, snares=(2,), seconds=24.0)
+    assert analyze_pcm(pcm_of(track), SR).bpm == pytest.approx(bpm, abs=0.5)
+
+
 @pytest.mark.parametrize("bpm", [142.0, 150.0])
 def test_half_time_with_a_bass_every_two_beats_is_not_read_at_half_tempo(bpm):
     """Dubstep and trap: kicks on 1 and the "and" of 3, the snare on 3, eighth hats, a bass on 1 and
