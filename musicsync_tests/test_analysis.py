@@ -284,6 +284,15 @@ def test_sixteenth_hats_a_fraction_of_a_frame_apart_still_subdivide_the_beat(bpm
     assert analyze_pcm(pcm_of(track), SR).bpm == pytest.approx(bpm, abs=0.5)
 
 
+def test_a_kick_a_sixteenth_early_does_not_pull_the_refined_tempo():
+    """Trap at 165 kicking on 1, the "a" of 1 and the "and" of 3. The beat period is found to a whole
+    frame, then refined at two, four and eight beats, where a frame's error is eight frames: a
+    sixteenth at 165. The kick a sixteenth early peaks there as high as the one on the beat, and
+    taken for it made the tempo 170, then halved to 85 (analyser 2.26)."""
+    track = kicks_and_hats(165.0, kicks=(0, 0.75, 2.5), hats=SIXTEENTHS, snares=(2,), seconds=20.0)
+    assert analyze_pcm(pcm_of(track), SR).bpm == pytest.approx(165.0, abs=0.5)
+
+
 @pytest.mark.parametrize("bpm", [142.0, 150.0])
 def test_half_time_with_a_bass_every_two_beats_is_not_read_at_half_tempo(bpm):
     """Dubstep and trap: kicks on 1 and the "and" of 3, the snare on 3, eighth hats, a bass on 1 and
