@@ -1,8 +1,8 @@
 """Synthesised tracks with a known tempo and key, for the demo, the tests and the benchmarks.
 
-Each track is a drum groove (four-on-the-floor by default; breakbeat, boom-bap, half-time and
-3/4 for the analysis benchmark), a bass line on the chord roots and a pad playing a diatonic
-progression that starts on the tonic, so both tempo and key are known exactly.
+Each track is a drum groove (four-on-the-floor by default; breakbeat, boom-bap, half-time, trap,
+dembow, two-step and 3/4 for the benchmarks), a bass line on the chord roots and a pad playing a
+diatonic progression that starts on the tonic, so both tempo and key are known exactly.
 """
 
 import subprocess
@@ -79,6 +79,9 @@ GROOVES = {
     "breakbeat": Groove(4, (0, 2.5), (1, 3), tuple(i / 2 for i in range(8))),  # drum & bass
     "boom_bap": Groove(4, (0, 1.75, 2.5), (1, 3), tuple(i / 2 for i in range(8))),  # hip-hop
     "half_time": Groove(4, (0, 2.75), (2,), tuple(i / 2 for i in range(8))),
+    "trap": Groove(4, (0, 0.75, 2.5), (2,), tuple(i / 4 for i in range(16))),
+    "dembow": Groove(4, (0, 1, 2, 3), (0.75, 1.5, 2.75, 3.5), tuple(i / 2 for i in range(8))),
+    "two_step": Groove(4, (0, 2.5), (1, 3), (0.5, 1.5, 2.5, 3.5)),  # UK garage
     "waltz": Groove(3, (0,), (1, 2), (0.5, 1.5, 2.5)),
 }
 
