@@ -1,20 +1,21 @@
 """How right and how fast the BPM and key analysis is, on labelled sets the benchmark makes itself.
 
     benchmarks/setup.sh                   (once: FluidSynth, four GM soundfonts, the bench extra)
-    python -m benchmarks.analysis [--part heldout24|heldout23|...|tune] [--folder /tmp/musicsync-broad] [--anchors]
-    python -m benchmarks.analysis --set independent [--batch 2|...|12] [--folder /tmp/musicsync-independent] [--anchors]
+    python -m benchmarks.analysis [--part heldout25|heldout24|...|tune] [--folder /tmp/musicsync-broad] [--anchors]
+    python -m benchmarks.analysis --set independent [--batch 2|...|13] [--folder /tmp/musicsync-independent] [--anchors]
     python -m benchmarks.analysis ... --encode mp3|aac|opus    (either set, decoded from lossy files)
     python -m benchmarks.analysis --set legacy [--tracks 60] [--seed 7] [--renderings synth,soundfont]
 
 Default: the broad set (benchmarks/broad_set.py), split once by a hash of each track's name into a
 part to tune on and a held-out part only to measure on, plus held-out batches added later, each
-measured once at the end of a round (`--part heldout2` ... `heldout24`). From analyser 2.22 the
+measured once at the end of a round (`--part heldout2` ... `heldout25`). From analyser 2.22 the
 key weights are fitted on every part up to held-out 17 and on the independent set's batches 1 to 5
 (benchmarks/key_model.py); held-out 18 and 19 (every groove and drumless tracks) and the
 independent set's batches 6 and 7 were each read once for 2.22, held-out 20 and batch 8 for 2.23
 (the tempo's dotted-beat rule), held-out 21 and batch 9 for 2.24 (drum & bass at half), and
 held-out 22 and batch 10 for 2.25 (trap's sixteenth hats), held-out 24 and batch 12 for 2.26 (the
-half-time backbeat; held-out 23 and batch 11 were read by a first version of it): quote those.
+half-time backbeat; held-out 23 and batch 11 were read by a first version of it), held-out 25 and
+batch 13 for 2.27 (half-time tempi, sixteenths between frames): quote those.
 Held-out 11 (string quartets), 12 (madrigals), 13 to 16 (every groove, each read once after a change
 to the beat grid) and 17 were quoted for earlier versions. It runs `musicsync analyze --json` once
 over the part's files, as a user would, and reports per group (drum-led, drumless, each kind of

@@ -142,6 +142,9 @@ Held-out 23 (`--part heldout23`, names starting "V") and 24 ("W"), added after h
 10 had been read: the same recipe with new seeds. Held-out 23 was read once by a first version of
 analyser 2.26's half-time backbeat, which the tests then showed wanting; held-out 24 by 2.26.
 
+Held-out 25 (`--part heldout25`, names starting "X"), added after held-out 24 and batch 12 had been
+read: the same recipe with new seeds, read once for analyser 2.27.
+
     python -m benchmarks.broad_set [--folder /tmp/musicsync-broad]   (renders and lists the set)
 """
 
@@ -302,7 +305,7 @@ _HELDOUT_PREFIXES = {
     "heldout11": ("a", "i"), "heldout12": ("l", "z"), "heldout13": ("H",), "heldout14": ("J",),
     "heldout15": ("K",), "heldout16": ("M",), "heldout17": ("P",), "heldout18": ("Q",), "heldout19": ("R",),
     "heldout20": ("S",), "heldout21": ("T",), "heldout22": ("U",),
-    "heldout23": ("V",), "heldout24": ("W",),
+    "heldout23": ("V",), "heldout24": ("W",), "heldout25": ("X",),
 }
 _HIPHOP_PREFIX = "b"
 _RANDOM_PREFIX = "r"
@@ -320,7 +323,7 @@ def _prefix(heldout: str) -> str:
 def part(name: str) -> str:
     """The part a track belongs to, fixed by its name: decided once, never by what scores well. The
     first two batches split by the name's hash into 'tune' and 'heldout'; the later ones are whole
-    parts, by their names' first letter: 'heldout2' to 'heldout24', and the hip-hop, random
+    parts, by their names' first letter: 'heldout2' to 'heldout25', and the hip-hop, random
     progression, bass rhythm and groove batches 'tune'."""
     for heldout, prefixes in _HELDOUT_PREFIXES.items():
         if name.startswith(prefixes):
@@ -827,7 +830,7 @@ def _master(audio: np.ndarray, master: str, seed: int) -> np.ndarray:
 
 def build(folder: Path, which: str = "heldout") -> list[Track]:
     """Renders (or reuses, when `folder` already holds it) the part `which` ('tune', 'heldout',
-    'heldout2' ... 'heldout24' or 'all') and returns its tracks."""
+    'heldout2' ... 'heldout25' or 'all') and returns its tracks."""
     folder.mkdir(parents=True, exist_ok=True)
     manifest = folder / "manifest.json"
     known = {t["name"]: Track(**t) for t in json.loads(manifest.read_text())} if manifest.exists() else {}

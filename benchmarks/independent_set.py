@@ -700,7 +700,7 @@ def mixdown(mix: Mix, plan: Plan, kicks: list[float], rng: np.random.Generator, 
 # Later batches: the same recipe with new seeds, each rendered once the one before had been read.
 BATCH_SEEDS = {1: 20240611, 2: 20261207, 3: 20261208, 4: 20261209, 5: 20261214, 6: 20261215,
                7: 20261221, 8: 20261222, 9: 20261228,
-               10: 20261229, 11: 20261230, 12: 20261231}
+               10: 20261229, 11: 20261230, 12: 20261231, 13: 20270104}
 
 
 def plans(batch: int = 1) -> list[Plan]:

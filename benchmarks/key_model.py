@@ -16,8 +16,8 @@ It fits on FIT_PARTS, every part of the broad set (benchmarks/broad_set.py) that
 (the tune part's random progressions included), and on the independent set's batches that have
 been read (INDEPENDENT_BATCHES), and prints, per part, what a fit on the *other* parts scores on it
 (leave one part out; the random progressions and the bass rhythms are parts of their own), next to
-each published profile alone and analyser 2.3's figures. Held-out 18 to 24 and the independent
-set's batches 6 to 12 are not read here. `--write` then fits on all of them and writes the weights.
+each published profile alone and analyser 2.3's figures. Held-out 18 to 25 and the independent
+set's batches 6 to 13 are not read here. `--write` then fits on all of them and writes the weights.
 
 Evidence tried on the parts left out: a treble-register profile and the arrivals on every root (not
 only from a fifth above) moved MIREX by under 0.003, top-note (melody) pitch classes lowered it,

@@ -27,7 +27,7 @@ from benchmarks import broad_set, independent_set
 from benchmarks.analysis import beat_phase_error, key_relation, tempo_scores
 from musicsync_assets.lib.audio import analysis
 
-READ_THROUGH = ("heldout24", 12)  # the last broad part and independent batch measured
+READ_THROUGH = ("heldout25", 13)  # the last broad part and independent batch measured
 BROAD_FOLDER = Path("/tmp/musicsync-broad")
 
 
