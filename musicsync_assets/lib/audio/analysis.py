@@ -45,6 +45,7 @@ KICK_BAR_SHARE = 0.6  # kicks repeating every four beats less than this share of
 # KICK_BAR_SHARE of every four: those beats' bars hold the groove, so a low end pulsing at the
 # slower beat is half-time, not the beat (_half_time_bar).
 HALF_TIME_KICKS = 0.8
+KICKS_REPEAT = 0.3  # ... provided they repeat every eight beats this far above their background
 # Kicks repeating every two beats (this far above their background) and hardly every beat, with the
 # snare's phase holding under nine tenths of the kicks of the phase half a beat away: the beats are
 # half-bars. Over 1320 drummed tracks no slower groove came near (1.2 times as many or more).
@@ -726,7 +727,8 @@ def _half_time_bar(kicks: np.ndarray, beat: float, fps: float) -> bool:
     if pulses is None:
         return False
     eight, four, two = pulses
-    return eight >= LOW_END_FLOOR and four >= HALF_TIME_KICKS * eight and two < KICK_BAR_SHARE * four
+    # Kicks that hardly repeat at all are no groove to go by: the low end's pulse decides, as before.
+    return eight >= KICKS_REPEAT and four >= HALF_TIME_KICKS * eight and two < KICK_BAR_SHARE * four
 
 
 def _pulses(envelope: np.ndarray, lags: tuple[float, ...], fps: float) -> tuple[float, ...] | None:
@@ -1081,8 +1083,12 @@ def _tatum_lag(autocorr: np.ndarray, fps: float) -> tuple[int | None, float]:
     # at 150 BPM the sixteenths (8.6 frames) peaked highest at five of them (43.06), which no beat
     # divides into. So a peak counts its higher neighbour too, and the shortest of those within
     # STRONGEST_TIE of the highest is the strongest.
-    height = {lag: autocorr[lag] + max(autocorr[lag - 1], autocorr[lag + 1]) - 2 * background for lag in peaks}
-    strongest_lag = next(lag for lag in peaks if height[lag] >= STRONGEST_TIE * max(height.values()))
+    height = {lag: autocorr[lag] + max(autocorr[lag - 1], autocorr[lag + 1]) - 2 * background
+              for lag in peaks}
+    highest = max(height.values())
+    if highest <= 0:
+        return None, 0.0
+    strongest_lag = next(lag for lag in peaks if height[lag] >= STRONGEST_TIE * highest)
     strongest = autocorr[strongest_lag] - background
     if strongest <= 0:
         return None, 0.0
