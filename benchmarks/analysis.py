@@ -29,7 +29,7 @@ composed piece; by groove, arrangement, rendering and mastering):
 
 `--set independent` scores benchmarks/independent_set.py, written by a session that never read the
 analyser or the broad set: its own genres, progressions, synthesis and label conventions. Each
-batch (`--batch 2` to `12`: its recipe with new seeds) is read once, for the analyser version it was
+batch (`--batch 2` to `13`: its recipe with new seeds) is read once, for the analyser version it was
 added for, and is seen from then on; the key model is fitted on the batches read (1 to 4 for 2.21,
 1 to 5 for 2.22).
 
@@ -314,6 +314,16 @@ def key_relation(truth: MusicalKey, guess: MusicalKey | None) -> str:
     return "other"
 
 
+def grid_within_20_ms(error_s: float) -> bool:
+    """A beat grid `error_s` seconds from the labelled one is right: within 20 ms."""
+    return abs(error_s) <= 0.020
+
+
+def grid_off_the_beat(error_s: float, bpm: float) -> bool:
+    """A beat grid `error_s` seconds from the labelled one is off the beat: more than a quarter beat."""
+    return abs(error_s) > 0.25 * 60 / bpm
+
+
 def beat_phase_error(track, estimate: dict) -> float | None:
     """Seconds between the reported grid and the labelled one, modulo a beat, in [-beat/2, beat/2);
     None for drumless tracks or without a tempo in the right octave."""
@@ -411,10 +421,11 @@ def report(tracks, estimates: list[dict], brief: bool = False) -> None:
     def line(label: str, chosen: list[dict]) -> None:
         if not chosen:
             return
-        phases = [abs(r["phase"]) for r in chosen if r["phase"] is not None]
         relations = [r["relation"] for r in chosen]
-        grid = (f"{_pct(p <= 0.020 for p in phases):>6}{sum(p > 0.25 * 60 / r['track'].bpm for p, r in zip(phases, [r for r in chosen if r['phase'] is not None])):>5}"
-                if phases else f"{'-':>6}{'-':>5}")
+        gridded = [r for r in chosen if r["phase"] is not None]
+        grid = (f"{_pct(grid_within_20_ms(r['phase']) for r in gridded):>6}"
+                f"{sum(grid_off_the_beat(r['phase'], r['track'].bpm) for r in gridded):>5}"
+                if gridded else f"{'-':>6}{'-':>5}")
         print(f"  {label:<42}{len(chosen):>4}{_pct(r['acc1'] for r in chosen):>6}{_pct(r['acc2'] for r in chosen):>6}"
               f"{_pct(r['half'] for r in chosen):>6}{_pct(r['dj'] for r in chosen):>6}{sum(r['none'] for r in chosen):>5}"
               f"{_pct(x == 'exact' for x in relations):>7}{statistics.mean(r['mirex'] for r in chosen):>6.2f}"
@@ -471,7 +482,7 @@ def report(tracks, estimates: list[dict], brief: bool = False) -> None:
                   f"(confidence {r['e'].get('bpm_confidence')})")
     print("  Beat grids off by more than 20 ms:")
     for r in rows:
-        if r["phase"] is not None and abs(r["phase"]) > 0.020:
+        if r["phase"] is not None and not grid_within_20_ms(r["phase"]):
             print(f"    {r['track'].name:<44} {1000 * r['phase']:+.0f} ms (beat {60000 / r['track'].bpm:.0f} ms)")
 
 

@@ -3,22 +3,23 @@
     python -m benchmarks.grooves [--step 1] [--seconds 20] [--jobs 2]
 
 The labelled sets render whole arrangements at the tempi their recipes draw, a few per genre, and
-a rule can hold at 148 BPM and fail at 152: sixteenth hats fall a fraction of a frame apart, and
+a rule can hold at 148 BPM and fail at 147: sixteenth hats fall a fraction of a frame apart, and
 which of their multiples lands nearest a whole frame changes with the tempo. This sweep renders
 each groove of `musicsync_assets/lib/audio/demo.py` (a kick, a snare and hats, a bass on every
 beat, a chord a bar, the first beat at 0) at every step of its genre's tempi, and prints per
-groove the tempi read within 4% and within 0.5 BPM, the grids within 20 ms and off the beat (a
-quarter beat or more), the keys read exactly, and every miss. Nothing is drawn at random but the
+groove the tempi read within 4% and within 0.5 BPM, the grids within 20 ms and off the beat (by
+more than a quarter beat), the keys read exactly, and every miss. Nothing is drawn at random but the
 drums' noise, so a run repeats the last one exactly: a change's effect shows as a diff.
 """
 
 import argparse
 import sys
 from multiprocessing import Pool
+from types import SimpleNamespace
 
 import numpy as np
 
-from benchmarks.analysis import tempo_scores
+from benchmarks.analysis import beat_phase_error, grid_off_the_beat, grid_within_20_ms, tempo_scores
 from musicsync_assets.lib.audio import demo
 from musicsync_assets.lib.audio.analysis import analyze_pcm
 from musicsync_assets.lib.audio.musickeys import ALL_KEYS
@@ -29,23 +30,17 @@ TEMPI = {
     "boom_bap": (80, 98), "half_time": (136, 150), "trap": (130, 170), "dembow": (88, 102),
     "two_step": (128, 138), "waltz": (90, 140),
 }
+COLUMNS = ("tempi", "tempo 4%", "0.5 BPM", "grid 20 ms", "off beat", "key")
 
 
 def _read(job: tuple[str, float, int, float]) -> tuple[str, float, str, float | None, float | None, bool]:
     """(groove, true tempo, key name, tempo read, grid error in seconds, key read exactly)."""
     groove, bpm, key_index, seconds = job
     key = ALL_KEYS[key_index]
-    samples = demo.render(bpm, key, seconds, groove=groove, seed=int(bpm * 10))
-    pcm = (np.clip(samples, -1, 1) * 32767).astype("<i2")
-    result = analyze_pcm(pcm, demo.SAMPLE_RATE)
-    beat = 60 / bpm
-    grid = None
-    if result.beat_offset_s is not None and tempo_scores(bpm, result.bpm)[0]:
-        grid = (result.beat_offset_s + beat / 2) % beat - beat / 2
-    return groove, bpm, key.name, result.bpm, grid, result.key == key
-
-
-COLUMNS = ("tempi", "tempo 4%", "0.5 BPM", "grid 20 ms", "off beat", "key")
+    result = analyze_pcm(demo.pcm16(demo.render(bpm, key, seconds, groove=groove, seed=int(bpm * 10))),
+                         demo.SAMPLE_RATE)
+    labelled = SimpleNamespace(drummed=True, bpm=bpm, first_beat_s=0.0)  # render puts beat 1 at 0
+    return groove, bpm, key.name, result.bpm, beat_phase_error(labelled, result.as_json()), result.key == key
 
 
 def main() -> int:
@@ -65,8 +60,7 @@ def main() -> int:
     for groove in TEMPI:
         counts, misses = _score([row for row in results if row[0] == groove])
         totals += counts
-        print(f"{groove:18s}" + "".join(f"{count:11d}" for count in counts)
-              + f"  {' '.join(misses[:8])}{' …' if len(misses) > 8 else ''}")
+        print(f"{groove:18s}" + "".join(f"{count:11d}" for count in counts) + f"  {' '.join(misses)}")
     print(f"{'all':18s}" + "".join(f"{count:11d}" for count in totals))
     return 0
 
@@ -76,11 +70,11 @@ def _score(rows: list[tuple]) -> tuple[np.ndarray, list[str]]:
     counts, misses = np.zeros(len(COLUMNS), dtype=int), []
     for _, bpm, key, read, grid, key_right in rows:
         within_4, _, within_half_bpm = tempo_scores(bpm, read)
-        counts += (1, within_4, within_half_bpm, grid is not None and abs(grid) <= 0.02,
-                   grid is not None and abs(grid) >= 15 / bpm, key_right)  # 15 / bpm: a quarter beat
+        counts += (1, within_4, within_half_bpm, grid is not None and grid_within_20_ms(grid),
+                   grid is not None and grid_off_the_beat(grid, bpm), key_right)
         if not within_half_bpm:
             misses.append(f"{bpm:g}→{read:.1f}" if read else f"{bpm:g}→none")
-        if grid is not None and abs(grid) > 0.02:
+        if grid is not None and not grid_within_20_ms(grid):
             misses.append(f"{bpm:g} grid {grid * 1000:+.0f} ms")
         if not key_right:
             misses.append(f"{bpm:g} key ({key})")

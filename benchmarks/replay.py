@@ -24,7 +24,8 @@ from multiprocessing import Pool
 from pathlib import Path
 
 from benchmarks import broad_set, independent_set
-from benchmarks.analysis import beat_phase_error, key_relation, tempo_scores
+from benchmarks.analysis import (beat_phase_error, grid_off_the_beat, grid_within_20_ms, key_relation,
+                                 tempo_scores)
 from musicsync_assets.lib.audio import analysis
 
 READ_THROUGH = ("heldout25", 13)  # the last broad part and independent batch measured
@@ -74,12 +75,11 @@ MEASURES = {"tempo within 4%": "drummed tracks", "key exact": "all tracks",
 
 def _verdicts(row: dict) -> dict[str, bool | None]:
     """Each of MEASURES' verdict on one track; None where it does not apply."""
-    beat = 60 / row["bpm_true"]
     error = row["phase_error_s"]
     return {"tempo within 4%": tempo_scores(row["bpm_true"], row["bpm"])[0] if row["drummed"] else None,
             "key exact": row["key_relation"] == "exact",
-            "grid within 20 ms": None if error is None else abs(error) <= 0.02,
-            "grid on the beat": None if error is None else abs(error) <= beat / 4}  # as the benchmark's "off"
+            "grid within 20 ms": None if error is None else grid_within_20_ms(error),
+            "grid on the beat": None if error is None else not grid_off_the_beat(error, row["bpm_true"])}
 
 
 def diff(before_path: Path, after_path: Path) -> int:

@@ -153,9 +153,14 @@ def cover_art_png(colour: str = "0x2a6f97") -> bytes:
     return result.stdout
 
 
+def pcm16(samples: np.ndarray) -> np.ndarray:
+    """Float samples in [-1, 1] as 16-bit little-endian PCM, as a decoder hands them over."""
+    return (np.clip(samples, -1, 1) * 32767).astype("<i2")
+
+
 def write_audio(samples: np.ndarray, path: Path, container: str, sr: int = SAMPLE_RATE) -> Path:
     """Encodes float stereo samples into `path` with the given container's usual codec."""
-    pcm = (np.clip(samples, -1, 1) * 32767).astype("<i2")
+    pcm = pcm16(samples)
     subprocess.run(
         [codec.ffmpeg_exe(), "-nostdin", "-v", "error", "-f", "s16le", "-ar", str(sr), "-ac",
          str(pcm.shape[1]), "-i", "pipe:0", *_CONTAINER_ARGS[container], "-y", str(path)],
