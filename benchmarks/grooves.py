@@ -16,6 +16,7 @@ import argparse
 import sys
 from multiprocessing import Pool
 from types import SimpleNamespace
+from typing import NamedTuple
 
 import numpy as np
 
@@ -33,14 +34,23 @@ TEMPI = {
 COLUMNS = ("tempi", "tempo 4%", "0.5 BPM", "grid 20 ms", "off beat", "key")
 
 
-def _read(job: tuple[str, float, int, float]) -> tuple[str, float, str, float | None, float | None, bool]:
-    """(groove, true tempo, key name, tempo read, grid error in seconds, key read exactly)."""
+class Reading(NamedTuple):
+    groove: str
+    bpm: float  # as rendered
+    key: str  # as rendered
+    read_bpm: float | None
+    grid_error_s: float | None  # None without a tempo in the right octave
+    key_right: bool
+
+
+def _read(job: tuple[str, float, int, float]) -> Reading:
     groove, bpm, key_index, seconds = job
     key = ALL_KEYS[key_index]
     result = analyze_pcm(demo.pcm16(demo.render(bpm, key, seconds, groove=groove, seed=int(bpm * 10))),
                          demo.SAMPLE_RATE)
     labelled = SimpleNamespace(drummed=True, bpm=bpm, first_beat_s=0.0)  # render puts beat 1 at 0
-    return groove, bpm, key.name, result.bpm, beat_phase_error(labelled, result.as_json()), result.key == key
+    return Reading(groove, bpm, key.name, result.bpm, beat_phase_error(labelled, result.as_json()),
+                   result.key == key)
 
 
 def main() -> int:
@@ -58,17 +68,17 @@ def main() -> int:
     print(f"{'groove':18s}" + "".join(f"{column:>11s}" for column in COLUMNS) + "  misses")
     totals = np.zeros(len(COLUMNS), dtype=int)
     for groove in TEMPI:
-        counts, misses = _score([row for row in results if row[0] == groove])
+        counts, misses = _score([reading for reading in results if reading.groove == groove])
         totals += counts
         print(f"{groove:18s}" + "".join(f"{count:11d}" for count in counts) + f"  {' '.join(misses)}")
     print(f"{'all':18s}" + "".join(f"{count:11d}" for count in totals))
     return 0
 
 
-def _score(rows: list[tuple]) -> tuple[np.ndarray, list[str]]:
+def _score(readings: list[Reading]) -> tuple[np.ndarray, list[str]]:
     """One groove's counts, in COLUMNS order, and its misses."""
     counts, misses = np.zeros(len(COLUMNS), dtype=int), []
-    for _, bpm, key, read, grid, key_right in rows:
+    for _, bpm, key, read, grid, key_right in readings:
         within_4, _, within_half_bpm = tempo_scores(bpm, read)
         counts += (1, within_4, within_half_bpm, grid is not None and grid_within_20_ms(grid),
                    grid is not None and grid_off_the_beat(grid, bpm), key_right)

@@ -14,14 +14,10 @@ from musicsync_assets.lib.audio.musickeys import ALL_KEYS, parse_key
 SR = 44100
 
 
-def pcm_of(samples: np.ndarray) -> np.ndarray:
-    return (np.clip(samples, -1, 1) * 32767).astype("<i2")
-
-
 @pytest.mark.parametrize(("bpm", "key"), [(124.0, "A minor"), (128.0, "F major"), (100.0, "E minor"),
                                           (93.5, "C# minor"), (140.0, "Bb major"), (121.3, "G minor")])
 def test_tempo_within_half_a_bpm_and_key_exact(bpm, key):
-    result = analyze_pcm(pcm_of(demo.render(bpm, parse_key(key), 20, seed=3)), SR)
+    result = analyze_pcm(demo.pcm16(demo.render(bpm, parse_key(key), 20, seed=3)), SR)
     assert result.bpm == pytest.approx(bpm, abs=0.5)
     assert result.key_name == key
     assert result.camelot == parse_key(key).camelot
@@ -36,14 +32,14 @@ def test_all_24_keys_are_found():
     wrong = []
     for index, key in enumerate(ALL_KEYS):
         # 16 s at 120 BPM: the four-chord progression twice over, so no chord outweighs the tonic.
-        result = analyze_pcm(pcm_of(demo.render(120, key, 16, seed=index)), SR)
+        result = analyze_pcm(demo.pcm16(demo.render(120, key, 16, seed=index)), SR)
         if result.key != key:
             wrong.append((key.name, result.key_name))
     assert wrong == []
 
 
 def test_tempo_is_folded_into_the_configured_range():
-    track = pcm_of(demo.render(75.0, parse_key("D minor"), 20))
+    track = demo.pcm16(demo.render(75.0, parse_key("D minor"), 20))
     assert analyze_pcm(track, SR, bpm_range=(70, 180)).bpm == pytest.approx(75, abs=0.5)
     assert analyze_pcm(track, SR, bpm_range=(100, 180)).bpm == pytest.approx(150, abs=1.0)
 
@@ -55,7 +51,7 @@ def test_silence_has_no_tempo_and_no_key():
 
 
 def test_a_two_second_clip_gives_no_confident_tempo():
-    result = analyze_pcm(pcm_of(demo.render(120, parse_key("C major"), 2)), SR)
+    result = analyze_pcm(demo.pcm16(demo.render(120, parse_key("C major"), 2)), SR)
     assert result.bpm is None and result.bpm_confidence == 0.0
 
 
@@ -85,8 +81,8 @@ def test_noise_and_speech_get_no_tempo_and_an_unconfident_key(kind):
     signal = {"white noise": lambda: rng.standard_normal((SR * 30, 2)) * 0.2,
               "brown noise": lambda: np.cumsum(rng.standard_normal((SR * 30, 2)), axis=0) * 0.002,
               "speech": lambda: speech_like(30, seed=0), "more speech": lambda: speech_like(30, seed=1)}[kind]()
-    result = analyze_pcm(pcm_of(signal), SR)
-    clean = analyze_pcm(pcm_of(demo.render(120, parse_key("A minor"), 30)), SR)
+    result = analyze_pcm(demo.pcm16(signal), SR)
+    clean = analyze_pcm(demo.pcm16(demo.render(120, parse_key("A minor"), 30)), SR)
     assert result.bpm is None and result.bpm_confidence < 0.15
     assert result.key_confidence < 0.35 < clean.key_confidence
 
@@ -165,7 +161,7 @@ def test_analyze_file_reads_any_container(audio_set):
 def test_beat_grid_offset_and_intro_are_found(silence_s):
     body = demo.render(124, parse_key("A minor"), 24)
     track = np.concatenate([np.zeros((int(silence_s * SR), 2), np.float32), body])
-    result = analyze_pcm(pcm_of(track), SR)
+    result = analyze_pcm(demo.pcm16(track), SR)
     assert result.beat_offset_s == pytest.approx(silence_s, abs=0.01)
     assert result.intro_s == pytest.approx(6.0 if silence_s == 6.0 else 0.0, abs=2.0)
     assert result.outro_s == 0.0
@@ -174,9 +170,9 @@ def test_beat_grid_offset_and_intro_are_found(silence_s):
 def test_a_quiet_tail_is_an_outro_and_energy_follows_loudness():
     loud = demo.render(128, parse_key("F major"), 24)
     track = np.concatenate([loud, loud[: SR * 8] * 0.03])
-    result = analyze_pcm(pcm_of(track), SR)
+    result = analyze_pcm(demo.pcm16(track), SR)
     assert result.outro_s == pytest.approx(8.0, abs=2.0)
-    quiet = analyze_pcm(pcm_of(loud * 0.05), SR)
+    quiet = analyze_pcm(demo.pcm16(loud * 0.05), SR)
     assert 1 <= quiet.energy < result.energy <= 10
 
 
@@ -185,7 +181,7 @@ def test_a_quiet_tail_is_an_outro_and_energy_follows_loudness():
                                              ("techno", 136.0)])
 def test_the_tempo_octave_a_dj_counts(groove, bpm):
     """Drum & bass is not read at half tempo, nor hip-hop at double."""
-    result = analyze_pcm(pcm_of(demo.render(bpm, parse_key("E minor"), 24, groove=groove)), SR)
+    result = analyze_pcm(demo.pcm16(demo.render(bpm, parse_key("E minor"), 24, groove=groove)), SR)
     assert result.bpm == pytest.approx(bpm, abs=0.5)
 
 
@@ -260,7 +256,7 @@ def test_hip_hop_with_sixteenth_hats_is_not_read_at_double_tempo(bpm, bass_at):
     kick at the slower beat; a rolling bass (three sixteenths to each beat) pulses at the doubled
     one too, and then only the kicks, repeating once a bar, keep the slower octave."""
     track = kicks_and_hats(bpm, kicks=(0, 0.75, 2.5), hats=SIXTEENTHS, snares=(1, 3), bass_at=bass_at, seconds=24.0)
-    assert analyze_pcm(pcm_of(track), SR).bpm == pytest.approx(bpm, abs=0.5)
+    assert analyze_pcm(demo.pcm16(track), SR).bpm == pytest.approx(bpm, abs=0.5)
 
 
 @pytest.mark.parametrize("bass_every", [None, 2], ids=["kicks alone", "bass every two beats"])
@@ -271,7 +267,7 @@ def test_trap_with_sixteenth_hats_is_not_read_at_half_tempo(bass_every):
     keeps up."""
     track = kicks_and_hats(148.0, kicks=(0, 0.75, 2.5), hats=SIXTEENTHS, snares=(2,), bass_every=bass_every,
                            seconds=24.0)
-    assert analyze_pcm(pcm_of(track), SR).bpm == pytest.approx(148.0, abs=0.5)
+    assert analyze_pcm(demo.pcm16(track), SR).bpm == pytest.approx(148.0, abs=0.5)
 
 
 @pytest.mark.parametrize("bpm", [150.0, 154.0, 168.0])
@@ -281,7 +277,7 @@ def test_sixteenth_hats_a_fraction_of_a_frame_apart_still_subdivide_the_beat(bpm
     150 it peaked highest at five sixteenths, which no beat divides into. 150 was read as 75, 154
     as 77 and 168 as 112 (analyser 2.26)."""
     track = kicks_and_hats(bpm, kicks=(0, 0.75, 2.5), hats=SIXTEENTHS, snares=(2,), seconds=24.0)
-    assert analyze_pcm(pcm_of(track), SR).bpm == pytest.approx(bpm, abs=0.5)
+    assert analyze_pcm(demo.pcm16(track), SR).bpm == pytest.approx(bpm, abs=0.5)
 
 
 def test_a_kick_a_sixteenth_early_does_not_pull_the_refined_tempo():
@@ -290,7 +286,7 @@ def test_a_kick_a_sixteenth_early_does_not_pull_the_refined_tempo():
     sixteenth at 165. The kick a sixteenth early peaks there as high as the one on the beat, and
     taken for it made the tempo 170, then halved to 85 (analyser 2.26)."""
     track = kicks_and_hats(165.0, kicks=(0, 0.75, 2.5), hats=SIXTEENTHS, snares=(2,), seconds=20.0)
-    assert analyze_pcm(pcm_of(track), SR).bpm == pytest.approx(165.0, abs=0.5)
+    assert analyze_pcm(demo.pcm16(track), SR).bpm == pytest.approx(165.0, abs=0.5)
 
 
 @pytest.mark.parametrize("bpm", [142.0, 150.0])
@@ -301,7 +297,7 @@ def test_half_time_with_a_bass_every_two_beats_is_not_read_at_half_tempo(bpm):
     beat, where hip-hop's repeat every two, and not on every other beat, as four to the floor at
     half the tempo would (reggaeton at 88 read as 176)."""
     track = kicks_and_hats(bpm, kicks=(0, 2.5), hats=(0, 0.5), snares=(2,), bass_every=2, seconds=24.0)
-    assert analyze_pcm(pcm_of(track), SR).bpm == pytest.approx(bpm, abs=0.5)
+    assert analyze_pcm(demo.pcm16(track), SR).bpm == pytest.approx(bpm, abs=0.5)
 
 
 @pytest.mark.parametrize("bpm", [84.0, 88.0])
@@ -312,7 +308,7 @@ def test_four_to_the_floor_at_hip_hop_tempo_is_not_taken_for_half_time(bpm):
     half-time's do, but they fall on every other beat too, which half-time's do not; a first
     version of the half-time rule that did not ask kept them at double."""
     track = kicks_and_hats(bpm, kicks=(0, 1, 2, 3), hats=SIXTEENTHS, snares=(1, 3), bass_at=(0,), seconds=24.0)
-    assert analyze_pcm(pcm_of(track), SR).bpm == pytest.approx(bpm, abs=0.5)
+    assert analyze_pcm(demo.pcm16(track), SR).bpm == pytest.approx(bpm, abs=0.5)
 
 
 @pytest.mark.parametrize(("bpm", "kicks"), [(174.0, (0, 2.5)), (171.0, (0, 0.5, 2.5))])
@@ -321,7 +317,7 @@ def test_drum_and_bass_with_a_ride_on_the_beat_is_not_read_at_half_tempo(bpm, ki
     on 2 and 4 falls between the slower beats, half a beat from the kicks, which repeat every two
     of them. A backbeat falls on the beat."""
     track = kicks_and_hats(bpm, kicks, hats=(0,), snares=(1, 3), bass_at=(0,), seconds=24.0)
-    assert analyze_pcm(pcm_of(track), SR).bpm == pytest.approx(bpm, abs=0.5)
+    assert analyze_pcm(demo.pcm16(track), SR).bpm == pytest.approx(bpm, abs=0.5)
 
 
 def test_drum_and_bass_with_a_ride_in_a_long_reverb_is_not_read_at_half_tempo():
@@ -337,7 +333,7 @@ def test_drum_and_bass_with_a_ride_in_a_long_reverb_is_not_read_at_half_tempo():
     tail = np.random.default_rng(1).standard_normal(len(t)) * np.exp(-t * np.log(1000) / 1.5)
     wet = fftconvolve(dry, tail[:, None], axes=0)[: len(dry)]
     track = dry + wet * np.sqrt(np.mean(dry ** 2) / np.mean(wet ** 2))
-    assert analyze_pcm(pcm_of(track / np.abs(track).max() * 0.8), SR).bpm == pytest.approx(174.0, abs=0.5)
+    assert analyze_pcm(demo.pcm16(track / np.abs(track).max() * 0.8), SR).bpm == pytest.approx(174.0, abs=0.5)
 
 
 @pytest.mark.parametrize(("snare_positions", "half_bars"), [((0.5, 1.5), True), ((1, 2), False)],
@@ -369,14 +365,14 @@ def test_drum_and_bass_read_at_half_is_doubled_when_its_snare_peaks_a_frame_afte
 def test_a_ballad_with_kicks_on_1_and_3_keeps_its_slow_tempo(bpm):
     """Kicks on 1 and 3 also repeat every two beats, but the snare on 2 and 4 lands on the beat."""
     track = kicks_and_hats(bpm, kicks=(0, 2), hats=(0, 0.5), snares=(1, 3), bass_at=(0,), seconds=24.0)
-    assert analyze_pcm(pcm_of(track), SR).bpm == pytest.approx(bpm, abs=0.5)
+    assert analyze_pcm(demo.pcm16(track), SR).bpm == pytest.approx(bpm, abs=0.5)
 
 
 def test_a_bass_line_on_every_third_sixteenth_is_not_read_as_the_beat():
     """Over sixteenth hats, a bass note every dotted eighth has a pulse of three sixteenths: read
     as the beat, 122 BPM became 159 (4/3). A beat spans one, two, four or eight of the hats' pulses."""
     track = kicks_and_hats(122.0, kicks=(0, 1, 2, 3), hats=SIXTEENTHS, bass_every=0.75)
-    assert analyze_pcm(pcm_of(track), SR).bpm == pytest.approx(122.0, abs=0.5)
+    assert analyze_pcm(demo.pcm16(track), SR).bpm == pytest.approx(122.0, abs=0.5)
 
 
 @pytest.mark.parametrize(("bpm", "kicks", "snares"), [(110.0, (0, 1, 2, 3), ()), (124.0, (0, 1, 2, 3), ()),
@@ -386,7 +382,7 @@ def test_triplet_hats_over_the_kicks_keep_the_kicks_tempo(bpm, kicks, snares):
     1 and 3 with snares on 2 and 4. The kicks mark the beat, so the rule against dotted beats must
     not move it to two of the triplets (3/2 the tempo)."""
     track = kicks_and_hats(bpm, kicks, hats=(0, 1 / 3, 2 / 3), snares=snares)
-    assert analyze_pcm(pcm_of(track), SR).bpm == pytest.approx(bpm, abs=0.5)
+    assert analyze_pcm(demo.pcm16(track), SR).bpm == pytest.approx(bpm, abs=0.5)
 
 
 def drumless(bpm: float, key: str, seconds: float, seed: int = 0) -> np.ndarray:
@@ -422,7 +418,7 @@ def drumless(bpm: float, key: str, seconds: float, seed: int = 0) -> np.ndarray:
 @pytest.mark.parametrize(("bpm", "key"), [(84.0, "D minor"), (112.0, "G major")])
 def test_a_drumless_chord_progression_gets_a_tempo(bpm, key):
     """No drums is not no pulse: the bass notes and chord changes carry the beat."""
-    result = analyze_pcm(pcm_of(drumless(bpm, key, 30)), SR)
+    result = analyze_pcm(demo.pcm16(drumless(bpm, key, 30)), SR)
     assert result.bpm is not None and result.bpm_confidence >= 0.15
     assert min(abs(result.bpm - bpm * f) for f in (1, 2, 0.5)) <= 0.04 * bpm
     assert result.key_name == key
@@ -454,7 +450,7 @@ def hymn(bpm: float, key: str, seconds: float) -> np.ndarray:
 def test_a_hymn_slower_than_the_range_gets_its_double(bpm):
     """A chord a beat at 56-62 BPM is a clear pulse below the 70-180 range; its double, which only
     passing notes would mark, is what a DJ counts. Searching the range alone gave no tempo."""
-    result = analyze_pcm(pcm_of(hymn(bpm, "D major", 40)), SR)
+    result = analyze_pcm(demo.pcm16(hymn(bpm, "D major", 40)), SR)
     assert result.bpm == pytest.approx(2 * bpm, rel=0.04)
     assert result.bpm_confidence >= 0.5
     assert result.key_name == "D major"
@@ -493,7 +489,7 @@ def test_bowed_voices_marking_the_beat_softly_get_a_tempo():
     steady and do not agree, and an estimate no other envelope agrees with was not trusted: 'no
     tempo'. It is trusted now because the sound is clearly pitched and each third of the piece
     finds the same pulse on its own."""
-    result = analyze_pcm(pcm_of(bowed_voices(40, 4, 66.0)), SR)
+    result = analyze_pcm(demo.pcm16(bowed_voices(40, 4, 66.0)), SR)
     assert result.bpm == pytest.approx(132.0, rel=0.04)
 
 
@@ -502,7 +498,7 @@ def test_the_same_voices_in_free_time_get_no_tempo(seed):
     """The same voices moving at random times: clearly pitched, and the whole finds a chance
     period (confidence 0.08-0.24), but its thirds do not share it. The confidence given is the
     one the estimates earned together, not the passed-over one's."""
-    result = analyze_pcm(pcm_of(bowed_voices(40, seed, None)), SR)
+    result = analyze_pcm(demo.pcm16(bowed_voices(40, seed, None)), SR)
     assert result.bpm is None
     assert result.bpm_confidence < NO_TEMPO_BELOW
 
@@ -521,7 +517,7 @@ def test_an_off_beat_hi_hat_does_not_pull_the_beat_grid_off_the_kick(bpm):
         end = min(len(track), start + hat_len)
         track[start:end] += hat[: end - start, None]
     track /= np.abs(track).max() / 0.9
-    result = analyze_pcm(pcm_of(track), SR)
+    result = analyze_pcm(demo.pcm16(track), SR)
     assert result.bpm == pytest.approx(bpm, abs=0.5)
     phase = (result.beat_offset_s + beat / 2) % beat - beat / 2  # kicks fall on whole beats from 0
     assert abs(phase) <= 0.02
@@ -541,7 +537,7 @@ def test_drum_and_bass_kicking_off_the_beat_under_a_bright_bass_keeps_its_grid_o
         start = int((n + 0.5) * 60 / bpm * SR)
         bass[start:start + len(note)] += note[: len(bass) - start]
     mix = drums / np.abs(drums).max() + bass_gain * bass
-    result = analyze_pcm(pcm_of(np.stack([mix, mix], axis=1) / np.abs(mix).max() * 0.8), SR)
+    result = analyze_pcm(demo.pcm16(np.stack([mix, mix], axis=1) / np.abs(mix).max() * 0.8), SR)
     beat = 60 / bpm
     assert result.bpm == pytest.approx(bpm, abs=0.5)
     assert abs((result.beat_offset_s + beat / 2) % beat - beat / 2) <= 0.02
@@ -561,7 +557,7 @@ def test_a_bass_between_the_kicks_as_loud_as_they_are_leaves_the_grid_on_the_kic
         end = min(len(track), start + len(note))
         track[start:end] += note[: end - start, None]
     track /= np.abs(track).max() / 0.9
-    result = analyze_pcm(pcm_of(track), SR)
+    result = analyze_pcm(demo.pcm16(track), SR)
     assert result.bpm == pytest.approx(bpm, abs=0.5)
     assert abs((result.beat_offset_s + beat / 2) % beat - beat / 2) <= 0.02
 
@@ -577,7 +573,7 @@ def test_a_pad_swelling_in_before_the_kicks_does_not_make_the_grid_late(bpm):
     pad = sum(np.sin(2 * np.pi * 146.8 * h * t) / h for h in (1, 2, 3, 4)) * np.minimum(1, t / 0.15) * 0.15
     track[: len(pad)] += pad[:, None]
     track /= np.abs(track).max() / 0.9
-    result = analyze_pcm(pcm_of(track), SR)
+    result = analyze_pcm(demo.pcm16(track), SR)
     assert result.bpm == pytest.approx(bpm, abs=0.5)
     assert result.beat_offset_s == pytest.approx(0.0, abs=0.004)
 
@@ -589,7 +585,7 @@ def test_a_file_cut_just_after_a_kick_keeps_its_grid_on_the_kicks(cut_ms):
     bpm = 124.0
     beat = 60 / bpm
     track = demo.render(bpm, parse_key("A minor"), 24)[int(cut_ms / 1000 * SR):]
-    offset = analyze_pcm(pcm_of(track), SR).beat_offset_s
+    offset = analyze_pcm(demo.pcm16(track), SR).beat_offset_s
     assert offset >= 0
     assert abs((offset + cut_ms / 1000 + beat / 2) % beat - beat / 2) <= 0.005
 
@@ -735,7 +731,8 @@ def test_a_snare_pickup_before_the_first_kick_leaves_the_grid_on_the_kick(bpm):
     snare = (np.random.default_rng(0).standard_normal(len(t)) * 0.7 + np.sin(2 * np.pi * 190 * t)) * np.exp(-t / 0.12)
     for hit in (start - 0.5 * beat, start - 0.25 * beat):
         track[int(hit * SR):int(hit * SR) + len(snare)] += snare[:, None]
-    assert analyze_pcm(pcm_of(track), SR).beat_offset_s == pytest.approx(start, abs=0.02)  # a DJ grid: 20 ms
+    # A DJ grid: 20 ms.
+    assert analyze_pcm(demo.pcm16(track), SR).beat_offset_s == pytest.approx(start, abs=0.02)
 
 
 @pytest.mark.parametrize("key", ["A minor", "F# minor", "C minor"])
@@ -746,7 +743,7 @@ def test_a_minor_loop_on_its_relative_majors_chords_is_never_a_confident_key(mon
     reading was never doubted, and I-V-vi-IV loops named as their relative minor came with 0.98."""
     minor, major = (0, 3, 7), (0, 4, 7)
     monkeypatch.setitem(demo.PROGRESSIONS, "minor", ((0, minor), (8, major), (3, major), (10, major)))
-    result = analyze_pcm(pcm_of(demo.render(124, parse_key(key), 24)), SR)
+    result = analyze_pcm(demo.pcm16(demo.render(124, parse_key(key), 24)), SR)
     assert result.key_confidence < 0.35, (result.key_name, result.key_confidence)
 
 
@@ -776,7 +773,7 @@ def saw_chords_over_a_kick(key: str, cents: float, kick_hz: float, seconds: floa
 def test_a_kick_pitched_off_the_key_does_not_name_the_key(key, kick_hz):
     """A 42 Hz kick under G major is an E, a 55 Hz one an A: taken for music, they named E minor
     and A minor at confidences up to 0.94."""
-    assert analyze_pcm(pcm_of(saw_chords_over_a_kick(key, 0.0, kick_hz)), SR).key_name == key
+    assert analyze_pcm(demo.pcm16(saw_chords_over_a_kick(key, 0.0, kick_hz)), SR).key_name == key
 
 
 @pytest.mark.parametrize("kick_hz", [66.0, 70.0, 74.0])
@@ -786,7 +783,8 @@ def test_a_kick_whose_body_sits_at_c2_to_d2_does_not_name_the_key(kick_hz):
     over a 70 Hz one as D minor, F# minor over a 74 Hz one as D major."""
     keys = ("G major", "A minor", "Eb major", "F# minor", "Bb major", "E minor")
     wrong = [(key, result.key_name) for key in keys
-             if (result := analyze_pcm(pcm_of(saw_chords_over_a_kick(key, 0.0, kick_hz)), SR)).key_name != key]
+             if (result := analyze_pcm(demo.pcm16(saw_chords_over_a_kick(key, 0.0, kick_hz)), SR)).key_name
+             != key]
     assert wrong == []
 
 
@@ -802,7 +800,7 @@ def test_the_closing_bass_is_the_last_note_before_the_music_stops():
         tone = sum(np.sin(2 * np.pi * hz * h * t) / h for h in (1, 2, 3))
         out[n * 2 * SR:(n + 1) * 2 * SR] = envelope * tone
     analyzer = Analyzer(SR, 2)
-    analyzer.feed(pcm_of(np.stack([out, out], axis=1) * 0.5))
+    analyzer.feed(demo.pcm16(np.stack([out, out], axis=1) * 0.5))
     analyzer.result()
     rows = key_evidence(analyzer.pitch_spectrum()).rows
     assert int(np.argmax(rows[KEY_EVIDENCE.index("opening bass")])) == 5  # F
@@ -813,7 +811,7 @@ def test_the_bass_evidence_leaves_out_a_kick_below_c2():
     """Below C2 a semitone is narrower than the analysis resolves, and kicks sit there: a 55 Hz
     kick under G major (bass G, D, E, C) is not an A in the bass."""
     analyzer = Analyzer(SR, 2)
-    analyzer.feed(pcm_of(saw_chords_over_a_kick("G major", 0.0, 55.0)))
+    analyzer.feed(demo.pcm16(saw_chords_over_a_kick("G major", 0.0, 55.0)))
     analyzer.result()
     bass = key_evidence(analyzer.pitch_spectrum()).rows[KEY_EVIDENCE.index("bass")]
     assert bass[9] < 0  # A below the bass's mean pitch class; with the kick counted it is the highest
@@ -824,7 +822,8 @@ def test_a_detuned_track_over_an_untuned_kick_keeps_its_key(cents):
     """The tuning is read from C3 up: the kick's energy below, at a pitch of its own, pulled the
     estimate towards it, and a track 30 cents sharp was read a semitone up."""
     wrong = [(key, result.key_name) for key in ("A minor", "Eb major")
-             if (result := analyze_pcm(pcm_of(saw_chords_over_a_kick(key, cents, 47.0)), SR)).key_name != key]
+             if (result := analyze_pcm(demo.pcm16(saw_chords_over_a_kick(key, cents, 47.0)), SR)).key_name
+             != key]
     assert wrong == []
 
 
@@ -834,7 +833,7 @@ def test_a_record_tuned_away_from_a440_keeps_its_key(cents):
     pitch sits between two semitones; the tuning is read before the chroma is folded."""
     wrong = []
     for index, key in enumerate(("A minor", "C# minor", "F minor", "G major")):
-        track = pcm_of(demo.render(120, parse_key(key), 16, seed=index))
+        track = demo.pcm16(demo.render(120, parse_key(key), 16, seed=index))
         result = analyze_pcm(track, round(SR * 2 ** (cents / 1200)))  # the same samples at a shifted rate
         if result.key_name != key:
             wrong.append((key, result.key_name))
@@ -856,7 +855,7 @@ def test_a_track_that_changes_key_gets_a_low_key_confidence(first, second):
     name a third key outright; a DJ mixing by key needs to be told it is not one key."""
     track = np.concatenate([demo.render(124, parse_key(first), 20, seed=1),
                             demo.render(124, parse_key(second), 20, seed=2)])
-    assert analyze_pcm(pcm_of(track), SR).key_confidence < 0.35
+    assert analyze_pcm(demo.pcm16(track), SR).key_confidence < 0.35
 
 
 def test_a_drum_intro_and_outro_leave_a_steady_key_confident():
@@ -869,12 +868,12 @@ def test_a_drum_intro_and_outro_leave_a_steady_key_confident():
         start = int(n * beat * SR)
         drums[start:start + len(kick)] += kick[: len(drums) - start, None] * 0.8
     track = np.concatenate([drums, demo.render(124, parse_key("E minor"), 60, seed=3), drums])
-    result = analyze_pcm(pcm_of(track / np.abs(track).max() * 0.9), SR)
+    result = analyze_pcm(demo.pcm16(track / np.abs(track).max() * 0.9), SR)
     assert result.key_name == "E minor" and result.key_confidence > 0.5
 
 
 def test_a_two_second_clip_gives_no_confident_key():
-    result = analyze_pcm(pcm_of(demo.render(120, parse_key("C major"), 2)), SR)
+    result = analyze_pcm(demo.pcm16(demo.render(120, parse_key("C major"), 2)), SR)
     assert result.key_confidence < 0.35
 
 
@@ -884,7 +883,7 @@ def test_a_bare_fifth_or_one_bright_note_gives_no_confident_key(hz):
     fifth harmonic sounds a faint major third."""
     t = np.arange(SR * 20) / SR
     tone = sum(np.sin(2 * np.pi * f * k * t) / k for f in hz for k in range(1, 7))
-    result = analyze_pcm(pcm_of(np.stack([tone, tone], axis=1) / np.abs(tone).max() * 0.5), SR)
+    result = analyze_pcm(demo.pcm16(np.stack([tone, tone], axis=1) / np.abs(tone).max() * 0.5), SR)
     assert result.key_confidence < 0.35
 
 
@@ -893,7 +892,7 @@ def test_a_silent_opening_longer_than_the_kept_head_still_starts_the_grid_on_the
     opening's resampling noise, the grid starts where the onsets do, not at 0."""
     silence_s = 140.0
     body = demo.render(124, parse_key("A minor"), 20)
-    track = pcm_of(np.concatenate([np.zeros((int(silence_s * SR), 2), np.float32), body]))
+    track = demo.pcm16(np.concatenate([np.zeros((int(silence_s * SR), 2), np.float32), body]))
     analyzer = Analyzer(SR, 2)
     for start in range(0, len(track), 10 * SR):  # a block at a time, as a file is read
         analyzer.feed(track[start:start + 10 * SR])

@@ -23,7 +23,7 @@ def blank_files(tmp_path_factory):
     files = {}
     for fmt in codec.FORMATS:
         path = folder / f"blank.{codec.FORMATS[fmt][0]}"
-        encoder = codec.Encoder((samples * 32767).astype("<i2"), 44100, {fmt: path}, 256)
+        encoder = codec.Encoder(demo.pcm16(samples), 44100, {fmt: path}, 256)
         encoder.finish()
         files[fmt] = path
     return files
