@@ -1,7 +1,9 @@
 """SoundCloud likes, through the real client (requests) against a loopback api-v2, and the sensor
 across ticks through Dagster's own evaluation."""
 
-from datetime import datetime, timedelta
+import time
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 
 import dagster as dg
@@ -188,6 +190,17 @@ def test_a_429_pauses_the_sensor_until_retry_after_without_losing_the_cursor(fak
     before = len(fake.requests)
     again = tick(resources, instance)
     assert "rate limited until" in again.skip_message and len(fake.requests) == before
+
+
+def test_a_429_whose_retry_after_is_an_http_date_pauses_the_sensor_as_long(fake, tmp_path, instance):
+    fill(fake, 3)
+    resources = library_resources(tmp_path / "data", soundcloud=soundcloud_settings(fake))
+    fake.queued_errors.append((429, {"Retry-After": format_datetime(datetime.now(UTC) + timedelta(hours=2),
+                                                                   usegmt=True)}))
+    skipped = tick(resources, instance)
+    assert "retry after 7" in skipped.skip_message  # 7199 or 7200 s
+    paused_for_s = stored_cursor(resources).rate_limited_until - time.time()
+    assert 7140 < paused_for_s <= 7200
 
 
 def test_without_credentials_the_sensor_says_what_to_set(tmp_path, instance):

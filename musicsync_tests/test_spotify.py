@@ -2,7 +2,8 @@
 token refresh, 401 and 429; the sensors across ticks; a like that syncs from its chosen upload."""
 
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 
 import dagster as dg
@@ -119,6 +120,16 @@ def test_a_revoked_token_and_a_long_429_are_explained(fake):
     with pytest.raises(SpotifyRateLimited) as raised:
         client.currently_playing()
     assert raised.value.retry_after_s == 3600
+
+
+def test_a_429_may_give_its_retry_after_as_an_http_date(fake):
+    client = client_for(fake)
+    client.currently_playing()
+    an_hour_on = format_datetime(datetime.now(UTC) + timedelta(hours=1), usegmt=True)
+    fake.queued_errors.append((429, {"Retry-After": an_hour_on}, {"error": {"status": 429, "message": "slow down"}}))
+    with pytest.raises(SpotifyRateLimited) as raised:
+        client.currently_playing()
+    assert 3590 <= raised.value.retry_after_s <= 3600
 
 
 def test_a_short_429_is_waited_out(fake):

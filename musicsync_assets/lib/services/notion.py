@@ -18,6 +18,7 @@ from notion_client import APIResponseError, Client
 from notion_client.errors import HTTPResponseError, RequestTimeoutError
 
 from musicsync_assets.lib.errors import MusicsyncError
+from musicsync_assets.lib.services.retry_after import retry_after_s
 
 TEXT_LIMIT = 2000  # characters in one rich-text item
 RICH_TEXT_ITEMS = 100  # items in one rich-text array
@@ -108,7 +109,7 @@ class NotionGateway:
                 return request()
             except APIResponseError as error:
                 if error.status == 429:
-                    wait = _retry_after(error.headers, backoff)
+                    wait = retry_after_s((error.headers or {}).get("retry-after"), backoff)
                     if wait > self.max_wait_s:
                         until = datetime.now(UTC) + timedelta(seconds=wait)
                         raise NotionUnavailable(f"Notion is rate limiting musicsync until "
@@ -171,13 +172,6 @@ class NotionGateway:
 
     def page(self, page_id: str) -> dict:
         return self.call("reading a page", lambda: self.client.pages.retrieve(page_id))
-
-
-def _retry_after(headers, default: float) -> float:
-    try:
-        return float(headers.get("retry-after", default))
-    except (TypeError, ValueError):
-        return default
 
 
 def _explain(error: APIResponseError, what: str) -> MusicsyncError:

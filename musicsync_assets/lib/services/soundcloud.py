@@ -15,6 +15,7 @@ import requests
 
 from musicsync_assets.lib.errors import MusicsyncError, RateLimited, ServiceUnavailable
 from musicsync_assets.lib.pipeline.discovery import SkippedLike
+from musicsync_assets.lib.services.retry_after import retry_after_s
 
 DEFAULT_API_URL = "https://api-v2.soundcloud.com"
 _DRM_PROTOCOLS = ("encrypted-hls", "ctr-", "cbc-")
@@ -151,7 +152,7 @@ class SoundCloudClient:
                 time.sleep(self.backoff_s * 2 ** attempt)
                 continue
             if response.status_code == 429:
-                retry_after = float(response.headers.get("Retry-After", 60))
+                retry_after = retry_after_s(response.headers.get("Retry-After"), 60)
                 raise SoundCloudRateLimited(f"SoundCloud rate limit: retry after {retry_after:g} s", retry_after)
             if response.status_code in (401, 403):
                 raise SoundCloudAuthError(f"SoundCloud refused the request ({response.status_code})")

@@ -17,6 +17,7 @@ import requests
 
 from musicsync_assets.lib.errors import MusicsyncError, RateLimited
 from musicsync_assets.lib.pipeline.discovery import SkippedLike
+from musicsync_assets.lib.services.retry_after import retry_after_s
 
 DEFAULT_API_URL = "https://api.spotify.com/v1/"
 DEFAULT_TOKEN_URL = "https://accounts.spotify.com/api/token"
@@ -190,7 +191,7 @@ class SpotifyClient:
                 raise SpotifyError(f"Spotify's accounts service failed ({error.error})") from error
             except SpotifyException as error:
                 if error.http_status == 429:
-                    wait = float((error.headers or {}).get("Retry-After", 60))
+                    wait = retry_after_s((error.headers or {}).get("Retry-After"), 60)
                     if wait > self.max_wait_s or attempt == self.max_retries:
                         raise SpotifyRateLimited(f"Spotify rate limit: retry after {wait:g} s", wait) from error
                     time.sleep(wait)
