@@ -20,6 +20,7 @@ from musicsync_assets.lib.services.soundcloud import (
     SoundCloudAuthError,
     SoundCloudClient,
     SoundCloudTrack,
+    Unavailable,
 )
 from musicsync_tests.conftest import library_resources, url_of
 from musicsync_tests.fakes.notion_server import FakeNotion, track_schema_properties
@@ -91,6 +92,27 @@ def test_a_stream_is_chosen_or_the_reason_there_is_none(fake):
     assert fake.requests[-1].startswith("/media/soundcloud:tracks:1/progressive")  # progressive before HLS
     assert client.track(2).unavailable_reason == "only DRM-protected streams"
     assert client.track(3).unavailable_reason == "only a 30-second preview"
+
+
+def test_likes_listed_as_bare_tracks_are_tracks(fake):
+    fake.bare_likes = True
+    fill(fake, 3)
+    fake.likes.insert(1, {"created_at": liked_at(999), "kind": "like", "playlist": {"id": 5, "title": "Mix"}})
+    client = SoundCloudClient(CLIENT_ID, "user-token", fake.base)
+    [(page, _)] = list(client.likes(client.user_id(fake.permalink)))
+    assert [item.id for item in page if isinstance(item, SoundCloudTrack)] == [1002, 1001, 1000]
+    assert [item.reason for item in page if isinstance(item, SkippedLike)] == ["a playlist (Mix), not a track"]
+
+
+def test_a_stream_that_is_gone_gives_way_to_the_next(fake):
+    fake.add_track(1, "t", "a", liked_at(1), stream_url="http://127.0.0.1:9/a.mp3")
+    fake.gone_streams.add((1, "progressive"))
+    client = SoundCloudClient(CLIENT_ID, None, fake.base)
+    assert client.stream_url(client.track(1)) == "http://127.0.0.1:9/a.mp3"
+    assert fake.requests[-1].startswith("/media/soundcloud:tracks:1/hls")
+    fake.gone_streams.add((1, "hls"))
+    with pytest.raises(Unavailable, match="none of the 2 streams"):
+        client.stream_url(client.track(1))
 
 
 def test_an_outage_is_a_failure_that_heals_by_itself(fake):

@@ -21,6 +21,8 @@ class FakeSoundCloud:
     stream_urls: dict[int, str] = field(default_factory=dict)  # track id -> where its audio is served
     requests: list[str] = field(default_factory=list)
     queued_errors: list[tuple[int, dict]] = field(default_factory=list)  # (status, headers), served first
+    gone_streams: set[tuple[int, str]] = field(default_factory=set)  # (track id, protocol) answering 404
+    bare_likes: bool = False  # the collection holds the tracks themselves, as /me/likes/tracks does
 
     def add_track(self, track_id: int, title: str, artist: str, liked_at: str, seconds: float = 200.0,
                   protocols: tuple[str, ...] = ("progressive", "hls"), snipped: bool = False,
@@ -64,6 +66,8 @@ class FakeSoundCloud:
             return 200, {}, self.tracks[int(parts[1])]
         if parts[:1] == ["media"]:
             track_id = int(parts[1].rsplit(":", 1)[1])
+            if (track_id, parts[2]) in self.gone_streams:
+                return 404, {}, {"errors": [{"error_message": "404 - Not Found"}]}
             return 200, {}, {"url": self.stream_urls.get(track_id, f"{self.base}/missing.mp3")}
         return 404, {}, {}
 
@@ -75,7 +79,8 @@ class FakeSoundCloud:
         more = len(older) > limit
         next_href = (f"{self.base}/users/{self.user_id}/likes?offset={page[-1]['created_at']}&limit={limit}"
                      f"&linked_partitioning=1") if more else None
-        return {"collection": page, "next_href": next_href, "query_urn": None}
+        collection = [like["track"] if self.bare_likes and "track" in like else like for like in page]
+        return {"collection": collection, "next_href": next_href, "query_urn": None}
 
 
 @contextmanager

@@ -78,7 +78,7 @@ class SoundCloudTrack:
     @property
     def unavailable_reason(self) -> str | None:
         """Why no stream may be downloaded, or None when one can."""
-        return _choose_transcoding(self.transcodings)[1]
+        return _playable_transcodings(self.transcodings)[1]
 
 
 class SoundCloudClient:
@@ -127,14 +127,22 @@ class SoundCloudClient:
         return parsed
 
     def stream_url(self, track: SoundCloudTrack) -> str:
-        """A signed URL of the best full-length, DRM-free stream: progressive before HLS."""
-        chosen, reason = _choose_transcoding(track.transcodings)
-        if chosen is None:
+        """A signed URL of the best full-length, DRM-free stream: progressive before HLS. A stream
+        whose endpoint answers 404 is passed over for the next, as SoundCloud's own player does: one
+        transcoding gone is not the track gone."""
+        playable, reason = _playable_transcodings(track.transcodings)
+        if not playable:
             raise Unavailable(f"{track.permalink_url} offers {reason}")
-        answer = self.get(chosen["url"])
-        if not answer.get("url"):
-            raise SoundCloudError(f"no stream URL for {track.permalink_url}")
-        return answer["url"]
+        for transcoding in playable:
+            try:
+                answer = self.get(transcoding["url"])
+            except Unavailable:
+                continue
+            if not answer.get("url"):
+                raise SoundCloudError(f"no stream URL for {track.permalink_url}")
+            return answer["url"]
+        raise Unavailable(f"none of the {len(playable)} streams of {track.permalink_url} can be found "
+                          "(deleted, private or region-blocked)")
 
     # --- the wire ---------------------------------------------------------------------------------
 
@@ -183,6 +191,11 @@ def _with_query(url: str, params: dict) -> str:
 def _parse_like(item: object) -> SoundCloudTrack | SkippedLike:
     if not isinstance(item, dict):
         return SkippedLike("a malformed like")
+    if item.get("kind") in ("track", "playlist"):
+        # /me/likes/tracks lists the tracks themselves, without the like around them: the time
+        # they were liked is not given (their created_at is the upload's).
+        return (_parse_track(item, None) if item["kind"] == "track"
+                else SkippedLike(f"a playlist ({item.get('title', '?')}), not a track"))
     liked_at = item.get("created_at")
     if isinstance(item.get("playlist"), dict):
         return SkippedLike(f"a playlist ({item['playlist'].get('title', '?')}), not a track", liked_at)
@@ -208,17 +221,18 @@ def _parse_track(raw: dict, liked_at: str | None) -> SoundCloudTrack | SkippedLi
         return SkippedLike(f"a malformed track ({type(error).__name__}: {error})", liked_at)
 
 
-def _choose_transcoding(transcodings: tuple[dict, ...]) -> tuple[dict | None, str | None]:
-    """The stream to download and, when there is none, why (for the catalog's *unavailable*)."""
+def _playable_transcodings(transcodings: tuple[dict, ...]) -> tuple[list[dict], str | None]:
+    """The full-length, DRM-free streams, best first, and when there is none, why (for the
+    catalog's *unavailable*)."""
     def protocol(t: dict) -> str:
         return str((t.get("format") or {}).get("protocol", ""))
 
     free = [t for t in transcodings if t.get("url") and not protocol(t).startswith(_DRM_PROTOCOLS)]
     full = [t for t in free if not t.get("snipped")]
     if not transcodings:
-        return None, "no streams at all"
+        return [], "no streams at all"
     if not free:
-        return None, "only DRM-protected streams"
+        return [], "only DRM-protected streams"
     if not full:
-        return None, "only a 30-second preview"
-    return min(full, key=lambda t: protocol(t) != "progressive"), None
+        return [], "only a 30-second preview"
+    return sorted(full, key=lambda t: protocol(t) != "progressive"), None
