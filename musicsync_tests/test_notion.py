@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
@@ -13,6 +14,7 @@ import pytest
 from musicsync_assets.defs.notion.assets import notion_backlog_sensor, notion_failure_tasks
 from musicsync_assets.lib.audio.tags import read_tags
 from musicsync_assets.lib.errors import UnknownTrack
+from musicsync_assets.lib.pipeline.notion_sync import NotionSync
 from musicsync_assets.lib.pipeline.stages import set_overrides
 from musicsync_assets.lib.services.notion import (
     NotionGateway,
@@ -228,6 +230,30 @@ def test_two_processes_sending_the_backlog_at_once_make_each_page_once(notion):
         results = list(pool.map(lambda session: session.drain(), sessions))
     assert sorted(result["sent"] for result in results) == [0, 3]
     assert sorted(row["Track Key"] for row in notion.fake.rows(notion.tracks)) == ["url-0", "url-1", "url-2"]
+
+
+def test_a_page_whose_answer_is_lost_is_made_once(notion):
+    """Notion makes the page but its answer comes after the client has given up (or the connection
+    drops): the create is not sent again, and the backlog's next attempt finds the page and the
+    task it made rather than making them twice."""
+    store = notion.music.store
+    store.register_track("url-l", "url", "https://example.com/l.mp3", "l")
+    store.update_track("url-l", title="Late", artists=["Artist"], status="failed")
+    impatient = NotionGateway(notion.fake.token, notion.base, requests_per_s=1000.0, timeout_s=0.3, backoff_s=0.01)
+    session = NotionSync(notion.resources["notion"].settings(notion.music.formats), store, gateway=impatient)
+    session.queue_failure("url-l", "download_failed", "the link is dead — check that the link opens",
+                          "track_metadata", "run-1")
+    notion.fake.late_create_answers_s = 0.6
+    first = session.drain()
+    assert first["sent"] == 0 and "could not be reached" in str(first["blocked"])
+    time.sleep(0.4)  # the answer Notion was still sending
+    assert len(notion.fake.rows(notion.tasks)) == 1, "the create was not sent again"
+    notion.fake.late_create_answers_s = 0.0
+    assert session.drain()["waiting"] == 0
+    [task] = notion.fake.rows(notion.tasks)
+    [page] = notion.fake.rows(notion.tracks)
+    assert (task["Track Key"], task["Count"], page["Track Key"]) == ("url-l", 2, "url-l")
+    assert notion.fake.count("POST", "/v1/pages") == 2, "the task and the page, each once"
 
 
 def test_an_eagle_task_stays_open_until_the_item_is_in_eagle(notion):

@@ -61,6 +61,7 @@ class FakeNotion:
         self.faults: list[NotionError] = []
         self.max_requests_per_s: float | None = None  # answer 429 above this, as Notion does
         self.latency_s = 0.0  # how long each answer takes (Notion's take 100-500 ms)
+        self.late_create_answers_s = 0.0  # a page is made at once, its answer sent this much later
         self.lock = threading.RLock()
 
     # --- test set-up and inspection -----------------------------------------------------------
@@ -118,7 +119,10 @@ class FakeNotion:
                 recent = [t for t, _, _ in self.requests if t > time.monotonic() - 1.0]
                 if len(recent) > self.max_requests_per_s:
                     raise NotionError(429, "rate_limited", "You have been rate limited.", {"Retry-After": "1"})
-            return self._route(method, path, body)
+            answer = self._route(method, path, body)
+        if method == "POST" and path.rstrip("/") == "/v1/pages":
+            time.sleep(self.late_create_answers_s)
+        return answer
 
     def _route(self, method: str, path: str, body: dict) -> dict:
         parts = path.strip("/").split("/")[1:]  # drop "v1"

@@ -358,10 +358,11 @@ class NotionSync:
                           if value is not None}
             properties[report.title_property] = encode_value("title", title)
             properties[self.settings.name(LAST_SYNCED)] = encode_value("date", _now())
+            # A create whose answer is lost may have made the page: the next attempt searches first.
+            self.store.forget(f"notion:no_page:{track_key}")
             page = self._write(lambda: self.gateway.create_page(self.data_source("Tracks"), self._typed(
                 properties, report)))
             self._remember(track_key, page, title_written=title)
-            self.store.forget(f"notion:no_page:{track_key}")
             return "created"
         changed = {name: value for name, value in desired.items()
                    if _comparable(known["snapshot"].get(name)) != _comparable(value)}
@@ -432,6 +433,8 @@ class NotionSync:
             name("Source URL"): ("url", detail.get("source_url")),
         }
         open_tasks = [t for t in self.store.notion_tasks(key, TASK_OPEN) if t["error_class"] == error_class]
+        if not open_tasks and (found := self._find_open_task(key, error_class, report)):
+            open_tasks = [found]
         if open_tasks:
             task = open_tasks[0]
             count = task["count"] + 1
@@ -459,6 +462,20 @@ class NotionSync:
         page = self.gateway.create_page(self.data_source("Agent-Tasks"), self._typed(properties, report))
         self.store.save_notion_task(key, error_class, page["id"], 1, TASK_OPEN)
         return "created"
+
+    def _find_open_task(self, track_key: str, error_class: str, report: SchemaReport) -> dict | None:
+        """The open task of this track and error class that Notion has and the catalog does not
+        know: made by a create whose answer was lost, or by another copy of the catalog."""
+        name = self.settings.name
+        by_class = {report.types.get(name("Error Class"), "select"): {"equals": error_class}}
+        pages = self.gateway.query(self.data_source("Agent-Tasks"), {"and": [
+            {"property": name("Track Key"), "rich_text": {"equals": track_key}},
+            {"property": name("Error Class"), **by_class}]})
+        for page in pages:
+            values = {n: decode_value(p) for n, p in page.get("properties", {}).items()}
+            if values.get(name("Status")) != TASK_DONE:
+                return {"page_id": page["id"], "count": int(values.get(name("Count")) or 1)}
+        return None
 
     def close_tasks(self, track_key: str) -> int:
         """Marks the track's open tasks done once it has synced; Eagle's only once its item is there

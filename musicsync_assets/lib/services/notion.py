@@ -94,11 +94,12 @@ class NotionGateway:
                              retry=False, timeout_ms=int(self.timeout_s * 1000))
         self.requests_made = 0
 
-    def call(self, what: str, request: Callable[[], dict], retry_server_errors: bool = True) -> dict:
+    def call(self, what: str, request: Callable[[], dict], repeatable: bool = True) -> dict:
         """Sends one request, with pacing, Retry-After and backoff; `what` names it in errors.
 
-        Creating a page is not retried after a 5xx: Notion may have made it, and the backlog's
-        next attempt looks for the page before creating another.
+        A request that is not `repeatable` (creating a page) is sent again only after a 429, which
+        says it was not done: after a 5xx, a timeout or a dropped connection Notion may have made
+        the page, so the backlog's next attempt looks for it before creating another.
         """
         backoff = self.backoff_s
         for attempt in range(1, self.attempts + 1):
@@ -115,18 +116,18 @@ class NotionGateway:
                         raise NotionUnavailable(f"Notion is rate limiting musicsync until "
                                                 f"{until:%H:%M:%S} UTC ({what})") from error
                     time.sleep(wait)
-                elif error.status >= 500 and attempt < self.attempts and retry_server_errors:
+                elif error.status >= 500 and attempt < self.attempts and repeatable:
                     time.sleep(backoff)
                 elif error.status >= 500:
                     raise NotionUnavailable(f"Notion answered {error.status} to {what}") from error
                 else:
                     raise _explain(error, what) from error
             except HTTPResponseError as error:  # codes this client does not know, such as 529
-                if attempt == self.attempts or error.status < 500 or not retry_server_errors:
+                if attempt == self.attempts or error.status < 500 or not repeatable:
                     raise NotionUnavailable(f"Notion answered {error.status} to {what}") from error
                 time.sleep(backoff)
             except (RequestTimeoutError, httpx.TransportError) as error:
-                if attempt == self.attempts:
+                if attempt == self.attempts or not repeatable:
                     raise NotionUnavailable(f"Notion could not be reached for {what}: {error}") from error
                 time.sleep(backoff)
             backoff = min(backoff * 2, 30.0)
@@ -165,7 +166,7 @@ class NotionGateway:
 
     def create_page(self, data_source_id: str, properties: dict) -> dict:
         return self.call("creating a page", lambda: self.client.pages.create(
-            parent={"data_source_id": data_source_id}, properties=properties), retry_server_errors=False)
+            parent={"data_source_id": data_source_id}, properties=properties), repeatable=False)
 
     def update_page(self, page_id: str, properties: dict) -> dict:
         return self.call("updating a page", lambda: self.client.pages.update(page_id, properties=properties))
