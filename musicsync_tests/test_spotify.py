@@ -2,6 +2,7 @@
 token refresh, 401 and 429; the sensors across ticks; a like that syncs from its chosen upload."""
 
 import json
+import os
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -166,6 +167,23 @@ def test_the_playing_sensor_adds_the_track_once(fake, tmp_path, instance):
     fake.playing = fake.add_like(spotify_id(5), "Now", ["DJ"], added_at(5))
     assert queued(tick(spotify_playing_sensor, resources, instance)) == [f"sp-{spotify_id(5)}"]
     assert queued(tick(spotify_playing_sensor, resources, instance)) == []
+
+
+def test_a_refresh_token_spotify_replaces_is_kept_for_the_next_tick_and_the_next_start(
+        fake, tmp_path, instance, monkeypatch):
+    fill(fake, 3)
+    fake.rotate_refresh_tokens = True
+    monkeypatch.setenv("SPOTIFY_REFRESH_TOKEN", REFRESH_TOKEN)
+    env_file = tmp_path / ".env"
+    resources = library_resources(tmp_path / "data", spotify=spotify_settings(
+        fake, refresh_token=dg.EnvVar("SPOTIFY_REFRESH_TOKEN"), env_file=str(env_file)))
+    assert len(queued(tick(spotify_likes_sensor, resources, instance))) == 3
+    fake.access_token = "access-2"  # the access token stops working early: the next tick refreshes again
+    fake.add_like(spotify_id(3), "Song 3", ["Artist"], added_at(3), on_top=True)
+    assert queued(tick(spotify_likes_sensor, resources, instance)) == [f"sp-{spotify_id(3)}"]
+    assert fake.refresh_token == f"{REFRESH_TOKEN}++"
+    assert os.environ["SPOTIFY_REFRESH_TOKEN"] == fake.refresh_token
+    assert env_file.read_text() == f"SPOTIFY_REFRESH_TOKEN={fake.refresh_token}\n"
 
 
 def test_a_rate_limited_tick_stops_and_says_until_when(fake, tmp_path, instance):

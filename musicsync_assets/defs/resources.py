@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 import dagster as dg
+import dotenv
 
 from musicsync_assets.lib.audio.analysis import DEFAULT_BPM_RANGE
 from musicsync_assets.lib.audio.codec import FORMATS
@@ -155,6 +156,7 @@ class SpotifyAccount(dg.ConfigurableResource):
     likes_per_tick: int = 200
     first_sync: str = "all"  # all | newest:N | since:YYYY-MM-DD
     max_wait_s: float = 30.0  # a longer Retry-After stops the tick instead of sleeping
+    env_file: str = ".env"  # where a refresh token Spotify replaces is kept for the next start
 
     @property
     def configured(self) -> bool:
@@ -162,7 +164,14 @@ class SpotifyAccount(dg.ConfigurableResource):
 
     def client(self) -> SpotifyClient:
         return SpotifyClient(_secret_value(self.client_id), _secret_value(self.client_secret),
-                             _secret_value(self.refresh_token), self.api_url, self.token_url, self.max_wait_s)
+                             _secret_value(self.refresh_token), self.api_url, self.token_url, self.max_wait_s,
+                             keep_refresh_token=self._keep_refresh_token)
+
+    def _keep_refresh_token(self, token: str) -> None:
+        """Spotify replaced the refresh token and refuses the old one from now on: this process's
+        next client reads the new one from the environment, the next process from `env_file`."""
+        os.environ["SPOTIFY_REFRESH_TOKEN"] = token
+        dotenv.set_key(self.env_file, "SPOTIFY_REFRESH_TOKEN", token, quote_mode="never")
 
 
 class Workspace(dg.ConfigurableResource):

@@ -24,6 +24,8 @@ class FakeSpotify:
     requests: list[str] = field(default_factory=list)
     queued_errors: list[tuple[int, dict, dict]] = field(default_factory=list)  # (status, headers, body)
     while_paging: Callable[[int], None] | None = None  # called with the offset before a page is served
+    refresh_token: str = REFRESH_TOKEN  # the one the token endpoint accepts
+    rotate_refresh_tokens: bool = False  # each refresh answers a new refresh token and revokes the old
 
     @property
     def api_url(self) -> str:
@@ -56,10 +58,13 @@ class FakeSpotify:
                     and headers.get("Authorization") == expected:
                 return 200, {}, {"access_token": self.access_token, "token_type": "Bearer", "expires_in": 3600,
                                  "refresh_token": REFRESH_TOKEN, "scope": "user-library-read"}
-            if headers.get("Authorization") != expected or form.get("refresh_token") != REFRESH_TOKEN:
+            if headers.get("Authorization") != expected or form.get("refresh_token") != self.refresh_token:
                 return 400, {}, {"error": "invalid_grant", "error_description": "Refresh token revoked"}
+            rotated = {}
+            if self.rotate_refresh_tokens:
+                self.refresh_token = rotated["refresh_token"] = f"{self.refresh_token}+"
             return 200, {}, {"access_token": self.access_token, "token_type": "Bearer", "expires_in": 3600,
-                             "scope": "user-library-read user-read-currently-playing"}
+                             "scope": "user-library-read user-read-currently-playing", **rotated}
         if headers.get("Authorization") != f"Bearer {self.access_token}":
             return 401, {}, {"error": {"status": 401, "message": "The access token expired"}}
         if path == "/v1/me/tracks":

@@ -98,7 +98,10 @@ def parse_track(raw: object, liked_at: str | None = None) -> SpotifyTrack | Skip
 
 class SpotifyClient:
     def __init__(self, client_id: str, client_secret: str, refresh_token: str, api_url: str = DEFAULT_API_URL,
-                 token_url: str = DEFAULT_TOKEN_URL, max_wait_s: float = 30.0, max_retries: int = 3):
+                 token_url: str = DEFAULT_TOKEN_URL, max_wait_s: float = 30.0, max_retries: int = 3,
+                 keep_refresh_token: Callable[[str], None] | None = None):
+        """`keep_refresh_token` is given the refresh token Spotify answers a refresh with when it is
+        a new one: Spotify may replace it, and then refuses the old one."""
         import spotipy
         from spotipy.cache_handler import MemoryCacheHandler
         from spotipy.oauth2 import SpotifyOAuth
@@ -112,7 +115,7 @@ class SpotifyClient:
                                                               "expires_at": 0, "scope": SCOPES,
                                                               "refresh_token": refresh_token}))
         auth.OAUTH_TOKEN_URL = token_url
-        self._auth, self._refresh_token = auth, refresh_token
+        self._auth, self._refresh_token, self._keep_refresh_token = auth, refresh_token, keep_refresh_token
         self.spotify = spotipy.Spotify(auth_manager=auth, requests_session=requests.Session())
         # spotipy logs every HTTP error it raises to stderr, a 401 that a refresh then cures among
         # them; `_call` handles each, and says in one line what is left to do.
@@ -208,7 +211,18 @@ class SpotifyClient:
                 if attempt == self.max_retries:
                     raise SpotifyError(f"Spotify could not be reached: {type(error).__name__}") from error
                 time.sleep(2 ** attempt)
+            finally:
+                self._take_new_refresh_token()
         raise SpotifyError("Spotify kept failing")
+
+    def _take_new_refresh_token(self) -> None:
+        """Spotify may answer a refresh (spotipy's or ours) with a new refresh token, and then
+        refuses the old one: the next refresh, and whoever `keep_refresh_token` tells, use it."""
+        current = (self._auth.cache_handler.get_cached_token() or {}).get("refresh_token")
+        if current and current != self._refresh_token:
+            self._refresh_token = current
+            if self._keep_refresh_token:
+                self._keep_refresh_token(current)
 
 
 def _like_key(item: object) -> tuple:
