@@ -17,8 +17,10 @@ from musicsync_assets.lib.errors import UnknownTrack
 from musicsync_assets.lib.pipeline.notion_sync import NotionSync
 from musicsync_assets.lib.pipeline.stages import set_overrides
 from musicsync_assets.lib.services.notion import (
+    NotionAuthError,
     NotionGateway,
     NotionNotShared,
+    NotionRejected,
     NotionUnavailable,
     database_id_from,
 )
@@ -292,6 +294,25 @@ def test_rate_limits_are_waited_out_or_deferred(notion):
         gateway.schema(notion.tracks)
     notion.fake.fail_next(529, "service_overload", count=2)
     assert gateway.schema(notion.tracks), "529 is backed off and retried"
+
+
+def test_answers_without_notions_error_json_are_read_by_their_status(notion):
+    """A proxy or gateway in front of Notion answers without Notion's error body, and Notion has
+    codes notion-client does not know: the status still says what happened."""
+    gateway = NotionGateway(notion.fake.token, notion.base, requests_per_s=1000.0, backoff_s=0.01)
+    notion.fake.fail_next(429, "rate_limited", retry_after=0, by_proxy=True)
+    notion.fake.fail_next(409, "conflict_error")
+    assert gateway.schema(notion.tracks), "a 429 is waited out and a conflict retried, as Notion asks"
+    assert gateway.requests_made == 3
+    notion.fake.fail_next(401, "unauthorized", by_proxy=True)
+    with pytest.raises(NotionAuthError, match="refused the token"):
+        gateway.schema(notion.tracks)
+    notion.fake.fail_next(403, "restricted_resource", by_proxy=True)
+    with pytest.raises(NotionNotShared, match="cannot see the database schema"):
+        gateway.schema(notion.tracks)
+    notion.fake.fail_next(400, "missing_version")
+    with pytest.raises(NotionRejected, match="missing_version"):
+        gateway.schema(notion.tracks)
 
 
 def test_the_client_keeps_to_three_requests_a_second(notion):

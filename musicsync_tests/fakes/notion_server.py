@@ -29,9 +29,11 @@ def _dashed(raw: str) -> str:
 
 
 class NotionError(Exception):
-    def __init__(self, status: int, code: str, message: str, headers: dict | None = None):
+    def __init__(self, status: int, code: str, message: str, headers: dict | None = None, by_proxy: bool = False):
+        """`by_proxy`: answered as a proxy or gateway in front of Notion does, without Notion's error JSON."""
         super().__init__(message)
         self.status, self.code, self.message, self.headers = status, code, message, headers or {}
+        self.by_proxy = by_proxy
 
 
 def plain(prop: dict):
@@ -86,9 +88,10 @@ class FakeNotion:
                 for p in self.pages.values()
                 if p["parent"]["data_source_id"] == data_source_id and not p["in_trash"]]
 
-    def fail_next(self, status: int, code: str, count: int = 1, retry_after: int | None = None) -> None:
+    def fail_next(self, status: int, code: str, count: int = 1, retry_after: int | None = None,
+                  by_proxy: bool = False) -> None:
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
-        self.faults.extend(NotionError(status, code, f"fake {code}", headers) for _ in range(count))
+        self.faults.extend(NotionError(status, code, f"fake {code}", headers, by_proxy) for _ in range(count))
 
     def count(self, method: str | None = None, path_start: str = "") -> int:
         return sum(1 for _, m, p in self.requests if (method is None or m == method) and p.startswith(path_start))
@@ -278,6 +281,8 @@ def _answer(fake: FakeNotion) -> loopback.Answer:
         try:
             return 200, {}, fake.handle(method, path, headers, json.loads(body) if body else {})
         except NotionError as error:
+            if error.by_proxy:
+                return error.status, error.headers, {"message": error.message}
             return error.status, error.headers, {"object": "error", "status": error.status, "code": error.code,
                                                  "message": error.message, "request_id": str(uuid.uuid4())}
         except json.JSONDecodeError:

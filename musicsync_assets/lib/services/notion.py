@@ -108,7 +108,9 @@ class NotionGateway:
             self.requests_made += 1
             try:
                 return request()
-            except APIResponseError as error:
+            except HTTPResponseError as error:
+                # Notion's own errors, and answers this client cannot parse (a proxy's body, or a
+                # code it does not know, such as 529 or missing_version) alike: the status decides.
                 if error.status == 429:
                     wait = retry_after_s((error.headers or {}).get("retry-after"), backoff)
                     if wait > self.max_wait_s:
@@ -116,16 +118,12 @@ class NotionGateway:
                         raise NotionUnavailable(f"Notion is rate limiting musicsync until "
                                                 f"{until:%H:%M:%S} UTC ({what})") from error
                     time.sleep(wait)
-                elif error.status >= 500 and attempt < self.attempts and repeatable:
+                elif error.status == 409 or error.status >= 500:  # 409: a conflict Notion says to retry
+                    if attempt == self.attempts or not repeatable:
+                        raise NotionUnavailable(f"Notion answered {error.status} to {what}") from error
                     time.sleep(backoff)
-                elif error.status >= 500:
-                    raise NotionUnavailable(f"Notion answered {error.status} to {what}") from error
                 else:
                     raise _explain(error, what) from error
-            except HTTPResponseError as error:  # codes this client does not know, such as 529
-                if attempt == self.attempts or error.status < 500 or not repeatable:
-                    raise NotionUnavailable(f"Notion answered {error.status} to {what}") from error
-                time.sleep(backoff)
             except (RequestTimeoutError, httpx.TransportError) as error:
                 if attempt == self.attempts or not repeatable:
                     raise NotionUnavailable(f"Notion could not be reached for {what}: {error}") from error
@@ -175,11 +173,12 @@ class NotionGateway:
         return self.call("reading a page", lambda: self.client.pages.retrieve(page_id))
 
 
-def _explain(error: APIResponseError, what: str) -> MusicsyncError:
+def _explain(error: HTTPResponseError, what: str) -> MusicsyncError:
+    code = f" {error.code}" if isinstance(error, APIResponseError) else ""
     if error.status == 401:
-        return NotionAuthError(f"Notion refused the token (401 unauthorized) for {what}")
+        return NotionAuthError(f"Notion refused the token (401{code or ' unauthorized'}) for {what}")
     if error.status in (403, 404):
-        return NotionNotShared(f"Notion cannot see {what} ({error.status} {error.code})")
+        return NotionNotShared(f"Notion cannot see {what} ({error.status}{code})")
     return NotionRejected(f"Notion rejected {what}: {error.body if isinstance(error.body, str) else error}")
 
 
