@@ -133,6 +133,16 @@ def test_a_429_may_give_its_retry_after_as_an_http_date(fake):
     assert 3590 <= raised.value.retry_after_s <= 3600
 
 
+def test_a_403_says_how_the_app_lets_the_account_in(fake):
+    client = client_for(fake)
+    client.currently_playing()
+    fake.queued_errors.append((403, {}, {"error": {"status": 403, "message": "User not registered in the Developer "
+                                                                           "Dashboard"}}))
+    with pytest.raises(SpotifyAuthError, match="User Management") as raised:
+        client.currently_playing()
+    assert "User not registered" in str(raised.value) and raised.value.error_class == "auth_expired"
+
+
 def test_a_short_429_is_waited_out(fake):
     client = client_for(fake)
     client.currently_playing()

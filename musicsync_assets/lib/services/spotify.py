@@ -203,6 +203,12 @@ class SpotifyClient:
                 elif error.http_status == 401:
                     raise SpotifyAuthError("Spotify refused the access token (401)"
                                            + (" after a refresh" if refreshed else "")) from error
+                elif error.http_status == 403:
+                    raise SpotifyAuthError(
+                        f"Spotify refused musicsync (403: {error.msg})",
+                        "an app in development mode serves only the accounts added under User Management in "
+                        "its dashboard at developer.spotify.com; add yours, then run `musicsync auth spotify` "
+                        "again for a refresh token with every scope musicsync asks for") from error
                 elif error.http_status >= 500 and attempt < self.max_retries:
                     time.sleep(2 ** attempt)
                 else:
