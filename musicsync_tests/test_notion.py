@@ -400,6 +400,31 @@ def test_a_wrong_database_or_a_revoked_token(tmp_path, instance, audio_set, noti
     assert waiting.state == "broken" and "refused the token" in waiting.detail, "a person must set a token"
 
 
+def test_a_database_with_several_data_sources(tmp_path):
+    """Notion lets a database hold several data sources: musicsync writes to the one called Tracks,
+    takes a data source's own ID as it is, and names them all when it cannot tell."""
+    fake = FakeNotion()
+    tracks_db, tracks_ds = fake.add_database(track_schema_properties())
+    fake.add_data_source(tracks_db, "Archive", {"Notes": "rich_text"})
+    other_db, other_ds = fake.add_database(track_schema_properties(), source_name="Old tracks")
+    archive = fake.add_data_source(other_db, "Archive", {})
+    with serve(fake) as base:
+        def session(database: str, data: str):
+            resources = library_resources(tmp_path / data, token=fake.token, api_url=base, tracks_database=database,
+                                          requests_per_s=1000.0, retry_backoff_s=0.01)
+            music = resources["music_library"]
+            music.store.register_track("url-1", "url", "https://example.com/1.mp3", "1")
+            music.store.update_track("url-1", title="One", artists=["Artist"])
+            return resources["notion"].sync(music)
+
+        assert session(tracks_db, "named").push_track("url-1") == "created"
+        assert [row["Track Key"] for row in fake.rows(tracks_ds)] == ["url-1"]
+        assert session(other_ds, "by-id").push_track("url-1") == "created"
+        assert [row["Track Key"] for row in fake.rows(other_ds)] == ["url-1"]
+        with pytest.raises(NotionNotShared, match=f"none is called Tracks: Archive \\({archive}\\), Old tracks"):
+            session(other_db, "unclear").push_track("url-1")
+
+
 def test_not_configured_is_not_broken(resources, instance, audio_set):
     [result] = sync_tracks(instance, resources, [str(audio_set["mp3"].path)])
     assert result.ok

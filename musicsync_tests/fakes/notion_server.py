@@ -63,18 +63,31 @@ class FakeNotion:
         self.faults: list[NotionError] = []
         self.max_requests_per_s: float | None = None  # answer 429 above this, as Notion does
         self.latency_s = 0.0  # how long each answer takes (Notion's take 100-500 ms)
+        self.source_names: dict[str, str] = {}  # data source id -> its name
+        self.listed_first: dict[str, list[dict]] = {}  # database id -> more data sources, listed before its own
         self.late_create_answers_s = 0.0  # a page is made at once, its answer sent this much later
         self.lock = threading.RLock()
 
     # --- test set-up and inspection -----------------------------------------------------------
 
-    def add_database(self, properties: dict[str, str], title_name: str = "Name") -> tuple[str, str]:
+    def add_database(self, properties: dict[str, str], title_name: str = "Name",
+                     source_name: str = "Tracks") -> tuple[str, str]:
         database_id, data_source_id = str(uuid.uuid4()), str(uuid.uuid4())
         self.databases[database_id] = data_source_id
+        self.source_names[data_source_id] = source_name
         self.schemas[data_source_id] = {}
         self._add_properties(data_source_id, {title_name: {"type": "title", "title": {}},
                                               **{n: {"type": t, t: {}} for n, t in properties.items()}})
         return database_id, data_source_id
+
+    def add_data_source(self, database_id: str, name: str, properties: dict[str, str]) -> str:
+        """Another data source of the database (Notion lets one database hold several), listed first."""
+        data_source_id = str(uuid.uuid4())
+        self.schemas[data_source_id] = {}
+        self._add_properties(data_source_id, {"Name": {"type": "title", "title": {}},
+                                              **{n: {"type": t, t: {}} for n, t in properties.items()}})
+        self.listed_first.setdefault(database_id, []).append({"id": data_source_id, "name": name})
+        return data_source_id
 
     def add_page(self, data_source_id: str, values: dict) -> dict:
         """A page as a user would make it by hand."""
@@ -135,7 +148,9 @@ class FakeNotion:
                 raise NotionError(404, "object_not_found", f"Could not find database with ID: {database_id}. "
                                   "Make sure the relevant pages and databases are shared with your integration.")
             return {"object": "database", "id": database_id,
-                    "data_sources": [{"id": self.databases[database_id], "name": "Tracks"}]}
+                    "data_sources": [*self.listed_first.get(database_id, []),
+                                     {"id": self.databases[database_id],
+                                      "name": self.source_names[self.databases[database_id]]}]}
         if parts[0] == "data_sources":
             data_source_id = self._data_source(parts[1])
             if len(parts) == 3 and parts[2] == "query" and method == "POST":
@@ -230,7 +245,8 @@ class FakeNotion:
                 for name, prop in schema.items()}
         full.update(properties)
         stamp = _now()
-        database_id = next(d for d, s in self.databases.items() if s == data_source_id)
+        database_id = next(d for d, s in self.databases.items() if s == data_source_id or data_source_id in (
+            listed["id"] for listed in self.listed_first.get(d, [])))
         page = {"object": "page", "id": page_id, "created_time": stamp, "last_edited_time": stamp,
                 "parent": {"type": "data_source_id", "data_source_id": data_source_id, "database_id": database_id},
                 "in_trash": False, "archived": False, "properties": full,

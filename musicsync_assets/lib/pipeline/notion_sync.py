@@ -164,7 +164,7 @@ class NotionSync:
         known = self.store.cached(cache_name, max_age_s=float("inf"))
         if known:
             return known
-        data_source_id = self.gateway.data_source_id(database_id)
+        data_source_id = self.gateway.data_source_id(database_id, "Agent-Tasks" if which == "Gaps" else which)
         self.store.cache(cache_name, data_source_id)
         return data_source_id
 

@@ -133,12 +133,28 @@ class NotionGateway:
 
     # --- the endpoints musicsync uses -------------------------------------------------------
 
-    def data_source_id(self, database_id: str) -> str:
-        answer = self.call(f"database {database_id}", lambda: self.client.databases.retrieve(database_id))
+    def data_source_id(self, database_id: str, name: str) -> str:
+        """The data source of `database_id` that musicsync reads and writes: its only one, else the
+        one called `name` (case aside). The ID of a data source itself is taken as it is: a database
+        holding several lists each under its own ID."""
+        try:
+            answer = self.call(f"database {database_id}", lambda: self.client.databases.retrieve(database_id))
+        except NotionNotShared:
+            try:
+                return self.call(f"data source {database_id}",
+                                 lambda: self.client.data_sources.retrieve(database_id))["id"]
+            except NotionNotShared:
+                pass
+            raise
         sources = answer.get("data_sources") or []
+        named = [source for source in sources if str(source.get("name") or "").strip().lower() == name.lower()]
+        if len(sources) == 1 or len(named) == 1:
+            return (named or sources)[0]["id"]
         if not sources:
             raise NotionNotShared(f"database {database_id} has no data source musicsync can use")
-        return sources[0]["id"]
+        listed = ", ".join(f"{source.get('name') or 'untitled'} ({source['id']})" for source in sources)
+        raise NotionNotShared(f"database {database_id} holds {len(sources)} data sources and none is called {name}: "
+                              f"{listed}", "give the ID of the one musicsync should use in place of the database's")
 
     def schema(self, data_source_id: str) -> dict[str, dict]:
         answer = self.call("the database schema", lambda: self.client.data_sources.retrieve(data_source_id))
