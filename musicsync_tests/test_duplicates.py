@@ -37,6 +37,11 @@ def versions(tmp_path_factory) -> dict[str, Path]:
     # 3 s and a fraction of a fingerprint frame cut from the start of the MP3, then re-encoded.
     files["trimmed"] = folder / "harbour-trimmed.m4a"
     _ffmpeg("-ss", "3.023", "-i", str(files["mp3_128k"]), "-c:a", "aac", "-b:a", "160k", str(files["trimmed"]))
+    # Lossless, and worse: the first 20 s (a clip), and the whole of it downmixed to mono.
+    files["clip"] = folder / "harbour-clip.flac"
+    _ffmpeg("-i", str(files["wav"]), "-t", "20", str(files["clip"]))
+    files["mono"] = folder / "harbour-mono.wav"
+    _ffmpeg("-i", str(files["wav"]), "-ac", "1", "-ar", "48000", str(files["mono"]))
     # The hardest different recording: same key, tempo and chords, another drum pattern.
     files["same_chords"] = demo.write_audio(demo.render(124.0, parse_key("A minor"), 30, seed=22,
                                                         groove="techno"), folder / "harbour-techno.wav", "wav")
@@ -167,6 +172,18 @@ def test_keep_better_keeps_the_entry_when_the_new_copy_is_worse(catalog, version
     assert (outcome.kept, outcome.needs_render) == ("file-wav", False)
     assert kept_file.is_file() and store.track("file-wav").status == "synced"
     assert len(outcome.trashed) == 2 and store.track("file-mp3") is None
+
+
+@pytest.mark.parametrize("worse", ["clip", "mono"])
+def test_keep_better_never_swaps_the_whole_stereo_recording_for_a_lossless_clip_or_downmix(
+        catalog, versions, prints, worse):
+    store, paths = catalog
+    _add(store, paths, "file-m4a", versions["m4a"], "Harbour Lights", prints["m4a"])
+    _add(store, paths, f"file-{worse}", versions[worse], "Harbour Lights", prints[worse])
+    found = duplicates.find_duplicate(store, f"file-{worse}", duplicates.load_index(store))
+    outcome = duplicates.resolve(store, paths, found)
+    assert (outcome.kept, outcome.audio_from, outcome.needs_render) == ("file-m4a", "file-m4a", False)
+    assert store.track("file-m4a").source_url == str(versions["m4a"])
 
 
 def test_flag_only_changes_nothing_and_unknown_policies_are_refused(catalog, versions, prints):

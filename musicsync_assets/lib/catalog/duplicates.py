@@ -6,8 +6,9 @@ trimmed copy matches; two different recordings under one title do not, and neith
 reused by mistake for another take). Without a fingerprint on either side, the ISRC and
 normalised artist and title (`recordings.py`) decide.
 
-Deciding (the policy): `keep_better` (default) keeps the better source, lossless before lossy and
-then the higher bitrate, the entry already in the library on a tie; `keep_existing`, `keep_new`,
+Deciding (the policy): `keep_better` (default) keeps the better source: the whole recording before
+a cut of it, stereo before mono, then lossless before lossy and the higher bitrate, the entry already
+in the library on a tie; `keep_existing`, `keep_new`,
 or `flag_only`, which records the pair and changes nothing.
 
 Either way one library entry stays, the existing one, under its key and file names (DJ software
@@ -35,6 +36,7 @@ from musicsync_assets.lib.errors import MusicsyncError
 POLICIES = ("keep_better", "keep_existing", "keep_new", "flag_only")
 DEFAULT_POLICY = "keep_better"
 _LOSSLESS = ("pcm_", "flac", "alac", "wavpack", "ape", "tta")
+SAME_LENGTH_S = 3.0  # encoders' padding and trimmed silence; a preview or a clip is shorter than this allows
 
 
 class UnknownPolicy(MusicsyncError):
@@ -104,10 +106,21 @@ def find_duplicate(store: Store, track_key: str, index: FingerprintIndex,
     return Duplicate(track_key, found, "isrc-or-name") if found else None
 
 
-def source_quality(original: OriginalRecord | None) -> tuple[int, float]:
-    """Orders sources: lossless above lossy, then by bitrate (size over length)."""
-    if original is None:
-        return (-1, 0.0)
+def better_source(new: OriginalRecord | None, kept: OriginalRecord | None) -> bool:
+    """Whether the new copy of a recording sounds better than the one kept: the whole of it before
+    a cut (a preview, a clip; lengths within SAME_LENGTH_S are one length), then more channels (not
+    a mono downmix), then lossless before lossy, then the higher bitrate (size over length)."""
+    if new is None or kept is None:
+        return kept is None and new is not None
+    length_gap = (new.duration_s or 0.0) - (kept.duration_s or 0.0)
+    if abs(length_gap) > SAME_LENGTH_S:
+        return length_gap > 0
+    if (new.channels or 0) != (kept.channels or 0):
+        return (new.channels or 0) > (kept.channels or 0)
+    return _fidelity(new) > _fidelity(kept)
+
+
+def _fidelity(original: OriginalRecord) -> tuple[int, float]:
     lossless = any((original.codec or "").startswith(prefix) for prefix in _LOSSLESS)
     kbps = original.size_bytes * 8 / 1000 / original.duration_s if original.duration_s else 0.0
     return (1 if lossless else 0, round(kbps))
@@ -135,7 +148,7 @@ def resolve(store: Store, paths: DataPaths, duplicate: Duplicate, policy: str = 
         store.record_duplicate(new_key, kept, duplicate.reason, {**duplicate.detail, "policy": policy})
         return Resolution(kept, kept, [], f"{duplicate.describe()}; both kept (policy flag_only)")
     new_wins = policy == "keep_new" or (
-        policy == "keep_better" and source_quality(new_original) > source_quality(kept_original))
+        policy == "keep_better" and better_source(new_original, kept_original))
     replaced = [Path(f.path) for f in store.files(new_key)] + ([Path(new_original.path)] if new_original else [])
     if new_wins:
         replaced += [Path(f.path) for f in store.files(kept)] + ([Path(kept_original.path)] if kept_original else [])
