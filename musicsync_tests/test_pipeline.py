@@ -12,6 +12,7 @@ from musicsync_assets.lib.audio import codec
 from musicsync_assets.lib.audio.musickeys import parse_key
 from musicsync_assets.lib.audio.tags import TagSet, as_stored, read_tags
 from musicsync_assets.lib.pipeline.stages import library_row, set_overrides
+from musicsync_assets.lib.pipeline.verify import tag_problems
 from musicsync_tests.conftest import library_resources, url_of
 from musicsync_tests.harness import sync_tracks, track_definitions
 
@@ -201,6 +202,27 @@ def test_checks_run_alone_find_a_damaged_file_and_rewrite_nothing(synced):
     finally:
         for fmt, path in files.items():
             path.write_bytes(kept[fmt])
+
+
+def test_syncing_again_repairs_a_file_cut_short_and_tags_changed_by_hand(synced):
+    """What the checks find, a sync puts right: the WAV is written again, the M4A retitled in place
+    (its padding keeps the size) gets musicsync's tags back, and nothing else is touched."""
+    key = synced.keys["mp3"]
+    files = {f.format: Path(f.path) for f in synced.store.files(key)}
+    expected_title = read_tags(files["m4a"]).title
+    aiff_before = files["aiff"].stat().st_mtime_ns
+    files["wav"].write_bytes(files["wav"].read_bytes()[:100_000])
+    retitled = MP4(files["m4a"])
+    retitled["\xa9nam"] = ["Someone Else's Title"]
+    retitled.save()
+    [result] = sync_tracks(synced.instance, synced.resources, [synced.sources["mp3"]])
+    assert result.ok
+    files_metadata = latest_metadata(synced.instance, "track_files", key)
+    assert (files_metadata["written"], files_metadata["retagged"]) == (["wav"], ["m4a"])
+    assert read_tags(files["m4a"]).title == expected_title
+    assert codec.probe(files["wav"]).duration_s == pytest.approx(synced.store.original(key).duration_s, abs=0.05)
+    assert files["aiff"].stat().st_mtime_ns == aiff_before
+    assert tag_problems(synced.music.settings(), synced.store, key) == []
 
 
 def test_checks_run_for_no_track_check_every_synced_track(synced):

@@ -9,7 +9,7 @@ because "/"-joined ID3 values break on names such as "AC/DC".
 """
 
 import hashlib
-from dataclasses import astuple, dataclass, field, replace
+from dataclasses import asdict, astuple, dataclass, field, replace
 from pathlib import Path
 from urllib.parse import quote
 
@@ -56,6 +56,23 @@ def as_stored(tags: TagSet, path: Path) -> TagSet:
     if Path(path).suffix.lower() in _ID3_SUFFIXES and tags.source_url:
         return replace(tags, source_url=quote(tags.source_url, safe="".join(map(chr, range(33, 127)))))
     return tags
+
+
+def tag_differences(path: Path, tags: TagSet) -> list[str]:
+    """How the file's tags differ from `tags` (a field `tags` leaves empty is anyone's): what is
+    missing, what another program or a person changed."""
+    want, have = asdict(as_stored(tags, path)), asdict(read_tags(path))
+    differences = []
+    for name, expected in want.items():
+        if expected in (None, []) or name == "comment":
+            continue
+        if have[name] in (None, []):
+            differences.append(f"{name} missing")
+        elif have[name] != expected:
+            differences.append("artwork differs" if name == "artwork" else f"{name} {have[name]!r}, catalog {expected!r}")
+    if want["camelot"] and want["camelot"] not in (have["comment"] or ""):
+        differences.append("Camelot code missing from the comment")
+    return differences
 
 
 def write_tags(path: Path, tags: TagSet) -> None:

@@ -17,7 +17,7 @@ import numpy as np
 from musicsync_assets.lib.audio import codec
 from musicsync_assets.lib.audio.analysis import ANALYZER_VERSION, analyze_pcm
 from musicsync_assets.lib.audio.musickeys import parse_key
-from musicsync_assets.lib.audio.tags import TagSet, read_tags, write_tags
+from musicsync_assets.lib.audio.tags import TagSet, read_tags, tag_differences, write_tags
 from musicsync_assets.lib.catalog import duplicates
 from musicsync_assets.lib.catalog.paths import DataPaths, replace_atomically
 from musicsync_assets.lib.catalog.store import AnalysisRecord, FileRecord, OriginalRecord, Store, TrackRecord
@@ -491,7 +491,10 @@ def _file_in_tags(settings: LibrarySettings, store: Store, track: TrackRecord, a
     written = []
     for fmt in settings.formats:
         previous = existing.get(fmt)
-        if fmt not in encoded and previous and previous.tags_digest == digest:
+        # The file as it is, not only what was written last: another program or a person may
+        # have changed its tags in place (an MP4's padding leaves its size as it was).
+        if fmt not in encoded and previous and previous.tags_digest == digest \
+                and not tag_differences(Path(previous.path), tags):
             continue
         if fmt in encoded:
             work = encoded[fmt]

@@ -1,11 +1,10 @@
 """What the asset checks verify, as plain functions returning the problems they find."""
 
-from dataclasses import asdict
 from pathlib import Path
 
 from musicsync_assets.lib.audio import codec
 from musicsync_assets.lib.audio.musickeys import ALL_KEYS
-from musicsync_assets.lib.audio.tags import as_stored, read_tags
+from musicsync_assets.lib.audio.tags import tag_differences
 from musicsync_assets.lib.catalog.store import AnalysisRecord, Store
 from musicsync_assets.lib.errors import MusicsyncError
 from musicsync_assets.lib.pipeline.stages import LibrarySettings, expected_tags
@@ -59,18 +58,7 @@ def tag_problems(settings: LibrarySettings, store: Store, track_key: str) -> lis
         if not Path(record.path).is_file():
             problems.append(f"{record.format}: no file")
             continue
-        want = asdict(as_stored(catalog, Path(record.path)))
-        have = asdict(read_tags(Path(record.path)))
-        for field, expected in want.items():
-            if expected in (None, []) or field == "comment":
-                continue
-            if have[field] in (None, []):
-                problems.append(f"{record.format}: {field} missing")
-            elif have[field] != expected:
-                shown = "artwork differs" if field == "artwork" else f"{have[field]!r}, catalog {expected!r}"
-                problems.append(f"{record.format}: {field} {shown}")
-        if want["camelot"] and want["camelot"] not in (have["comment"] or ""):
-            problems.append(f"{record.format}: Camelot code missing from the comment")
+        problems += [f"{record.format}: {difference}" for difference in tag_differences(Path(record.path), catalog)]
     return problems
 
 
