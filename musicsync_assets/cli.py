@@ -33,9 +33,10 @@ def _music_library():
     return _resources()["music_library"]
 
 
-def _print_table(rows: list[dict], columns: list[str], headers: dict[str, str] | None = None) -> None:
+def _print_table(rows: list[dict], columns: list[str], headers: dict[str, str] | None = None,
+                 empty: str = "(no tracks)") -> None:
     if not rows:
-        print("(no tracks)")
+        print(empty)
         return
     headers = {c: (headers or {}).get(c, c).upper() for c in columns}
     widths = {c: min(48, max(len(headers[c]), *(len(str(r.get(c) or "")) for r in rows))) for c in columns}
@@ -73,7 +74,9 @@ def run_sync(sources: list[str], verbose: bool = False) -> int:
             print(f"✘ {registration.source}: {registration.problem}", file=sys.stderr)
         elif registration.known_as:
             print(f"· {registration.source}: {registration.verdict}")
-    keys = list(dict.fromkeys(r.track_key for r in registered if r.track_key))
+    # A copy of a track already synced has nothing left to do; a track named again is synced again.
+    keys = list(dict.fromkeys(r.track_key for r in registered
+                              if r.track_key and not (r.known_as and r.status == "synced")))
     results = _sync_keys(store, keys, verbose) if keys else {}
     if results is None:
         return EXIT_INTERRUPTED
@@ -85,7 +88,8 @@ def run_sync(sources: list[str], verbose: bool = False) -> int:
                 kept = store.track(duplicate["duplicate_of"])
                 print(f"· {duplicate['track_key']}: the same recording as {kept.label if kept else duplicate['duplicate_of']}"
                       f"; the library keeps one copy ({duplicate['detail'].get('policy', 'flagged')})")
-        _show_library(_library_rows([key for key in keys if store.track(key)]))
+        if kept := [key for key in keys if store.track(key)]:
+            _show_library(_library_rows(kept))
     failed = any(r.problem for r in registered) or not all(results.values())
     return EXIT_FAILED if failed else EXIT_OK
 
@@ -275,18 +279,28 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     status = EXIT_OK
     for name in args.files:
         try:  # the default DJ range: no Dagster import for a quick look at a file
+            if not Path(name).is_file():
+                raise MusicsyncError(f"{name} does not exist or is not a file", "check the path")
             result = analyze_file(Path(name)).as_json(Path(name))
         except MusicsyncError as error:
             result, status = {"path": name, "error": str(error)}, EXIT_FAILED
+        except OSError as error:
+            result, status = {"path": name, "error": f"{name} cannot be read: {error.strerror}"}, EXIT_FAILED
         if args.json:
             print(json.dumps(result))
         elif "error" in result:
             print(f"{name}: {result['error']}", file=sys.stderr)
         else:
-            print(f"{name}: {result['bpm']} BPM ({result['bpm_confidence']:.2f}), {result['key']} "
-                  f"= {result['camelot']} ({result['key_confidence']:.2f}), {result['duration_s']:.1f} s, "
-                  f"{result['loudness_lufs']} LUFS")
+            print(f"{name}: {_analysis_line(result)}")
     return status
+
+
+def _analysis_line(result: dict) -> str:
+    """One file's `analyze` result for a person: what could not be told is said, not printed as None."""
+    tempo = f"{result['bpm']} BPM ({result['bpm_confidence']:.2f})" if result["bpm"] else "no tempo"
+    key = f"{result['key']} = {result['camelot']} ({result['key_confidence']:.2f})" if result["key"] else "no key"
+    loudness = f", {result['loudness_lufs']} LUFS" if result["loudness_lufs"] is not None else ""
+    return f"{tempo}, {key}, {result['duration_s']:.1f} s{loudness}"
 
 
 def cmd_override(args: argparse.Namespace) -> int:
@@ -368,7 +382,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
                    "job": r.job, "status": r.status,
                    "seconds": f"{r.duration_s:.1f}" if r.duration_s else "",
                    "tracks": ",".join(r.track_keys), "error": r.error_class or ""} for r in runs],
-                 ["started", "job", "status", "seconds", "tracks", "error"])
+                 ["started", "job", "status", "seconds", "tracks", "error"], empty="(no runs)")
     return EXIT_OK
 
 
@@ -438,6 +452,13 @@ def cmd_notion(args: argparse.Namespace) -> int:
     return status
 
 
+def _at_least_one(text: str) -> int:
+    number = int(text)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a count: give 1 or more")
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="musicsync", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -451,8 +472,10 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--from", dest="source_from", choices=["next", *SOURCES],
                       help="sync what is new there, from where its sensor last stopped; `next`: the first of "
                            "Spotify playing now, the newest SoundCloud like, the newest Spotify like, the Notion queue")
-    sync.add_argument("--limit", type=int, help="with --from: read about this many new likes at most")
+    sync.add_argument("--limit", type=_at_least_one, help="with --from: read about this many new likes at most")
     sync.add_argument("--dry-run", action="store_true", help="show what would be synced, change nothing")
+    sync.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                      help="print the stack trace of a failed track")
     sync.set_defaults(run=cmd_sync)
     analyze = commands.add_parser("analyze", help="BPM, key and Camelot of audio files")
     analyze.add_argument("files", nargs="+", metavar="FILE")
@@ -480,7 +503,7 @@ def build_parser() -> argparse.ArgumentParser:
     match.set_defaults(run=cmd_match)
 
     runs = commands.add_parser("runs", help="the run history")
-    runs.add_argument("--limit", type=int, default=20)
+    runs.add_argument("--limit", type=_at_least_one, default=20, help="how many of the latest runs")
     runs.set_defaults(run=cmd_runs)
     notion = commands.add_parser("notion", help="Notion: check the databases' schema")
     notion_commands = notion.add_subparsers(dest="notion_command", required=True)

@@ -81,6 +81,28 @@ def test_analyze_explains_a_bad_file(tmp_path, audio_set):
     assert done.returncode == 1 and "is not an audio file" in done.stderr
 
 
+def test_analyze_says_in_one_line_what_is_wrong_with_each_file_and_goes_on(tmp_path, audio_set):
+    done = musicsync("analyze", str(tmp_path / "missing.mp3"), str(tmp_path), str(audio_set["truncated"].path),
+                     str(audio_set["silent"].path), str(audio_set["mp3"].path), data_dir=tmp_path)
+    assert done.returncode == 1
+    missing, folder, truncated = done.stderr.strip().splitlines()
+    assert missing.endswith("missing.mp3 does not exist or is not a file — check the path")
+    assert folder == f"{tmp_path}: {tmp_path} does not exist or is not a file — check the path"
+    assert "truncated.wav is truncated: 4.0 s decoded of 10.0 s declared" in truncated
+    silent, mp3 = done.stdout.splitlines()
+    assert silent == f"{audio_set['silent'].path}: no tempo, no key, 8.0 s"
+    assert mp3.startswith(f"{audio_set['mp3'].path}: 128.0 BPM") and "F major = 7B" in mp3
+
+
+def test_counts_and_flags_mean_what_they_say(tmp_path, audio_set):
+    for limit in ("0", "-1"):
+        refused = musicsync("runs", "--limit", limit, data_dir=tmp_path)
+        assert refused.returncode == 2 and f"{limit} is not a count: give 1 or more" in refused.stderr
+    assert musicsync("runs", data_dir=tmp_path).stdout.strip() == "(no runs)"
+    dry = musicsync("sync", "--dry-run", "-v", str(audio_set["mp3"].path), data_dir=tmp_path)
+    assert dry.returncode == 0, dry.stderr
+
+
 def test_analyze_decodes_mp3_and_vorbis_without_ffmpeg(tmp_path, audio_set):
     """ffmpeg took three times libsndfile's CPU to decode an MP3, and a second process to probe it.
     With no ffmpeg to be found, an MP3 and a Vorbis file are still analysed; the M4A beside them,
@@ -126,6 +148,14 @@ def test_sync_then_library_json(tmp_path, audio_set):
     assert synced["sources"][0]["kind"] == "file"
     runs = musicsync("runs", data_dir=tmp_path)
     assert "silent_audio" in runs.stdout and "SUCCESS" in runs.stdout
+
+    copy = tmp_path / "copy of the song.opus"
+    copy.write_bytes(audio_set["opus"].path.read_bytes())
+    again = musicsync("sync", str(copy), data_dir=tmp_path)
+    assert again.returncode == 0, again.stderr
+    [line] = again.stdout.strip().splitlines()
+    assert line.startswith(f"· {copy}: same audio as ") and line.endswith("already in the library (synced)")
+    assert musicsync("runs", data_dir=tmp_path).stdout == runs.stdout, "nothing to do, so no run"
     overridden = musicsync("override", synced["track_key"], "--bpm", "174", data_dir=tmp_path)
     assert "✔ remote-song: 174.0 BPM, D major, 10B (your bpm)" in overridden.stdout, overridden.stdout
 

@@ -221,7 +221,7 @@ def _analyze_with_libsndfile(path: Path, bpm_range: tuple[float, float]) -> Anal
     try:
         with _decoder_messages_hidden(), soundfile.SoundFile(str(path)) as audio:
             if (audio.format not in _LIBSNDFILE_FORMATS or audio.subtype == "OPUS" or audio.channels > 2
-                    or not audio.frames):
+                    or not audio.frames or _shorter_than_declared(path, audio.frames / audio.samplerate)):
                 return None
             as_floats = audio.format in _FLOAT_DECODED
             analyzer = Analyzer(audio.samplerate, 2, bpm_range)  # mono as dual mono, as ffmpeg's -ac 2
@@ -237,6 +237,15 @@ def _analyze_with_libsndfile(path: Path, bpm_range: tuple[float, float]) -> Anal
     except (RuntimeError, OSError, ValueError):  # soundfile.LibsndfileError is a RuntimeError
         return None
     return analyzer.result()
+
+
+def _shorter_than_declared(path: Path, seconds: float) -> bool:
+    """Whether the file holds less audio than its header promises: libsndfile reads a truncated WAV
+    to its end without a word, where ffmpeg's decode (codec.stream) says it is truncated."""
+    from musicsync_assets.lib.audio.codec import declared_length
+
+    declared = declared_length(path)
+    return bool(declared) and seconds < 0.97 * declared
 
 
 @contextlib.contextmanager

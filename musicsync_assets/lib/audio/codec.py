@@ -173,12 +173,13 @@ def _raise_if_damaged(path: Path, returncode: int, stderr: bytes, decoded_s: flo
     errors = stderr.decode(errors="replace").strip()
     if returncode != 0 or not decoded_s:
         raise CorruptAudio(f"{Path(path).name} could not be decoded: {_first_line(errors) or 'no audio'}")
-    if errors and ("invalid" in errors.lower() or "error" in errors.lower()):
-        raise CorruptAudio(f"{Path(path).name} is damaged: {_first_line(errors)}")
+    # Before the decoder's complaint: a file cut short ends in a broken packet, which says less.
     if declared_duration_s and decoded_s < 0.97 * declared_duration_s:
         raise CorruptAudio(
             f"{Path(path).name} is truncated: {decoded_s:.1f} s decoded of {declared_duration_s:.1f} s declared"
         )
+    if errors and ("invalid" in errors.lower() or "error" in errors.lower()):
+        raise CorruptAudio(f"{Path(path).name} is damaged: {_first_line(errors)}")
 
 
 def decoded_duration(path: Path) -> float:
