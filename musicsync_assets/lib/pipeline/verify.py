@@ -71,7 +71,9 @@ def analysis_problems(settings: LibrarySettings, analysis: AnalysisRecord | None
         problems.append("no tempo found")
     elif not low <= analysis.bpm <= high:
         problems.append(f"BPM {analysis.bpm:.1f} outside {low:g}-{high:g}")
-    if analysis.key_name not in {key.name for key in ALL_KEYS}:
+    if analysis.key_name is None:
+        problems.append("no key found")
+    elif analysis.key_name not in {key.name for key in ALL_KEYS}:
         problems.append(f"key {analysis.key_name!r} is not one of the 24 keys")
     for name in ("bpm_confidence", "key_confidence"):
         value = getattr(analysis, name)
