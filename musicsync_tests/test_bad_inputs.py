@@ -94,6 +94,14 @@ def test_a_dead_url_resumes_once_it_answers(resources, music, instance, audio_se
     assert music.store.track(first.track_key).status == "synced"
 
 
+def test_a_url_nothing_answers_at_says_so_once_and_how_it_heals(resources, music, instance):
+    url = "http://127.0.0.1:9/gone.mp3"  # the discard port: nothing listens there
+    [result] = sync_tracks(instance, resources, [url])
+    assert not result.ok
+    assert result.reason == f"{url} could not be reached for now (Connection refused) — musicsync tries again " \
+                            "by itself while `dagster dev` runs, waiting longer each time; or sync it again later"
+
+
 def test_a_library_path_that_cannot_be_written(resources, music, instance, audio_set):
     music.paths.root.mkdir(parents=True)
     music.paths.library.write_text("a file where the library folder should be")

@@ -29,7 +29,8 @@ class ServiceUnavailable(MusicsyncError):
     """The network or a service failed for now (5xx, refused connection, time-out)."""
 
     error_class = "service_unavailable"
-    hint = "musicsync tries again by itself, waiting longer each time"
+    hint = ("musicsync tries again by itself while `dagster dev` runs, waiting longer each time; "
+            "or sync it again later")
     healable = True
 
 

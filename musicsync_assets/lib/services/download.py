@@ -92,8 +92,8 @@ def explain_failure(url: str, error: Exception) -> Exception:
         return DownloadFailed(f"{url} is DRM-protected", "no download is possible; pick another source")
     if "HTTP Error 429" in text:
         return RateLimited(f"{url} asked musicsync to slow down (429)", RATE_LIMIT_PAUSE_S)
-    if any(sign in text for sign in _PASSING_FAILURES):
-        return ServiceUnavailable(f"{url} could not be reached for now: {text.splitlines()[0]}")
+    if passing := next((sign for sign in _PASSING_FAILURES if sign in text), None):
+        return ServiceUnavailable(f"{url} could not be reached for now ({passing})")
     return DownloadFailed(f"{url} could not be downloaded: {text.splitlines()[0]}")
 
 

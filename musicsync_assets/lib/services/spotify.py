@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import requests
 
-from musicsync_assets.lib.errors import MusicsyncError, RateLimited
+from musicsync_assets.lib.errors import MusicsyncError, RateLimited, ServiceUnavailable
 from musicsync_assets.lib.pipeline.discovery import SkippedLike
 from musicsync_assets.lib.services.retry_after import retry_after_s
 
@@ -211,11 +211,13 @@ class SpotifyClient:
                         "again for a refresh token with every scope musicsync asks for") from error
                 elif error.http_status >= 500 and attempt < self.max_retries:
                     time.sleep(2 ** attempt)
+                elif error.http_status >= 500:
+                    raise ServiceUnavailable(f"Spotify answered {error.http_status}") from error
                 else:
                     raise SpotifyError(f"Spotify answered {error.http_status}: {error.msg}") from error
             except requests.RequestException as error:
                 if attempt == self.max_retries:
-                    raise SpotifyError(f"Spotify could not be reached: {type(error).__name__}") from error
+                    raise ServiceUnavailable(f"Spotify could not be reached ({type(error).__name__})") from error
                 time.sleep(2 ** attempt)
             finally:
                 self._take_new_refresh_token()
