@@ -74,9 +74,7 @@ def run_sync(sources: list[str], verbose: bool = False) -> int:
             print(f"✘ {registration.source}: {registration.problem}", file=sys.stderr)
         elif registration.known_as:
             print(f"· {registration.source}: {registration.verdict}")
-    # A copy of a track already synced has nothing left to do; a track named again is synced again.
-    keys = list(dict.fromkeys(r.track_key for r in registered
-                              if r.track_key and not (r.known_as and r.status == "synced")))
+    keys = list(dict.fromkeys(r.track_key for r in registered if r.to_sync))
     results = _sync_keys(store, keys, verbose) if keys else {}
     if results is None:
         return EXIT_INTERRUPTED

@@ -47,6 +47,14 @@ def test_dagster_job_execute_adds_the_named_files_then_syncs_a_track_by_partitio
     assert (track.status, track.title) == ("synced", "Copper Sun")
     assert {f.format for f in store.files(track.track_key)} == {"m4a", "wav", "aiff"}
 
+    copy = tmp_path / "copy.mp3"
+    copy.write_bytes(audio_set["mp3"].path.read_bytes())
+    config.write_text(f"ops:\n  add_sources:\n    config:\n      sources:\n        - '{copy}'\n")
+    again = run([*execute, "-j", "sync", "-c", str(config)], tmp_path / "data", DAGSTER_HOME=str(home))
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert f"{copy}: same audio as Lumen Drive - Copper Sun, already in the library (synced)" in again.stderr
+    assert "added" not in again.stderr, "nothing for requested_tracks_sensor to run"
+
 
 def test_analyze_json_gives_one_object_per_file(tmp_path, audio_set):
     done = musicsync("analyze", "--json", str(audio_set["aac"].path), str(audio_set["flac"].path),

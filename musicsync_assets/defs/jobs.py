@@ -75,7 +75,7 @@ def add_sources(context: dg.OpExecutionContext, config: SyncConfig, music_librar
     from_inbox = not config.sources
     sources = config.sources or [str(p) for p in inbox_files(music_library.paths.inbox)]
     registered = register_sources(store, sources)
-    keys = list(dict.fromkeys(r.track_key for r in registered if r.track_key and not (
+    keys = list(dict.fromkeys(r.track_key for r in registered if r.to_sync and not (
         from_inbox and r.status == "synced")))
     if keys:
         context.instance.add_dynamic_partitions(track_partitions.name, keys)
@@ -87,6 +87,9 @@ def add_sources(context: dg.OpExecutionContext, config: SyncConfig, music_librar
         context.log.info(f"added {len(keys)} track(s): {', '.join(keys)}. `requested_tracks_sensor` starts their "
                          f"sync_track runs while `dagster dev` runs; without it, `musicsync sync "
                          f"{' '.join(keys)}` syncs them now")
+    for registration in registered:
+        if registration.known_as:
+            context.log.info(f"{registration.source}: {registration.verdict}")
     refused = [r for r in registered if r.problem]
     for registration in refused:
         context.log.error(f"{registration.source}: {registration.problem}")

@@ -118,6 +118,12 @@ class Registration:
             return f"same audio as {self.known_as}, already in the library ({self.status})"
         return "added" if self.status != "synced" else "already synced"
 
+    @property
+    def to_sync(self) -> bool:
+        """Whether a run has work to do for it: a copy of a track already synced has none, while a
+        track named again (its key, its link, its file) is synced again, to check and repair it."""
+        return bool(self.track_key) and not (self.known_as and self.status == "synced")
+
 
 def register_sources(store: Store, sources: list[str]) -> list[Registration]:
     """Registers each URL, file or track key; a source that is the same audio or link as a track the
