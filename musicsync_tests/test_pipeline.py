@@ -66,7 +66,7 @@ def test_aac_sources_are_copied_not_reencoded(synced):
     files = {f.format: f for f in synced.store.files(synced.keys["aac"])}
     assert files["m4a"].encoding == "copy"
     assert {f.encoding for f in synced.store.files(synced.keys["mp3"])} == {"encode"}
-    assert latest_metadata(synced.instance, "track_files", synced.keys["aac"])["m4a_stream_copy"] is True
+    assert latest_metadata(synced.instance, "track_files", synced.keys["aac"])["m4a_copied_without_re_encoding"] is True
 
 
 def test_analysis_finds_the_synthesised_tempo_and_key(synced, audio_set):
@@ -154,8 +154,8 @@ def test_an_override_retags_without_reencoding(synced):
     assert (row["bpm"], row["key"], row["open_key"], set(row["overridden"])) == (131.0, "A minor", "1m", {"bpm", "key"})
     assert row["estimated"]["key"] == "F major"
     files_metadata = latest_metadata(synced.instance, "track_files", key)
-    assert files_metadata["status"] == "done" and set(files_metadata["retagged"]) == {"m4a", "wav", "aiff"}
-    assert files_metadata.get("written") in (None, [])
+    assert files_metadata["status"] == "done" and set(files_metadata["retagged"].split(", ")) == {"m4a", "wav", "aiff"}
+    assert "written" not in files_metadata
     for record in synced.store.files(key):
         tags = read_tags(Path(record.path))
         assert (tags.bpm, tags.key, tags.camelot) == (131, "Am", "8A")
@@ -193,6 +193,11 @@ def test_checks_run_alone_find_a_damaged_file_and_rewrite_nothing(synced):
         described = evaluations["audio_formats_valid"].description
         assert "wav: " in described and "aiff: " in described, described
         assert not evaluations["tags_complete"].passed and "m4a" in evaluations["tags_complete"].description
+        assert evaluations["tags_complete"].description.endswith(
+            f"— sync the track again (`musicsync sync {key}`) to restore the tags")
+        listed = evaluations["tags_complete"].metadata["problem list"].value
+        assert listed.splitlines() == ["- aiff: no tags at all", "- m4a: title \"Someone Else's Title\", "
+                                       "catalog 'Glass / Steel \"Dub\"'", "- wav: no tags at all"]
         assert evaluations["analysis_plausible"].passed
         assert result.get_asset_materialization_events() == []
         assert {fmt: path.read_bytes() for fmt, path in files.items()} == damaged
@@ -218,7 +223,7 @@ def test_syncing_again_repairs_a_file_cut_short_and_tags_changed_by_hand(synced)
     [result] = sync_tracks(synced.instance, synced.resources, [synced.sources["mp3"]])
     assert result.ok
     files_metadata = latest_metadata(synced.instance, "track_files", key)
-    assert (files_metadata["written"], files_metadata["retagged"]) == (["wav"], ["m4a"])
+    assert (files_metadata["written"], files_metadata["retagged"]) == ("wav", "m4a")
     assert read_tags(files["m4a"]).title == expected_title
     assert codec.probe(files["wav"]).duration_s == pytest.approx(synced.store.original(key).duration_s, abs=0.05)
     assert files["aiff"].stat().st_mtime_ns == aiff_before

@@ -72,14 +72,26 @@ def _fail(context: dg.AssetExecutionContext, music: MusicLibrary, error: Musicsy
     ) from error
 
 
+# The two columns of a detail that maps one thing to another, as the UI's table shows them.
+_COLUMNS = {"formats": ("format", "file")}
+
+
 def as_metadata(outcome: Outcome) -> dict:
-    """Outcome details as UI metadata, led by the track's name: the stage's paths as paths, nested
-    values as JSON, empty ones left out."""
+    """Outcome details as UI metadata, led by the track's name: the stage's paths as paths, lists
+    as text ("wav, aiff"), a mapping as a two-column table, anything nested deeper as JSON, empty
+    ones left out."""
     metadata: dict = {"track": outcome.label, "status": outcome.status}
     for name, value in outcome.details.items():
         if value is None or value == [] or value == {}:
             continue
-        if isinstance(value, dict | list):
+        if isinstance(value, list) and all(isinstance(item, str) for item in value):
+            metadata[name] = ", ".join(value)
+        elif isinstance(value, dict) and all(isinstance(item, str | int | float) for item in value.values()):
+            left, right = _COLUMNS.get(name, ("", ""))
+            rows = "\n".join(f"| {key} | `{item}` |" if name in _COLUMNS else f"| {key} | {item} |"
+                             for key, item in value.items())
+            metadata[name] = dg.MetadataValue.md(f"| {left} | {right} |\n|---|---|\n{rows}")
+        elif isinstance(value, dict | list):
             metadata[name] = dg.MetadataValue.json(value)
         elif name in outcome.paths:
             metadata[name] = dg.MetadataValue.path(value)

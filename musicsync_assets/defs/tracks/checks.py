@@ -63,6 +63,10 @@ def _tags_complete(settings: LibrarySettings, store: Store, track_key: str) -> t
 # Each check: the problems it finds, what a pass says, and metadata for the UI.
 EVALUATIONS = [(ANALYSIS_PLAUSIBLE, _analysis_plausible), (AUDIO_FORMATS_VALID, _audio_formats_valid),
                (TAGS_COMPLETE, _tags_complete)]
+# What to do when a check fails, after its problems.
+REMEDIES = {ANALYSIS_PLAUSIBLE.name: "give your own with `musicsync override {track_key} --bpm … --key …`",
+            AUDIO_FORMATS_VALID.name: "sync the track again (`musicsync sync {track_key}`) to write them anew",
+            TAGS_COMPLETE.name: "sync the track again (`musicsync sync {track_key}`) to restore the tags"}
 
 
 def report(context: dg.AssetExecutionContext, spec: dg.AssetCheckSpec, track_key: str, passed: bool,
@@ -109,7 +113,8 @@ def render_check_results(context: dg.AssetExecutionContext, music: MusicLibrary,
         except Exception as error:  # a check that cannot look fails, saying why, not the step that wrote
             context.log.exception(f"{spec.name} could not check {label}")
             problems, passed_text, metadata = [f"could not check: {type(error).__name__}: {error}"], "", {}
-        results.append((spec, problems, "; ".join(problems) or passed_text, metadata))
+        remedy = f" — {REMEDIES[spec.name].format(track_key=track_key)}" if problems else ""
+        results.append((spec, problems, "; ".join(problems) + remedy if problems else passed_text, metadata))
     if not results:
         return
     with store.session():  # one opening of the catalog for all of them
@@ -117,5 +122,6 @@ def render_check_results(context: dg.AssetExecutionContext, music: MusicLibrary,
             store.record_check(CheckRecord(run_id=context.run.run_id, track_key=track_key, check_name=spec.name,
                                            passed=not problems, description=description))
     for spec, problems, description, metadata in results:
+        listed = {"problem list": dg.MetadataValue.md("\n".join(f"- {p}" for p in problems))} if problems else {}
         yield from report(context, spec, track_key, not problems, description[:1000],
-                          {"track": label, "track_key": track_key, "problems": len(problems), **metadata})
+                          {"track": label, "track_key": track_key, "problems": len(problems), **listed, **metadata})

@@ -61,7 +61,10 @@ def as_stored(tags: TagSet, path: Path) -> TagSet:
 def tag_differences(path: Path, tags: TagSet) -> list[str]:
     """How the file's tags differ from `tags` (a field `tags` leaves empty is anyone's): what is
     missing, what another program or a person changed."""
-    want, have = asdict(as_stored(tags, path)), asdict(read_tags(path))
+    stored = read_tags(path)
+    if stored == TagSet():
+        return ["no tags at all"]  # not every field one by one: the file was replaced, cut, or never tagged
+    want, have = asdict(as_stored(tags, path)), asdict(stored)
     differences = []
     for name, expected in want.items():
         if expected in (None, []) or name == "comment":
