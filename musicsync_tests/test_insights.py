@@ -315,6 +315,8 @@ def test_the_report_holds_the_history_numbers_and_rewrites_nothing_unchanged(tmp
         assert (target.parent / "charts" / f"{chart}.png").read_bytes().startswith(b"\x89PNG")
     metadata = first.asset_materializations_for_node("workflow_report")[0].metadata
     assert metadata["rewritten"].value is True and metadata["last sync: failures"].value == 2
+    assert "](charts/" not in metadata["report"].value, "the UI cannot load an image beside the file"
+    assert f"*Time per stage: `{target.parent / 'charts' / 'time_per_stage.png'}`*" in metadata["report"].value
     assert metadata["status documents"].value == {"STATUS.md": "updated", "../outside.md": "outside the workspace, "
                                                                                            "left alone"}
     status = (workspace / "STATUS.md").read_text()

@@ -7,6 +7,7 @@ metadata says so: a gap is never reported as filed when it was not."""
 
 import hashlib
 import os
+import re
 from datetime import UTC, datetime
 
 import dagster as dg
@@ -210,7 +211,9 @@ def workflow_report(context: dg.AssetExecutionContext, music_library: MusicLibra
         context.log.info("the history has not changed: the report was not rewritten")
     sync = figures["last_sync"] or {}
     return dg.MaterializeResult(metadata={
-        "report": dg.MetadataValue.md(text),
+        # The UI cannot load images beside the report: its charts are named, with where they are.
+        "report": dg.MetadataValue.md(re.sub(r"!\[([^\]]*)\]\((charts/[^)]+)\)",
+                                             lambda chart: f"*{chart[1]}: `{folder / chart[2]}`*", text)),
         "path": dg.MetadataValue.path(str(target)),
         "rewritten": rewritten,
         **{f"chart: {name}": dg.MetadataValue.path(str(path)) for name, path in charts.items()},
