@@ -71,8 +71,10 @@ def tag_differences(path: Path, tags: TagSet) -> list[str]:
             continue
         if have[name] in (None, []):
             differences.append(f"{name} missing")
+        elif name == "artwork" and have[name] != expected:
+            differences.append("artwork differs")
         elif have[name] != expected:
-            differences.append("artwork differs" if name == "artwork" else f"{name} {have[name]!r}, catalog {expected!r}")
+            differences.append(f"{name} {have[name]!r}, catalog {expected!r}")
     if want["camelot"] and want["camelot"] not in (have["comment"] or ""):
         differences.append("Camelot code missing from the comment")
     return differences
