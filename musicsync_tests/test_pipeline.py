@@ -188,6 +188,7 @@ def test_checks_run_alone_find_a_damaged_file_and_rewrite_nothing(synced):
                                                 tags={"dagster/partition": key})
         evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
         assert set(evaluations) == {"audio_formats_valid", "tags_complete", "analysis_plausible"}
+        assert synced.instance.get_run_by_id(result.run_id).tags["musicsync/track"] == synced.store.label(key)
         assert {e.partition for e in evaluations.values()} == {key}
         assert not evaluations["audio_formats_valid"].passed
         described = evaluations["audio_formats_valid"].description
@@ -197,7 +198,9 @@ def test_checks_run_alone_find_a_damaged_file_and_rewrite_nothing(synced):
             f"— sync the track again (`musicsync sync {key}`) to restore the tags")
         listed = evaluations["tags_complete"].metadata["problem list"].value
         assert listed.splitlines() == ["- aiff: no tags at all", "- m4a: title \"Someone Else's Title\", "
-                                       "catalog 'Glass / Steel \"Dub\"'", "- wav: no tags at all"]
+                                       "catalog 'Glass / Steel \"Dub\"'", "- wav: no tags at all", "",
+                                       f"To put it right: sync the track again (`musicsync sync {key}`) to restore "
+                                       "the tags"]
         assert evaluations["analysis_plausible"].passed
         assert result.get_asset_materialization_events() == []
         assert {fmt: path.read_bytes() for fmt, path in files.items()} == damaged

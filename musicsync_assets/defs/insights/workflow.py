@@ -217,7 +217,7 @@ def workflow_report(context: dg.AssetExecutionContext, music_library: MusicLibra
         "path": dg.MetadataValue.path(str(target)),
         "rewritten": rewritten,
         **{f"chart: {name}": dg.MetadataValue.path(str(path)) for name, path in charts.items()},
-        "status documents": dg.MetadataValue.json(docs),
+        "status documents": dg.MetadataValue.json(docs) if docs else "none (MUSICSYNC_STATUS_DOCS is unset)",
         "last sync: tracks synced": sum(sync.get("added_by_source", {}).values()),
         "last sync: failures": sum(sync.get("failures_by_class", {}).values()),
         "open gaps": len(open_gaps),

@@ -152,6 +152,9 @@ def analyze_and_render(context: dg.AssetExecutionContext, music_library: MusicLi
         store = music_library.store
         # For no track in particular (the UI's "Execute all"): every synced track.
         keys = [context.partition_key] if context.has_partition_key else [t.track_key for t in store.tracks("synced")]
+        if context.has_partition_key and context.run.tags.get(TRACK_TAG) != store.label(context.partition_key):
+            # The Runs page finds a track's check-only runs by its title too.
+            context.instance.add_run_tags(context.run_id, {TRACK_TAG: store.label(context.partition_key)})
         for key in keys:
             yield from render_check_results(context, music_library, key, store.label(key), wrote=False)
         return

@@ -65,7 +65,7 @@ EVALUATIONS = [(ANALYSIS_PLAUSIBLE, _analysis_plausible), (AUDIO_FORMATS_VALID, 
                (TAGS_COMPLETE, _tags_complete)]
 # What to do when a check fails, after its problems.
 REMEDIES = {ANALYSIS_PLAUSIBLE.name: "give your own with `musicsync override {track_key} --bpm … --key …`",
-            AUDIO_FORMATS_VALID.name: "sync the track again (`musicsync sync {track_key}`) to write them anew",
+            AUDIO_FORMATS_VALID.name: "sync the track again (`musicsync sync {track_key}`) to write it anew",
             TAGS_COMPLETE.name: "sync the track again (`musicsync sync {track_key}`) to restore the tags"}
 
 
@@ -113,8 +113,11 @@ def render_check_results(context: dg.AssetExecutionContext, music: MusicLibrary,
         except Exception as error:  # a check that cannot look fails, saying why, not the step that wrote
             context.log.exception(f"{spec.name} could not check {label}")
             problems, passed_text, metadata = [f"could not check: {type(error).__name__}: {error}"], "", {}
-        remedy = f" — {REMEDIES[spec.name].format(track_key=track_key)}" if problems else ""
-        results.append((spec, problems, "; ".join(problems) + remedy if problems else passed_text, metadata))
+        remedy = REMEDIES[spec.name].format(track_key=track_key)
+        if problems:
+            listed = "\n".join(f"- {problem}" for problem in problems) + f"\n\nTo put it right: {remedy}"
+            metadata = {"problem list": dg.MetadataValue.md(listed), **metadata}
+        results.append((spec, problems, f"{'; '.join(problems)} — {remedy}" if problems else passed_text, metadata))
     if not results:
         return
     with store.session():  # one opening of the catalog for all of them
@@ -122,6 +125,5 @@ def render_check_results(context: dg.AssetExecutionContext, music: MusicLibrary,
             store.record_check(CheckRecord(run_id=context.run.run_id, track_key=track_key, check_name=spec.name,
                                            passed=not problems, description=description))
     for spec, problems, description, metadata in results:
-        listed = {"problem list": dg.MetadataValue.md("\n".join(f"- {p}" for p in problems))} if problems else {}
         yield from report(context, spec, track_key, not problems, description[:1000],
-                          {"track": label, "track_key": track_key, "problems": len(problems), **listed, **metadata})
+                          {"track": label, "track_key": track_key, "problems": len(problems), **metadata})

@@ -471,7 +471,7 @@ def analyze_and_render(settings: LibrarySettings, track_key: str, *, analysis_wa
         "formats": {f.format: f.path for f in store.files(track_key)},
         "written": [f.format for f in written if f.format in encoded],
         "retagged": [f.format for f in written if f.format not in encoded],
-        "m4a_copied_without_re_encoding": copy_m4a,
+        "m4a_copied_without_re_encoding": copy_m4a if "m4a" in encoded else None,
     }, track.label)
     return analysis_outcome, files_outcome
 
