@@ -50,14 +50,15 @@ def _likes_sensor(source: str, interval_s: int, configured: bool, description: s
 soundcloud_likes_sensor = _likes_sensor(
     SOUNDCLOUD_LIKES, 300, RESOURCES["soundcloud"].configured,
     "Reads your SoundCloud likes, newest first, down to the first one already known, and starts a run for each "
-    "new one. A first sync of many likes is spread over ticks.")
+    "new one. A first sync of many likes is spread over ticks. Needs SOUNDCLOUD_CLIENT_ID and SOUNDCLOUD_USER.")
 spotify_likes_sensor = _likes_sensor(
     SPOTIFY_LIKES, 300, RESOURCES["spotify"].configured,
     "Reads your Spotify liked songs, newest first, down to the first one already known, and starts a run for "
-    "each new one (downloaded from its YouTube match).")
+    "each new one (downloaded from its YouTube match). Needs the Spotify app's ID and secret, and the refresh "
+    "token `musicsync auth spotify` prints.")
 spotify_playing_sensor = _likes_sensor(
     SPOTIFY_PLAYING, 60, RESOURCES["spotify"].configured,
-    "The Spotify track playing now becomes a library track (once).")
+    "The Spotify track playing now becomes a library track (once). Needs what the likes sensor needs.")
 notion_queue_sensor = _likes_sensor(
     NOTION_QUEUE, 120, RESOURCES["notion"].configured,
     "Pages you add to the Notion Tracks database with a Source URL (and nothing downloaded yet) become tracks; "

@@ -44,7 +44,7 @@ def _analysis_plausible(settings: LibrarySettings, store: Store, track_key: str)
     analysis = store.analysis(track_key)
     metadata = {} if analysis is None else {
         "bpm": None if analysis.bpm is None else round(analysis.bpm, 1), "key": analysis.key_name,
-        "bpm_confidence": round(analysis.bpm_confidence, 2), "key_confidence": round(analysis.key_confidence, 2)}
+        "bpm_confidence": round(analysis.bpm_confidence, 3), "key_confidence": round(analysis.key_confidence, 3)}
     return verify.analysis_problems(settings, analysis), "tempo and key are plausible", metadata
 
 
