@@ -104,14 +104,16 @@ def test_likes_listed_as_bare_tracks_are_tracks(fake):
     assert [item.reason for item in page if isinstance(item, SkippedLike)] == ["a playlist (Mix), not a track"]
 
 
-def test_a_stream_that_is_gone_gives_way_to_the_next(fake):
+def test_a_stream_that_is_gone_or_refused_gives_way_to_the_next(fake):
+    """One transcoding gone (404) or region-blocked (403) while another plays: the track is not
+    unavailable, and a refused stream is not a refused client_id."""
     fake.add_track(1, "t", "a", liked_at(1), stream_url="http://127.0.0.1:9/a.mp3")
-    fake.gone_streams.add((1, "progressive"))
+    fake.refused_streams[(1, "progressive")] = 404
     client = SoundCloudClient(CLIENT_ID, None, fake.base)
     assert client.stream_url(client.track(1)) == "http://127.0.0.1:9/a.mp3"
     assert fake.requests[-1].startswith("/media/soundcloud:tracks:1/hls")
-    fake.gone_streams.add((1, "hls"))
-    with pytest.raises(Unavailable, match="none of the 2 streams"):
+    fake.refused_streams[(1, "hls")] = 403
+    with pytest.raises(Unavailable, match="none of the 2 streams .* can be fetched"):
         client.stream_url(client.track(1))
 
 

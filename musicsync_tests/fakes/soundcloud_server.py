@@ -21,7 +21,7 @@ class FakeSoundCloud:
     stream_urls: dict[int, str] = field(default_factory=dict)  # track id -> where its audio is served
     requests: list[str] = field(default_factory=list)
     queued_errors: list[tuple[int, dict]] = field(default_factory=list)  # (status, headers), served first
-    gone_streams: set[tuple[int, str]] = field(default_factory=set)  # (track id, protocol) answering 404
+    refused_streams: dict[tuple[int, str], int] = field(default_factory=dict)  # (track id, protocol): 404 or 403
     bare_likes: bool = False  # the collection holds the tracks themselves, as /me/likes/tracks does
 
     def add_track(self, track_id: int, title: str, artist: str, liked_at: str, seconds: float = 200.0,
@@ -66,8 +66,8 @@ class FakeSoundCloud:
             return 200, {}, self.tracks[int(parts[1])]
         if parts[:1] == ["media"]:
             track_id = int(parts[1].rsplit(":", 1)[1])
-            if (track_id, parts[2]) in self.gone_streams:
-                return 404, {}, {"errors": [{"error_message": "404 - Not Found"}]}
+            if status := self.refused_streams.get((track_id, parts[2])):
+                return status, {}, {"errors": [{"error_message": f"{status} - refused"}]}
             return 200, {}, {"url": self.stream_urls.get(track_id, f"{self.base}/missing.mp3")}
         return 404, {}, {}
 

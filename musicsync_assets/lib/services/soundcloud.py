@@ -128,20 +128,21 @@ class SoundCloudClient:
 
     def stream_url(self, track: SoundCloudTrack) -> str:
         """A signed URL of the best full-length, DRM-free stream: progressive before HLS. A stream
-        whose endpoint answers 404 is passed over for the next, as SoundCloud's own player does: one
-        transcoding gone is not the track gone."""
+        whose endpoint answers 404 or 403 is passed over for the next, as SoundCloud's own player
+        does: one transcoding gone or blocked in this region is not the track gone, and the track
+        itself was just read with these credentials."""
         playable, reason = _playable_transcodings(track.transcodings)
         if not playable:
             raise Unavailable(f"{track.permalink_url} offers {reason}")
         for transcoding in playable:
             try:
                 answer = self.get(transcoding["url"])
-            except Unavailable:
+            except (Unavailable, SoundCloudAuthError):
                 continue
             if not answer.get("url"):
                 raise SoundCloudError(f"no stream URL for {track.permalink_url}")
             return answer["url"]
-        raise Unavailable(f"none of the {len(playable)} streams of {track.permalink_url} can be found "
+        raise Unavailable(f"none of the {len(playable)} streams of {track.permalink_url} can be fetched "
                           "(deleted, private or region-blocked)")
 
     # --- the wire ---------------------------------------------------------------------------------
