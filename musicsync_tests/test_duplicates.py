@@ -42,6 +42,9 @@ def versions(tmp_path_factory) -> dict[str, Path]:
     _ffmpeg("-i", str(files["wav"]), "-t", "20", str(files["clip"]))
     files["mono"] = folder / "harbour-mono.wav"
     _ffmpeg("-i", str(files["wav"]), "-ac", "1", "-ar", "48000", str(files["mono"]))
+    # Lossy and 2 s longer: an upload with a little silence before the music.
+    files["longer"] = folder / "harbour-longer.m4a"
+    _ffmpeg("-i", str(files["wav"]), "-af", "adelay=2000:all=1", "-c:a", "aac", "-b:a", "128k", str(files["longer"]))
     # The hardest different recording: same key, tempo and chords, another drum pattern.
     files["same_chords"] = demo.write_audio(demo.render(124.0, parse_key("A minor"), 30, seed=22,
                                                         groove="techno"), folder / "harbour-techno.wav", "wav")
@@ -172,6 +175,16 @@ def test_keep_better_keeps_the_entry_when_the_new_copy_is_worse(catalog, version
     assert (outcome.kept, outcome.needs_render) == ("file-wav", False)
     assert kept_file.is_file() and store.track("file-wav").status == "synced"
     assert len(outcome.trashed) == 2 and store.track("file-mp3") is None
+
+
+def test_keep_better_takes_lossless_over_a_lossy_upload_a_few_seconds_longer(catalog, versions, prints):
+    """A video's upload carries an intro: a little longer is the same recording, not a fuller one."""
+    store, paths = catalog
+    _add(store, paths, "file-wav", versions["wav"], "Harbour Lights", prints["wav"])
+    _add(store, paths, "file-long", versions["longer"], "Harbour Lights", prints["longer"])
+    found = duplicates.find_duplicate(store, "file-long", duplicates.load_index(store))
+    outcome = duplicates.resolve(store, paths, found)
+    assert (outcome.kept, outcome.audio_from) == ("file-wav", "file-wav")
 
 
 @pytest.mark.parametrize("worse", ["clip", "mono"])

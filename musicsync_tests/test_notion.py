@@ -424,6 +424,19 @@ def test_a_database_with_several_data_sources(tmp_path):
         with pytest.raises(NotionNotShared, match=f"none is called Tracks: Archive \\({archive}\\), Old tracks"):
             session(other_db, "unclear").push_track("url-1")
 
+        both_db, both_tracks = fake.add_database(track_schema_properties())
+        both_tasks = fake.add_data_source(both_db, "Agent-Tasks", task_schema_properties())
+        resources = library_resources(tmp_path / "both", token=fake.token, api_url=base, tracks_database=both_db,
+                                      tasks_database=both_db, requests_per_s=1000.0, retry_backoff_s=0.01)
+        music = resources["music_library"]
+        music.store.register_track("url-2", "url", "https://example.com/2.mp3", "2")
+        music.store.update_track("url-2", title="Two", artists=["Artist"], status="failed")
+        both = resources["notion"].sync(music)
+        both.queue_failure("url-2", "download_failed", "the link is dead — check the link", "track_metadata", "run-2")
+        assert both.drain()["waiting"] == 0
+        assert [row["Track Key"] for row in fake.rows(both_tracks)] == ["url-2"]
+        assert [row["Track Key"] for row in fake.rows(both_tasks)] == ["url-2"]
+
 
 def test_not_configured_is_not_broken(resources, instance, audio_set):
     [result] = sync_tracks(instance, resources, [str(audio_set["mp3"].path)])

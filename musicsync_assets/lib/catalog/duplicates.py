@@ -36,7 +36,7 @@ from musicsync_assets.lib.errors import MusicsyncError
 POLICIES = ("keep_better", "keep_existing", "keep_new", "flag_only")
 DEFAULT_POLICY = "keep_better"
 _LOSSLESS = ("pcm_", "flac", "alac", "wavpack", "ape", "tta")
-SAME_LENGTH_S = 3.0  # encoders' padding and trimmed silence; a preview or a clip is shorter than this allows
+CUT_SHARE = 0.9  # a copy under this share of the other's length is a cut of it (a preview, a clip)
 
 
 class UnknownPolicy(MusicsyncError):
@@ -108,15 +108,17 @@ def find_duplicate(store: Store, track_key: str, index: FingerprintIndex,
 
 def better_source(new: OriginalRecord | None, kept: OriginalRecord | None) -> bool:
     """Whether the new copy of a recording sounds better than the one kept: the whole of it before
-    a cut (a preview, a clip; lengths within SAME_LENGTH_S are one length), then more channels (not
-    a mono downmix), then lossless before lossy, then the higher bitrate (size over length)."""
+    a cut of it (a preview, a clip: under CUT_SHARE of the other's length; an upload a few seconds
+    longer for a video's intro is the same recording), then stereo before mono, then lossless
+    before lossy, then the higher bitrate (size over length)."""
     if new is None or kept is None:
         return kept is None and new is not None
-    length_gap = (new.duration_s or 0.0) - (kept.duration_s or 0.0)
-    if abs(length_gap) > SAME_LENGTH_S:
-        return length_gap > 0
-    if (new.channels or 0) != (kept.channels or 0):
-        return (new.channels or 0) > (kept.channels or 0)
+    new_s, kept_s = new.duration_s or 0.0, kept.duration_s or 0.0
+    if new_s < CUT_SHARE * kept_s or kept_s < CUT_SHARE * new_s:
+        return new_s > kept_s
+    stereo = {min(new.channels or 0, 2), min(kept.channels or 0, 2)}
+    if len(stereo) > 1:  # more than two channels is no better for a DJ than two
+        return min(new.channels or 0, 2) > min(kept.channels or 0, 2)
     return _fidelity(new) > _fidelity(kept)
 
 

@@ -160,11 +160,13 @@ class NotionSync:
         if not database:
             raise NotionSchemaError(f"no {which} database configured", f"set {variable}")
         database_id = database_id_from(database)
-        cache_name = f"notion:data_source:{database_id}"
+        name = "Agent-Tasks" if which == "Gaps" else which
+        # By name too: one database may hold the Tracks and the Agent-Tasks data sources.
+        cache_name = f"notion:data_source:{database_id}:{name}"
         known = self.store.cached(cache_name, max_age_s=float("inf"))
         if known:
             return known
-        data_source_id = self.gateway.data_source_id(database_id, "Agent-Tasks" if which == "Gaps" else which)
+        data_source_id = self.gateway.data_source_id(database_id, name)
         self.store.cache(cache_name, data_source_id)
         return data_source_id
 
