@@ -236,25 +236,28 @@ def test_two_processes_sending_the_backlog_at_once_make_each_page_once(notion):
 
 def test_a_page_whose_answer_is_lost_is_made_once(notion):
     """Notion makes the page but its answer comes after the client has given up (or the connection
-    drops): the create is not sent again, and the backlog's next attempt finds the page and the
-    task it made rather than making them twice."""
+    drops): the create is not sent again, and the backlog's next attempt finds the task or the
+    track's page it made, rather than making either twice or counting the failure twice, even
+    when the track's page had just been looked for and not found."""
     store = notion.music.store
     store.register_track("url-l", "url", "https://example.com/l.mp3", "l")
     store.update_track("url-l", title="Late", artists=["Artist"], status="failed")
     impatient = NotionGateway(notion.fake.token, notion.base, requests_per_s=1000.0, timeout_s=0.3, backoff_s=0.01)
     session = NotionSync(notion.resources["notion"].settings(notion.music.formats), store, gateway=impatient)
+    assert session.pull_edits("url-l") == {"page": "none yet"}  # remembered for a while: no page
     session.queue_failure("url-l", "download_failed", "the link is dead — check that the link opens",
                           "track_metadata", "run-1")
     notion.fake.late_create_answers_s = 0.6
-    first = session.drain()
-    assert first["sent"] == 0 and "could not be reached" in str(first["blocked"])
-    time.sleep(0.4)  # the answer Notion was still sending
-    assert len(notion.fake.rows(notion.tasks)) == 1, "the create was not sent again"
+    for lost in ("the task", "the page"):
+        drained = session.drain()
+        assert drained["waiting"] == (2 if lost == "the task" else 1), lost
+        assert "could not be reached" in str(drained["blocked"])
+        time.sleep(0.4)  # the answer Notion was still sending
     notion.fake.late_create_answers_s = 0.0
     assert session.drain()["waiting"] == 0
     [task] = notion.fake.rows(notion.tasks)
     [page] = notion.fake.rows(notion.tracks)
-    assert (task["Track Key"], task["Count"], page["Track Key"]) == ("url-l", 2, "url-l")
+    assert (task["Track Key"], task["Count"], page["Track Key"]) == ("url-l", 1, "url-l")
     assert notion.fake.count("POST", "/v1/pages") == 2, "the task and the page, each once"
 
 

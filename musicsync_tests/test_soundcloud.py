@@ -227,6 +227,15 @@ def test_a_429_whose_retry_after_is_an_http_date_pauses_the_sensor_as_long(fake,
     assert 7140 < paused_for_s <= 7200
 
 
+def test_an_endless_retry_after_pauses_the_sensor_a_day_at_most(fake, tmp_path, instance):
+    fill(fake, 3)
+    resources = library_resources(tmp_path / "data", soundcloud=soundcloud_settings(fake))
+    fake.queued_errors.append((429, {"Retry-After": "1e12"}))
+    assert "retry after 86400" in tick(resources, instance).skip_message
+    fake.queued_errors.append((429, {"Retry-After": "inf"}))
+    assert "rate limited until" in tick(resources, instance).skip_message, "the paused cursor still reads"
+
+
 def test_without_credentials_the_sensor_says_what_to_set(tmp_path, instance):
     result = tick(library_resources(tmp_path / "data"), instance)
     assert "SOUNDCLOUD_CLIENT_ID" in result.skip_message

@@ -436,6 +436,9 @@ class NotionSync:
         }
         open_tasks = [t for t in self.store.notion_tasks(key, TASK_OPEN) if t["error_class"] == error_class]
         if not open_tasks and (found := self._find_open_task(key, error_class, report)):
+            if found["run_url"] == common[name("Run URL")][1]:  # this very report, whose answer was lost
+                self.store.save_notion_task(key, error_class, found["page_id"], found["count"], TASK_OPEN)
+                return "created"
             open_tasks = [found]
         if open_tasks:
             task = open_tasks[0]
@@ -476,7 +479,8 @@ class NotionSync:
         for page in pages:
             values = {n: decode_value(p) for n, p in page.get("properties", {}).items()}
             if values.get(name("Status")) != TASK_DONE:
-                return {"page_id": page["id"], "count": int(values.get(name("Count")) or 1)}
+                return {"page_id": page["id"], "count": int(values.get(name("Count")) or 1),
+                        "run_url": values.get(name("Run URL"))}
         return None
 
     def close_tasks(self, track_key: str) -> int:
