@@ -194,6 +194,11 @@ def test_a_refresh_token_spotify_replaces_is_kept_for_the_next_tick_and_the_next
     assert fake.refresh_token == f"{REFRESH_TOKEN}++"
     assert os.environ["SPOTIFY_REFRESH_TOKEN"] == fake.refresh_token
     assert env_file.read_text() == f"SPOTIFY_REFRESH_TOKEN={fake.refresh_token}\n"
+    # A process that started before the rotations (a run forked from a warm launcher) reads .env.
+    monkeypatch.setenv("SPOTIFY_REFRESH_TOKEN", REFRESH_TOKEN)
+    fake.access_token = "access-3"
+    fake.add_like(spotify_id(4), "Song 4", ["Artist"], added_at(4), on_top=True)
+    assert queued(tick(spotify_likes_sensor, resources, instance)) == [f"sp-{spotify_id(4)}"]
 
 
 def test_a_rate_limited_tick_stops_and_says_until_when(fake, tmp_path, instance):

@@ -164,14 +164,24 @@ class SpotifyAccount(dg.ConfigurableResource):
 
     def client(self) -> SpotifyClient:
         return SpotifyClient(_secret_value(self.client_id), _secret_value(self.client_secret),
-                             _secret_value(self.refresh_token), self.api_url, self.token_url, self.max_wait_s,
+                             self._refresh_token_now(), self.api_url, self.token_url, self.max_wait_s,
                              keep_refresh_token=self._keep_refresh_token)
+
+    def _refresh_token_now(self) -> str | None:
+        """The configured refresh token, or the one kept in `env_file` since when the configured one
+        is this process's environment: a process started before Spotify replaced the token (a run
+        forked from a launcher started earlier) would otherwise send the revoked one."""
+        token = _secret_value(self.refresh_token)
+        if token and token == os.environ.get("SPOTIFY_REFRESH_TOKEN") and os.path.isfile(self.env_file):
+            return dotenv.dotenv_values(self.env_file).get("SPOTIFY_REFRESH_TOKEN") or token
+        return token
 
     def _keep_refresh_token(self, token: str) -> None:
         """Spotify replaced the refresh token and refuses the old one from now on: this process's
         next client reads the new one from the environment, the next process from `env_file`."""
         os.environ["SPOTIFY_REFRESH_TOKEN"] = token
-        dotenv.set_key(self.env_file, "SPOTIFY_REFRESH_TOKEN", token, quote_mode="never")
+        # Through a symlinked .env to the file it points at, not over the link.
+        dotenv.set_key(os.path.realpath(self.env_file), "SPOTIFY_REFRESH_TOKEN", token, quote_mode="never")
 
 
 class Workspace(dg.ConfigurableResource):

@@ -225,7 +225,8 @@ def _analyze_with_libsndfile(path: Path, bpm_range: tuple[float, float]) -> Anal
     try:
         with _decoder_messages_hidden(), soundfile.SoundFile(str(path)) as audio:
             if (audio.format not in _LIBSNDFILE_FORMATS or audio.subtype == "OPUS" or audio.channels > 2
-                    or not audio.frames or _shorter_than_declared(path, audio.frames / audio.samplerate)):
+                    or not audio.frames or (audio.format not in _FLOAT_DECODED
+                                            and _shorter_than_declared(path, audio.frames / audio.samplerate))):
                 return None
             as_floats = audio.format in _FLOAT_DECODED
             analyzer = Analyzer(audio.samplerate, 2, bpm_range)  # mono as dual mono, as ffmpeg's -ac 2
@@ -245,7 +246,9 @@ def _analyze_with_libsndfile(path: Path, bpm_range: tuple[float, float]) -> Anal
 
 def _shorter_than_declared(path: Path, seconds: float) -> bool:
     """Whether the file holds less audio than its header promises: libsndfile reads a truncated WAV
-    to its end without a word, where ffmpeg's decode (codec.stream) says it is truncated."""
+    to its end without a word, where ffmpeg's decode (codec.stream) says it is truncated. Only for
+    headers that count their samples (WAV, AIFF, FLAC): an MP3's or Vorbis file's length is
+    mutagen's estimate, which a VBR file without a length header can miss by more than 3%."""
     from musicsync_assets.lib.audio.codec import declared_length
 
     declared = declared_length(path)

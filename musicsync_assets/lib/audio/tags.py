@@ -67,7 +67,8 @@ def tag_differences(path: Path, tags: TagSet) -> list[str]:
     want, have = asdict(as_stored(tags, path)), asdict(stored)
     differences = []
     for name, expected in want.items():
-        if expected in (None, []) or name == "comment":
+        # Empty in the catalog ("", [""], the year 0 of a tag reading 0000) is written as nothing.
+        if expected in (None, [], "", [""], 0) or name == "comment":
             continue
         if have[name] in (None, []):
             differences.append(f"{name} missing")

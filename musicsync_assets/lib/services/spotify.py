@@ -230,7 +230,12 @@ class SpotifyClient:
         if current and current != self._refresh_token:
             self._refresh_token = current
             if self._keep_refresh_token:
-                self._keep_refresh_token(current)
+                try:
+                    self._keep_refresh_token(current)
+                except OSError as error:  # the call itself worked: say what was not kept, and go on
+                    logging.getLogger("musicsync").warning(
+                        "Spotify gave a new refresh token and it could not be saved (%s): put the one "
+                        "`musicsync auth spotify` prints in .env before this process ends", error.strerror)
 
 
 def _like_key(item: object) -> tuple:
