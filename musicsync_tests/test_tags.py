@@ -1,8 +1,10 @@
 """Tags written to every format and read back with mutagen."""
 
 import pytest
+from mutagen import File as MutagenFile
 from mutagen.aiff import AIFF
-from mutagen.mp4 import MP4
+from mutagen.id3 import GEOB
+from mutagen.mp4 import MP4, MP4FreeForm
 from mutagen.wave import WAVE
 
 from musicsync_assets.lib.audio import codec, demo
@@ -75,6 +77,32 @@ def test_rewriting_replaces_old_values(blank_files, tmp_path):
     write_tags(path, FULL)
     write_tags(path, TagSet(title="New", artists=["Solo"], bpm=90))
     assert read_tags(path) == TagSet(title="New", artists=["Solo"], bpm=90)
+
+
+@pytest.mark.parametrize("fmt", list(codec.FORMATS))
+def test_a_retag_keeps_the_tags_other_programs_wrote(blank_files, tmp_path, fmt):
+    """DJ software keeps cue points and beat grids in tags of its own (Serato in GEOB frames, MP4
+    freeform atoms, Vorbis comments): musicsync replaces only its own fields."""
+    path = tmp_path / blank_files[fmt].name
+    path.write_bytes(blank_files[fmt].read_bytes())
+    write_tags(path, FULL)
+    container = MutagenFile(path)
+    if fmt == "m4a":
+        container.tags["----:com.serato.dj:markersv2"] = [MP4FreeForm(b"cues")]
+    elif fmt == "flac":
+        container.tags["SERATO_MARKERS_V2"] = "cues"
+    else:
+        container.tags.add(GEOB(encoding=0, mime="application/octet-stream", desc="Serato Markers2", data=b"cues"))
+    container.save()
+    write_tags(path, TagSet(title="New", artists=["Solo"], bpm=90))
+    assert read_tags(path) == TagSet(title="New", artists=["Solo"], bpm=90)
+    kept = MutagenFile(path).tags
+    if fmt == "m4a":
+        assert bytes(kept["----:com.serato.dj:markersv2"][0]) == b"cues"
+    elif fmt == "flac":
+        assert kept["SERATO_MARKERS_V2"] == ["cues"]
+    else:
+        assert kept.getall("GEOB:Serato Markers2")[0].data == b"cues"
 
 
 def test_digest_follows_content():

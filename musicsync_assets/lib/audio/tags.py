@@ -81,8 +81,18 @@ def tag_differences(path: Path, tags: TagSet) -> list[str]:
     return differences
 
 
+# What musicsync writes, per kind of tag: a retag replaces these and leaves every other field as it
+# is (DJ software keeps cue points, beat grids and its own analysis in tags of its own).
+_ID3_OWN = ("TIT2", "TPE1", "TALB", "TYER", "TDRC", "TSRC", "TBPM", "TKEY", "TIT1", "TXXX:ARTISTS", "WOAS",
+            "COMM", "APIC")
+_MP4_OWN = ("\xa9nam", "\xa9ART", "\xa9alb", "\xa9day", "\xa9cmt", "\xa9grp", "tmpo", "covr")
+_MP4_FREEFORM_OWN = ("initialkey", "ISRC", "URL", "ARTISTS")
+_VORBIS_OWN = ("TITLE", "ARTIST", "ALBUM", "DATE", "ISRC", "WEBSITE", "BPM", "INITIALKEY", "COMMENT", "GROUPING",
+               "ARTISTS")
+
+
 def write_tags(path: Path, tags: TagSet) -> None:
-    """Replaces the file's tags with `tags` (fields left None are not written)."""
+    """Replaces musicsync's fields with `tags` (fields left None are not written); other tags stay."""
     suffix = Path(path).suffix.lower()
     if suffix in _ID3_SUFFIXES:
         _write_id3(path, suffix, tags)
@@ -99,7 +109,8 @@ def _write_id3(path: Path, suffix: str, tags: TagSet) -> None:
     if container.tags is None:
         container.add_tags()
     id3: ID3 = container.tags
-    id3.clear()
+    for key in _ID3_OWN:
+        id3.delall(key)
     text_frames = [(TIT2, tags.title), (TPE1, ", ".join(tags.artists) or None), (TALB, tags.album),
                    (TYER, str(tags.year) if tags.year else None), (TSRC, tags.isrc),
                    (TBPM, str(tags.bpm) if tags.bpm else None), (TKEY, tags.key), (TIT1, tags.camelot)]
@@ -123,7 +134,9 @@ def _write_mp4(path: Path, tags: TagSet) -> None:
     if container.tags is None:
         container.add_tags()
     atoms = container.tags
-    atoms.clear()
+    for atom in (*_MP4_OWN, *(_FREEFORM + name for name in _MP4_FREEFORM_OWN)):
+        if atom in atoms:
+            del atoms[atom]
     simple = {"\xa9nam": tags.title, "\xa9ART": ", ".join(tags.artists) or None, "\xa9alb": tags.album,
               "\xa9day": str(tags.year) if tags.year else None, "\xa9cmt": tags.comment,
               "\xa9grp": tags.camelot}
@@ -146,7 +159,11 @@ def _write_mp4(path: Path, tags: TagSet) -> None:
 
 def _write_vorbis(path: Path, tags: TagSet) -> None:
     container = FLAC(path)
-    container.delete()
+    if container.tags is None:
+        container.add_tags()
+    for name in _VORBIS_OWN:
+        if name in container.tags:
+            del container.tags[name]
     container.clear_pictures()
     fields = {"TITLE": tags.title, "ARTIST": ", ".join(tags.artists) or None, "ALBUM": tags.album,
               "DATE": str(tags.year) if tags.year else None, "ISRC": tags.isrc, "WEBSITE": tags.source_url,
