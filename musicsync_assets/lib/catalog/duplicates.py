@@ -8,8 +8,8 @@ normalised artist and title (`recordings.py`) decide.
 
 Deciding (the policy): `keep_better` (default) keeps the better source: the whole recording before
 a cut of it, stereo before mono, then lossless before lossy and the higher bitrate, the entry already
-in the library on a tie; `keep_existing`, `keep_new`,
-or `flag_only`, which records the pair and changes nothing.
+in the library on a tie; `keep_existing`, `keep_new`, or `flag_only`, which records the pair and
+changes nothing.
 
 Either way one library entry stays, the existing one, under its key and file names (DJ software
 that imported them keeps them), with both tracks' sources. When the new copy sounds better, that
@@ -116,9 +116,10 @@ def better_source(new: OriginalRecord | None, kept: OriginalRecord | None) -> bo
     new_s, kept_s = new.duration_s or 0.0, kept.duration_s or 0.0
     if new_s < CUT_SHARE * kept_s or kept_s < CUT_SHARE * new_s:
         return new_s > kept_s
-    stereo = {min(new.channels or 0, 2), min(kept.channels or 0, 2)}
-    if len(stereo) > 1:  # more than two channels is no better for a DJ than two
-        return min(new.channels or 0, 2) > min(kept.channels or 0, 2)
+    # More than two channels is no better for a DJ than two.
+    new_channels, kept_channels = min(new.channels or 0, 2), min(kept.channels or 0, 2)
+    if new_channels != kept_channels:
+        return new_channels > kept_channels
     return _fidelity(new) > _fidelity(kept)
 
 

@@ -139,13 +139,12 @@ class NotionGateway:
         holding several lists each under its own ID."""
         try:
             answer = self.call(f"database {database_id}", lambda: self.client.databases.retrieve(database_id))
-        except NotionNotShared:
+        except NotionNotShared as not_a_database:
             try:
                 return self.call(f"data source {database_id}",
                                  lambda: self.client.data_sources.retrieve(database_id))["id"]
             except NotionNotShared:
-                pass
-            raise
+                raise not_a_database  # what the user set is named a database: say so
         sources = answer.get("data_sources") or []
         named = [source for source in sources if str(source.get("name") or "").strip().lower() == name.lower()]
         if len(sources) == 1 or len(named) == 1:
